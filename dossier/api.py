@@ -1,0 +1,43 @@
+"""API conventions shared by every endpoint.
+
+Every 4xx answer has the alerts contract's shape:
+``{"errors": [{"index": null, "field": "...", "message": "..."}]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def error_body(message: str, *, field: str | None = None, index: int | None = None) -> dict:
+    return {"errors": [{"index": index, "field": field, "message": message}]}
+
+
+def _flatten(detail: Any, prefix: str | None = None) -> list[dict]:
+    if isinstance(detail, dict):
+        errors: list[dict] = []
+        for key, value in detail.items():
+            name = None if key in ("non_field_errors", "detail") else key
+            field = f"{prefix}.{name}" if prefix and name else (name or prefix)
+            errors.extend(_flatten(value, field))
+        return errors
+    if isinstance(detail, list):
+        errors = []
+        for position, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                errors.extend(_flatten(item, f"{prefix}[{position}]" if prefix else None))
+            else:
+                errors.extend(_flatten(item, prefix))
+        return errors
+    return [{"index": None, "field": prefix, "message": str(detail)}]
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is not None and 400 <= response.status_code < 500:
+        data = response.data
+        if not (isinstance(data, dict) and "errors" in data):
+            response.data = {"errors": _flatten(data)}
+    return response

@@ -1,0 +1,234 @@
+"""Dossier settings, read from the environment (see ``dossier.env``).
+
+Production is ``DEBUG`` off, the default: required variables must then be
+given. ``make run`` and ``make test`` set development values themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from dossier.env import (
+    DEBUG,
+    SettingError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_optional,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = env_str(
+    "SECRET_KEY", dev_default="dossier-development-only-secret-key-not-for-production"
+)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", dev_default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public base URL, used in links Dossier sends elsewhere (enforcement calls).
+SITE_URL = env_str("SITE_URL", dev_default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
+    "dossier",
+    "people",
+    "audit",
+    "cases",
+    "ingestion",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dossier.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "dossier.urls"
+WSGI_APPLICATION = "dossier.wsgi.application"
+ASGI_APPLICATION = "dossier.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "people.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = env_str("DATABASE_URL", dev_default="postgres://postgres@127.0.0.1:5432/dossier")
+    try:
+        config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    except Exception as exc:  # dj-database-url raises several types for bad URLs
+        raise SettingError(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        raise SettingError("DATABASE_URL must point to PostgreSQL (postgres://...)")
+    config["CONN_HEALTH_CHECKS"] = True
+    config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    test_name = env_optional("TEST_DATABASE_NAME")
+    if test_name:
+        config["TEST"] = {"NAME": test_name}
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "cases:queue"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".run" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end packages installed from npm at build time (see package.json).
+if (BASE_DIR / "node_modules").is_dir():
+    STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules"))
+
+# Uploaded evidence lives outside the web root and is served only through views.
+EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", dev_default=str(BASE_DIR / ".run" / "evidence")))
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1)
+
+# Security headers. Production defaults are strict; development relaxes TLS only.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+)
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Cache (rate limits) and Celery share Redis by default.
+REDIS_URL = env_str("REDIS_URL", dev_default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must fail fast when the broker is down: data is already safe in
+# PostgreSQL and the sweeper re-enqueues it later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE: dict = {
+    "worker-heartbeat": {"task": "dossier.tasks.heartbeat", "schedule": 30.0},
+}
+# A worker counts as alive when its heartbeat is younger than this.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 120, minimum=10)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "URL_FORMAT_OVERRIDE": None,
+    "EXCEPTION_HANDLER": "dossier.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dossier API",
+    "DESCRIPTION": "Case management for abuse investigations at AI model providers.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Alerts API (shared/contracts/alerts-v1.md).
+ALERTS_MAX_BODY_BYTES = env_int("ALERTS_MAX_BODY_BYTES", 5 * 1024 * 1024, minimum=1024)
+DETECTOR_DEFAULT_RATE = env_int("DETECTOR_DEFAULT_RATE", 600, minimum=0)
+
+# Enforcement (shared/contracts/enforcement-webhook-v1.md).
+ENFORCEMENT_BACKEND = env_choice("ENFORCEMENT_BACKEND", ("log", "webhook"), "log")
+ENFORCEMENT_URL = env_optional("ENFORCEMENT_URL")
+ENFORCEMENT_SECRETS = [s for s in (env_optional("ENFORCEMENT_SECRET") or "").split(",") if s]
+if ENFORCEMENT_BACKEND == "webhook":
+    if not ENFORCEMENT_SECRETS:
+        raise SettingError("ENFORCEMENT_SECRET is required when ENFORCEMENT_BACKEND is webhook")
+    if not ENFORCEMENT_URL:
+        raise SettingError("ENFORCEMENT_URL is required when ENFORCEMENT_BACKEND is webhook")
+ENFORCEMENT_TIMEOUT = env_float("ENFORCEMENT_TIMEOUT", 10.0, minimum=0.1)
+ENFORCEMENT_MAX_ATTEMPTS = env_int("ENFORCEMENT_MAX_ATTEMPTS", 8, minimum=1)
+ENFORCEMENT_DEADLINE = env_float("ENFORCEMENT_DEADLINE", 24.0, minimum=0.01)
+ENFORCEMENT_CONCURRENCY = env_int("ENFORCEMENT_CONCURRENCY", 8, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+}
+
+__all__ = ["DEBUG"]

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dossier.health import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("people.urls")),
+    path("cases/", include("cases.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
