@@ -1,0 +1,177 @@
+"""Detectors, their tokens, and what they post: batches of alerts.
+
+Alerts will be partitioned by time; a partitioned table's unique constraints
+must include the partition key, so the dedup key ``(detector, external_id)``
+lives in its own unpartitioned table, ``AlertKey``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+TOKEN_PREFIX = "dsr_"
+
+
+def default_rate() -> int:
+    return settings.DETECTOR_DEFAULT_RATE
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256 random bits: a plain SHA-256 is enough (no password stretching)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Detector(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, default="")
+    active = models.BooleanField(default=True)
+    # Requests per minute; 0 means unlimited.
+    rate_per_minute = models.PositiveIntegerField(default=default_rate)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TokenQuerySet(models.QuerySet):
+    def usable(self, now=None) -> TokenQuerySet:
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class DetectorToken(models.Model):
+    detector = models.ForeignKey(Detector, on_delete=models.CASCADE, related_name="tokens")
+    # The first characters, shown in listings so a token can be recognised.
+    prefix = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set on rotation: the old token keeps working until then.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.detector_id}:{self.prefix}…"
+
+    @classmethod
+    def issue(cls, detector: Detector) -> tuple[DetectorToken, str]:
+        """Create a token; the clear text is returned once and never stored."""
+        clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            detector=detector, prefix=clear[:12], token_hash=hash_token(clear)
+        )
+        return token, clear
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+    PARTIALLY_IMPORTED = "partially_imported", "Partially imported"
+    FAILED = "failed", "Failed"
+
+
+class Batch(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    detector = models.ForeignKey(Detector, on_delete=models.PROTECT, related_name="batches")
+    # The request body as received (after gzip decoding), kept verbatim: bytes,
+    # because text columns cannot hold everything a body may carry.
+    raw_body = models.BinaryField()
+    status = models.CharField(max_length=20, choices=BatchStatus, default=BatchStatus.PENDING)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # [{"external_id": ..., "message": ...}] for alerts that failed to import.
+    errors = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The sweeper: unfinished batches, oldest first.
+            models.Index(
+                fields=["status", "received_at"],
+                name="batch_unfinished",
+                condition=Q(status__in=["pending", "importing"]),
+            ),
+            models.Index(fields=["detector", "-received_at"], name="batch_detector_recent"),
+        ]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class AlertStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class Alert(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    # Indexed by alert_batch_status; a detector's alerts are found through
+    # AlertKey and its volume through its batches, so no index of its own.
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="alerts", db_index=False
+    )
+    detector = models.ForeignKey(
+        Detector, on_delete=models.PROTECT, related_name="alerts", db_index=False
+    )
+    external_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10)
+    confidence = models.FloatField(default=0.5)
+    observed_at = models.DateTimeField()
+    title = models.CharField(max_length=300, blank=True, default="")
+    # The alert object as received, unknown fields included.
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=AlertStatus, default=AlertStatus.PENDING)
+    error = models.TextField(blank=True, default="")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["batch", "status"], name="alert_batch_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.detector_id}:{self.external_id}"
+
+
+class AlertKey(models.Model):
+    """The dedup key: one row per ``(detector, external_id)`` ever accepted.
+
+    Inserted with ``ON CONFLICT DO NOTHING RETURNING`` so one statement tells
+    which alerts of a request are new.
+    """
+
+    pk = models.CompositePrimaryKey("detector", "external_id")
+    detector = models.ForeignKey(Detector, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=200)
+    # No foreign key: the alerts table will be partitioned.
+    alert_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.detector_id}:{self.external_id}"
