@@ -42,6 +42,14 @@ class Tlp(models.TextChoices):
     RED = "red", "TLP:RED"
 
 
+class EscalationLevel(models.TextChoices):
+    """The role a case is escalated to; that role may hand it back."""
+
+    POLICY = "policy", "Policy"
+    LEGAL = "legal", "Legal"
+    EXECUTIVE = "executive", "Executive"
+
+
 class Case(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
@@ -53,7 +61,10 @@ class Case(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    escalation_level = models.CharField(max_length=20, blank=True, default="")
+    # The level the case is escalated to while it is `escalated`; empty otherwise.
+    escalation_level = models.CharField(
+        max_length=20, choices=EscalationLevel, blank=True, default=""
+    )
     tlp = models.CharField(max_length=10, choices=Tlp, default=Tlp.AMBER)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
@@ -61,6 +72,27 @@ class Case(models.Model):
     attribution_actor = models.CharField(max_length=200, blank=True, default="")
     attribution_confidence = models.CharField(max_length=20, blank=True, default="")
     attribution_rationale = models.TextField(blank=True, default="")
+
+    # Set when ingestion opens the case: alerts with the same strong key join it
+    # while it is open. Unique among open cases so two workers cannot both open one.
+    correlation_key = models.CharField(max_length=300, blank=True, default="")
+    # Alerts suggest the actor is rotating accounts or infrastructure to evade action.
+    is_possible_evasion = models.BooleanField(default=False, db_default=False)
+    related_cases = models.ManyToManyField("self", symmetrical=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+
+    # Denormalised counts for the queue; maintained by the workflow and ingestion.
+    alert_count = models.PositiveIntegerField(default=0, db_default=0)
+    account_count = models.PositiveIntegerField(default=0, db_default=0)
+    evidence_count = models.PositiveIntegerField(default=0, db_default=0)
+
+    # Incremented by every workflow change: a form posted with an older version is stale.
+    version = models.PositiveIntegerField(default=1, db_default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -76,6 +108,25 @@ class Case(models.Model):
                 fields=["status", "-last_activity_at", "-id"], name="case_status_activity"
             ),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["correlation_key"],
+                condition=~models.Q(correlation_key="") & ~models.Q(status="closed"),
+                name="case_open_correlation_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="closed") | models.Q(resolution=""),
+                name="case_resolution_only_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | ~models.Q(resolution=""),
+                name="case_closed_has_resolution",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED

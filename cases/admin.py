@@ -1,0 +1,184 @@
+"""Django admin for the cases core.
+
+The admin is for administrators running the system, not for working cases:
+everything the workflow controls (status, resolution, assignment, approvals,
+stage timestamps, hashes, links) is read-only here, so nothing in a case can
+change without its audit event. Records (evidence, notes, actions, links) can
+be viewed but never added, edited or deleted through the admin.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from cases.models import (
+    Account,
+    AccountIndicator,
+    Action,
+    ActionTarget,
+    Case,
+    CaseAccount,
+    Evidence,
+    Indicator,
+    Note,
+)
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Shows records; changing them is the workflow's business."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ViewOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CaseAccountInline(ViewOnlyInline):
+    model = CaseAccount
+    fk_name = "case"
+    fields = readonly_fields = ("account", "reason", "linked_by", "linked_by_detector", "linked_at")
+
+
+class NoteInline(ViewOnlyInline):
+    model = Note
+    fields = readonly_fields = ("author", "created_at", "body")
+
+
+CASE_WORKFLOW_FIELDS = (
+    "status",
+    "resolution",
+    "severity",
+    "severity_rank",
+    "assignee",
+    "escalation_level",
+    "attribution_actor",
+    "attribution_confidence",
+    "attribution_rationale",
+    "correlation_key",
+    "merged_into",
+    "related_cases",
+    "alert_count",
+    "account_count",
+    "evidence_count",
+    "version",
+    "updated_by",
+    "created_at",
+    "updated_at",
+    "last_activity_at",
+    "triaged_at",
+    "escalated_at",
+    "actioned_at",
+    "closed_at",
+)
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("id", "title", "status", "severity", "assignee", "tlp", "last_activity_at")
+    list_filter = ("status", "severity", "tlp")
+    search_fields = ("title", "correlation_key")
+    readonly_fields = CASE_WORKFLOW_FIELDS
+    inlines = (CaseAccountInline, NoteInline)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "external_id",
+        "organization_id",
+        "country",
+        "is_protected",
+        "enforcement_state",
+    )
+    list_filter = ("is_protected", "enforcement_state", "country")
+    search_fields = ("external_id", "organization_id", "email_domain")
+    # Enforcement state follows what was carried out; only actions change it.
+    readonly_fields = ("enforcement_state", "first_seen", "last_seen")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # An account's identity never changes once other records point at it.
+        if obj is not None:
+            return ("external_id", *self.readonly_fields)
+        return self.readonly_fields
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("type", "value", "account_count", "is_too_common", "last_seen")
+    list_filter = ("type", "is_too_common")
+    search_fields = ("value",)
+    readonly_fields = ("type", "value", "first_seen", "last_seen", "account_count")
+
+    def has_add_permission(self, request) -> bool:
+        # Indicators come from alerts, normalised; never typed in by hand.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CaseAccount)
+class CaseAccountAdmin(ViewOnlyAdmin):
+    list_display = ("case", "account", "linked_by", "linked_by_detector", "linked_at")
+    search_fields = ("account__external_id",)
+
+
+@admin.register(AccountIndicator)
+class AccountIndicatorAdmin(ViewOnlyAdmin):
+    list_display = ("account", "indicator", "first_seen", "last_seen")
+    search_fields = ("account__external_id", "indicator__value")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ViewOnlyAdmin):
+    list_display = ("id", "case", "kind", "title", "size", "sha256", "created_at", "redacted_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "sha256", "original_filename")
+    # Reading a sample or file is an audited event, which the admin cannot write.
+    exclude = ("content",)
+
+
+@admin.register(Note)
+class NoteAdmin(ViewOnlyAdmin):
+    list_display = ("id", "case", "author", "created_at")
+
+
+class ActionTargetInline(ViewOnlyInline):
+    model = ActionTarget
+    fields = readonly_fields = ("target_type", "value", "state", "attempts", "reference", "error")
+
+
+@admin.register(Action)
+class ActionAdmin(ViewOnlyAdmin):
+    list_display = ("id", "case", "kind", "state", "proposed_by", "proposed_at")
+    list_filter = ("kind", "state")
+    inlines = (ActionTargetInline,)
+
+
+@admin.register(ActionTarget)
+class ActionTargetAdmin(ViewOnlyAdmin):
+    list_display = ("id", "action", "target_type", "value", "state", "attempts")
+    list_filter = ("state", "target_type")
+    search_fields = ("value",)

@@ -1,0 +1,67 @@
+"""Cases core: cases, platform accounts, indicators, evidence, notes and actions."""
+
+from cases.models.accounts import (
+    STRONG_INDICATOR_TYPES,
+    WEAK_INDICATOR_TYPES,
+    Account,
+    AccountIndicator,
+    CaseAccount,
+    EnforcementState,
+    Indicator,
+    IndicatorType,
+)
+from cases.models.actions import (
+    CARRIED_OUT_STATES,
+    KIND_TARGET_TYPES,
+    LIVE_ACTION_STATES,
+    TWO_APPROVER_KINDS,
+    Action,
+    ActionKind,
+    ActionState,
+    ActionTarget,
+    TargetState,
+    TargetType,
+)
+from cases.models.case import (
+    OPEN_STATUSES,
+    SEVERITY_RANK,
+    Case,
+    CaseStatus,
+    EscalationLevel,
+    Resolution,
+    Severity,
+    Tlp,
+)
+from cases.models.evidence import Evidence, EvidenceKind, Note
+
+__all__ = [
+    "CARRIED_OUT_STATES",
+    "KIND_TARGET_TYPES",
+    "LIVE_ACTION_STATES",
+    "OPEN_STATUSES",
+    "SEVERITY_RANK",
+    "STRONG_INDICATOR_TYPES",
+    "TWO_APPROVER_KINDS",
+    "WEAK_INDICATOR_TYPES",
+    "Account",
+    "AccountIndicator",
+    "Action",
+    "ActionKind",
+    "ActionState",
+    "ActionTarget",
+    "Case",
+    "CaseAccount",
+    "CaseStatus",
+    "EnforcementState",
+    "EscalationLevel",
+    "Evidence",
+    "EvidenceKind",
+    "Indicator",
+    "IndicatorType",
+    "Note",
+    "Resolution",
+    "Severity",
+    "TargetState",
+    "TargetType",
+    "Tlp",
+]

@@ -1,0 +1,161 @@
+"""Platform accounts, indicators and the links between them and cases.
+
+Timestamps and counters carry database defaults as well as Python ones, so
+ingestion can insert rows with set-based SQL (COPY, INSERT ... ON CONFLICT)
+without naming every column.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+
+class EnforcementState(models.TextChoices):
+    """What the platform currently enforces on an account."""
+
+    NONE = "none", "None"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    VERIFICATION_REQUIRED = "verification_required", "Verification required"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+
+
+class Account(models.Model):
+    """An account on the monitored platform (not a Dossier user)."""
+
+    external_id = models.CharField(max_length=200, unique=True)
+    organization_id = models.CharField(max_length=200, blank=True, default="", db_default="")
+    email_domain = models.CharField(max_length=253, blank=True, default="", db_default="")
+    country = models.CharField(max_length=2, blank=True, default="", db_default="")
+    platform_created_at = models.DateTimeField(null=True, blank=True)
+    payment_fingerprint = models.CharField(max_length=1000, blank=True, default="", db_default="")
+    # Enterprise customers, partners, research programmes: never actioned without
+    # an explicit override by a lead.
+    is_protected = models.BooleanField(default=False, db_default=False)
+    protected_reason = models.TextField(blank=True, default="", db_default="")
+    enforcement_state = models.CharField(
+        max_length=30,
+        choices=EnforcementState,
+        default=EnforcementState.NONE,
+        db_default=EnforcementState.NONE,
+    )
+    first_seen = models.DateTimeField(default=timezone.now, db_default=Now())
+    last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization_id"], name="account_org"),
+            models.Index(fields=["payment_fingerprint"], name="account_payment_fp"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class IndicatorType(models.TextChoices):
+    IP = "ip", "IP address"
+    CIDR = "cidr", "Network (CIDR)"
+    ASN = "asn", "ASN"
+    PAYMENT_FINGERPRINT = "payment_fingerprint", "Payment fingerprint"
+    DEVICE_FINGERPRINT = "device_fingerprint", "Device fingerprint"
+    EMAIL_DOMAIN = "email_domain", "Email domain"
+    API_KEY_PREFIX = "api_key_prefix", "API key prefix"
+    PROMPT_CLUSTER = "prompt_cluster", "Prompt cluster"
+    USER_AGENT = "user_agent", "User agent"
+
+
+# Strong indicators tie an alert to an open case; weak, high-cardinality ones
+# are recorded and shown but never merge cases on their own.
+STRONG_INDICATOR_TYPES: frozenset[str] = frozenset(
+    {
+        IndicatorType.PAYMENT_FINGERPRINT,
+        IndicatorType.DEVICE_FINGERPRINT,
+        IndicatorType.API_KEY_PREFIX,
+        IndicatorType.PROMPT_CLUSTER,
+    }
+)
+WEAK_INDICATOR_TYPES: frozenset[str] = frozenset(IndicatorType) - STRONG_INDICATOR_TYPES
+
+
+class Indicator(models.Model):
+    """A typed value normalised as the alerts contract says, unique per (type, value)."""
+
+    type = models.CharField(max_length=30, choices=IndicatorType)
+    # Up to 1000 characters, plus "<detector>/" for prompt clusters.
+    value = models.TextField()
+    first_seen = models.DateTimeField(default=timezone.now, db_default=Now())
+    last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
+    # Seen across so many accounts that it says nothing: shown, never followed.
+    is_too_common = models.BooleanField(default=False, db_default=False)
+    account_count = models.PositiveIntegerField(default=0, db_default=0)
+    accounts = models.ManyToManyField(
+        Account, through="AccountIndicator", related_name="indicators", blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["type", "value"], name="indicator_type_value_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value}"
+
+    @property
+    def is_weak(self) -> bool:
+        return self.type not in STRONG_INDICATOR_TYPES
+
+    @property
+    def is_strong(self) -> bool:
+        return self.type in STRONG_INDICATOR_TYPES
+
+
+class CaseAccount(models.Model):
+    """An account linked to a case, with why and by whom (a person or a detector)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="account_links")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="case_links")
+    reason = models.TextField()
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_by_detector = models.CharField(max_length=200, blank=True, default="", db_default="")
+    linked_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "account"], name="case_account_unique"),
+            models.CheckConstraint(
+                condition=models.Q(linked_by__isnull=False) | ~models.Q(linked_by_detector=""),
+                name="case_account_linked_by_someone",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "case"], name="case_account_by_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account} in case #{self.case_id}"
+
+    @property
+    def linked_by_label(self) -> str:
+        return self.linked_by.get_username() if self.linked_by else self.linked_by_detector
+
+
+class AccountIndicator(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="indicator_links")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="account_links")
+    first_seen = models.DateTimeField(default=timezone.now, db_default=Now())
+    last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "indicator"], name="account_indicator_unique"
+            ),
+        ]
+        # The graph is walked from indicators to accounts as often as the other way.
+        indexes = [models.Index(fields=["indicator", "account"], name="indicator_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account} ~ {self.indicator}"
