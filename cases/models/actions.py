@@ -81,10 +81,14 @@ CARRIED_OUT_STATES: frozenset[str] = frozenset({ActionState.EXECUTED, ActionStat
 
 
 class TargetState(models.TextChoices):
+    # A protected account left out of the action unless a lead overrides it.
+    EXCLUDED = "excluded", "Excluded (protected)"
     PENDING = "pending", "Pending"
     EXECUTING = "executing", "Executing"
     EXECUTED = "executed", "Executed"
     FAILED = "failed", "Failed"
+    # Revert requested, not yet sent; ``reverting`` means sent and unanswered.
+    REVERT_PENDING = "revert_pending", "Revert pending"
     REVERTING = "reverting", "Reverting"
     REVERTED = "reverted", "Reverted"
     REVERT_FAILED = "revert_failed", "Revert failed"
@@ -123,6 +127,8 @@ class Action(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, default="")
+    approval_comment = models.TextField(blank=True, default="", db_default="")
+    second_approval_comment = models.TextField(blank=True, default="", db_default="")
     # Protected accounts are actioned only with a lead's explicit override.
     protected_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -169,6 +175,16 @@ class ActionTarget(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     reverted_at = models.DateTimeField(null=True, blank=True)
+    # The exact request bodies, built once: every attempt (and a restarted
+    # worker) sends these bytes under the same idempotency key.
+    apply_body = models.BinaryField(null=True, blank=True)
+    revert_body = models.BinaryField(null=True, blank=True)
+    # Protected when proposed; acted on only with a lead's override and reason.
+    is_protected = models.BooleanField(default=False, db_default=False)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    override_reason = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -176,6 +192,8 @@ class ActionTarget(models.Model):
                 fields=["action", "target_type", "value"], name="action_target_unique"
             ),
         ]
+        # Progress counts and work claims read targets by action and state.
+        indexes = [models.Index(fields=["action", "state"], name="action_target_state")]
 
     def __str__(self) -> str:
         return f"{self.target_type}:{self.value}"
