@@ -4,6 +4,31 @@ from django.contrib.auth.models import Group
 from people.roles import Role
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_trigger():
+    """Let transactional tests reset the database although the audit table refuses TRUNCATE.
+
+    Django's flush between transactional tests (``transactional_db``,
+    ``live_server``) truncates every table. Only in tests, the table's owner
+    disables the TRUNCATE trigger inside the flush's own transaction and enables
+    it again before commit, so the trigger stays in force for the tests themselves.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if statements and "audit_auditevent" in tables:
+            trigger = "ALTER TABLE audit_auditevent {} TRIGGER audit_event_no_truncate"
+            statements = [trigger.format("DISABLE"), *statements, trigger.format("ENABLE")]
+        return statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @pytest.fixture
 def make_user(django_user_model):
     """Create a user holding the given roles: ``make_user("lead", username="lee")``."""

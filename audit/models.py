@@ -1,0 +1,80 @@
+"""The audit trail: append-only, gapless and hash-chained.
+
+Rows are written only by :func:`audit.events.record`, which holds the chain
+lock while it numbers and hashes the event. PostgreSQL refuses UPDATE, DELETE
+and TRUNCATE on the table (see migration 0002); ``manage.py audit verify``
+proves that no event was changed, removed or reordered.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_case(self, case_id: int) -> AuditEventQuerySet:
+        """Every event concerning a case (served by the GIN index on ``case_ids``)."""
+        return self.filter(case_ids__contains=[int(case_id)])
+
+
+class AuditEvent(models.Model):
+    sequence = models.BigIntegerField(unique=True, editable=False)
+    occurred_at = models.DateTimeField(editable=False)
+
+    # Who acted: a person, a detector or the system. The username and the
+    # detector's name are copied so an event still reads correctly after the
+    # account or detector is renamed. Users referenced here cannot be deleted
+    # (PROTECT): deactivate them instead, since the trail itself never changes.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    actor_username = models.CharField(max_length=150, blank=True, default="")
+    # Detectors are referenced by id and name, not by foreign key, so the
+    # trail outlives any detector row.
+    detector_id = models.CharField(max_length=64, blank=True, default="")
+    detector_name = models.CharField(max_length=200, blank=True, default="")
+    system = models.CharField(max_length=100, blank=True, default="")
+
+    verb = models.CharField(max_length=100)
+    target_type = models.CharField(max_length=100, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    target_repr = models.CharField(max_length=300, blank=True, default="")
+    case_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.TextField(blank=True, default="")
+
+    remote_addr = models.CharField(max_length=64, blank=True, default="")
+    request_id = models.CharField(max_length=64, blank=True, default="")
+
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-sequence",)
+        indexes = [
+            GinIndex(fields=["case_ids"], name="audit_event_case_ids_gin"),
+            models.Index(fields=["target_type", "target_id"], name="audit_event_target_idx"),
+            models.Index(fields=["occurred_at"], name="audit_event_occurred_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.verb} by {self.actor_label}"
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_username:
+            return self.actor_username
+        if self.detector_name:
+            return f"detector {self.detector_name}"
+        return self.system or "anonymous"

@@ -1,0 +1,82 @@
+"""Walk the hash chain and find the first event that was changed, removed or reordered.
+
+The walk pages through the table by sequence (keyset pagination on the unique
+index), so memory stays constant however long the trail grows, and it works
+behind PgBouncer in transaction mode where server-side cursors do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
+
+_COLUMNS = ", ".join(
+    f"{name}::text" if name in ("before", "after") else name for name in HASHED_FIELDS
+)
+_PAGE_SQL = (
+    f"SELECT {_COLUMNS}, hash FROM audit_auditevent "  # noqa: S608 (fixed column list)
+    "WHERE sequence > %s ORDER BY sequence LIMIT %s"
+)
+_BEFORE_EVERYTHING = -(2**63)
+
+
+class ChainBroken(Exception):
+    """The chain does not verify; ``sequence`` names the first bad event."""
+
+    def __init__(self, sequence: int, message: str):
+        super().__init__(message)
+        self.sequence = sequence
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    count: int
+    sequence: int
+    hash: str
+
+
+def verify_chain(*, chunk_size: int = 2000) -> ChainHead:
+    """Recompute every hash in sequence order; raise :class:`ChainBroken` at the first fault."""
+    count = 0
+    last_sequence = 0
+    last_hash = GENESIS_HASH
+    cursor_position = _BEFORE_EVERYTHING
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(_PAGE_SQL, [cursor_position, chunk_size])
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            for row in rows:
+                fields = dict(zip(HASHED_FIELDS, row, strict=False))
+                stored_hash = row[-1]
+                sequence = fields["sequence"]
+                _check(fields, stored_hash, last_sequence, last_hash)
+                last_sequence, last_hash = sequence, stored_hash
+                count += 1
+            cursor_position = last_sequence
+    return ChainHead(count=count, sequence=last_sequence, hash=last_hash)
+
+
+def _check(fields: dict, stored_hash: str, last_sequence: int, last_hash: str) -> None:
+    sequence = fields["sequence"]
+    expected = last_sequence + 1
+    if sequence > expected:
+        missing = str(expected) if sequence == expected + 1 else f"{expected} to {sequence - 1}"
+        raise ChainBroken(
+            expected,
+            f"event {missing} missing (removed): event {sequence} follows event {last_sequence}",
+        )
+    if sequence < expected:
+        raise ChainBroken(sequence, f"event {sequence} has a sequence number out of range")
+    if fields["prev_hash"] != last_hash:
+        raise ChainBroken(
+            sequence,
+            f"event {sequence} does not link to event {last_sequence} "
+            "(its prev_hash differs: events removed or reordered)",
+        )
+    if compute_hash(**fields) != stored_hash:
+        raise ChainBroken(sequence, f"event {sequence} was changed (its hash does not match)")
