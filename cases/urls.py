@@ -6,4 +6,5 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
+    path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
 ]

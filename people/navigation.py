@@ -30,6 +30,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Dashboard", "cases:dashboard", (Role.MANAGER, Role.EXECUTIVE)),
     NavEntry("Audit", "audit:events", (Role.MANAGER,)),
     NavEntry("API docs", "api-docs", ALL_ROLES),
+    NavEntry("Profile", "people:profile", ALL_ROLES),
     NavEntry("Admin", "admin:index", (Role.ADMINISTRATOR,)),
 ]
 

@@ -1,0 +1,47 @@
+"""Who sees which case.
+
+A TLP:RED case is restricted: only its assignee, the people at the level it
+was escalated to, leads and managers see it. Every list, count, search and
+API answer starts from ``visible_cases`` so that no path forgets the rule.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from cases.models import Case, Tlp
+from people.navigation import CASE_WORKERS
+from people.roles import ESCALATION_LEVELS, Role, has_role, roles_of
+
+# Roles that see every case, restricted ones included.
+SEE_ALL = (Role.LEAD, Role.MANAGER)
+
+
+def restricted_q(user) -> Q:
+    """The condition under which ``user`` may see a case; ``Q()`` when unrestricted."""
+    if has_role(user, *SEE_ALL):
+        return Q()
+    levels = [str(level) for level in ESCALATION_LEVELS if str(level) in roles_of(user)]
+    allowed = ~Q(tlp=Tlp.RED) | Q(assignee_id=user.pk)
+    if levels:
+        allowed |= Q(escalation_level__in=levels)
+    return allowed
+
+
+def visible_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """The cases ``user`` may see (none for people without a case-working role)."""
+    queryset = Case.objects.all() if queryset is None else queryset
+    if user is None or not user.is_authenticated or not has_role(user, *CASE_WORKERS):
+        return queryset.none()
+    return queryset.filter(restricted_q(user))
+
+
+def can_see(user, case: Case) -> bool:
+    """The same rule as ``visible_cases`` for a case already loaded."""
+    if user is None or not user.is_authenticated or not has_role(user, *CASE_WORKERS):
+        return False
+    if case.tlp != Tlp.RED or has_role(user, *SEE_ALL):
+        return True
+    if case.assignee_id == user.pk:
+        return True
+    return bool(case.escalation_level) and case.escalation_level in roles_of(user)
