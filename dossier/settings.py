@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "ingestion",
+    "enforcement",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,16 @@ ENFORCEMENT_TIMEOUT = env_float("ENFORCEMENT_TIMEOUT", 10.0, minimum=0.1)
 ENFORCEMENT_MAX_ATTEMPTS = env_int("ENFORCEMENT_MAX_ATTEMPTS", 8, minimum=1)
 ENFORCEMENT_DEADLINE = env_float("ENFORCEMENT_DEADLINE", 24.0, minimum=0.01)
 ENFORCEMENT_CONCURRENCY = env_int("ENFORCEMENT_CONCURRENCY", 8, minimum=1)
+# Retry backoff: base * 2^(attempt-1) seconds with jitter, capped.
+ENFORCEMENT_BACKOFF_BASE = env_float("ENFORCEMENT_BACKOFF_BASE", 5.0, minimum=0.0)
+ENFORCEMENT_BACKOFF_MAX = env_float("ENFORCEMENT_BACKOFF_MAX", 900.0, minimum=0.0)
+# Kinds that need a second lead's approval (two-person rule plus one).
+ACTIONS_TWO_APPROVAL_KINDS = env_list(
+    "ACTIONS_TWO_APPROVAL_KINDS", default=["terminate_accounts", "notify_partner"]
+)
+# Partners a notify_partner action may name.
+ENFORCEMENT_PARTNERS = env_list("ENFORCEMENT_PARTNERS", default=[])
+CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {"task": "enforcement.tasks.sweep", "schedule": 30.0}
 
 LOGGING = {
     "version": 1,
