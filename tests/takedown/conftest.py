@@ -25,3 +25,41 @@ def webhook(settings, platform):
     settings.ENFORCEMENT_BACKOFF_BASE = 0.05
     settings.ENFORCEMENT_BACKOFF_MAX = 0.2
     return platform
+
+
+def make_case_with_accounts(
+    n=3, *, protected=(), prefix="acct", status="investigating", title=None
+):
+    """A case in ``status`` with ``n`` linked accounts; indexes in ``protected`` are protected."""
+    from cases.models import SEVERITY_RANK, Account, Case, CaseAccount
+
+    case = Case.objects.create(
+        title=title or "Distillation network", status=status, severity_rank=SEVERITY_RANK["medium"]
+    )
+    accounts = Account.objects.bulk_create(
+        [
+            Account(external_id=f"{prefix}_{case.pk}_{i:05d}", is_protected=i in protected)
+            for i in range(n)
+        ]
+    )
+    CaseAccount.objects.bulk_create(
+        [
+            CaseAccount(case=case, account=a, reason="shared fingerprint", linked_by_detector="d1")
+            for a in accounts
+        ]
+    )
+    return case, accounts
+
+
+@pytest.fixture
+def people(make_user):
+    """The cast: an investigator, two leads, a manager, and a superuser lead."""
+
+    class Cast:
+        investigator = make_user("investigator", username="ivy")
+        lead = make_user("lead", username="lee")
+        other_lead = make_user("lead", username="lou")
+        manager = make_user("manager", username="max")
+        super_lead = make_user("lead", username="root", is_superuser=True, is_staff=True)
+
+    return Cast

@@ -1,0 +1,74 @@
+"""Celery tasks for enforcement. Task bodies are idempotent: the database, not
+the broker, says what is left to do (see ``enforcement.execution``)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from cases.models import Action, ActionState, TargetState
+
+logger = logging.getLogger("dossier.enforcement")
+
+
+@shared_task(name="enforcement.tasks.process_action", ignore_result=True, acks_late=True)
+def process_action(action_id: int) -> str:
+    """Carry out whatever the action has pending: apply after approval, revert after a revert."""
+    from enforcement.execution import run_action
+
+    outcome = run_action(action_id)
+    logger.info("action %s: %s", action_id, outcome)
+    return outcome
+
+
+def execute_action(action_id: int) -> str:
+    """Run an approved action now, in this process."""
+    from enforcement.execution import run_action
+
+    return run_action(action_id)
+
+
+def revert_action(action_id: int, target_ids=None) -> str:
+    """Run the reverts requested through ``enforcement.workflow.revert_action`` now."""
+    from enforcement.execution import run_action
+
+    return run_action(action_id)
+
+
+@shared_task(name="enforcement.tasks.sweep", ignore_result=True)
+def sweep() -> dict:
+    """Beat's backstop: expire due actions, and enqueue actions with due work
+    that no runner holds (a lost message, a killed worker, a backoff elapsed)."""
+    from enforcement.execution import is_running
+    from enforcement.workflow import expire_due_actions
+
+    expired = expire_due_actions()
+    now = timezone.now()
+    due = (
+        Action.objects.filter(
+            state__in=(ActionState.APPROVED, ActionState.EXECUTING, ActionState.REVERTING)
+        )
+        .filter(
+            Q(
+                targets__state__in=(TargetState.PENDING, TargetState.REVERT_PENDING),
+                targets__next_attempt_at__isnull=True,
+            )
+            | Q(
+                targets__state__in=(TargetState.PENDING, TargetState.REVERT_PENDING),
+                targets__next_attempt_at__lte=now,
+            )
+            | Q(targets__state__in=(TargetState.EXECUTING, TargetState.REVERTING))
+            | Q(state=ActionState.APPROVED)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    enqueued = []
+    for action_id in due:
+        if not is_running(action_id):
+            process_action.delay(action_id)
+            enqueued.append(action_id)
+    return {"expired": expired, "enqueued": enqueued}
