@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("people.urls")),
     path("cases/", include("cases.urls")),
+    path("ingestion/", include("ingestion.urls")),
+    path("api/v1/", include("ingestion.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

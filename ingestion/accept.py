@@ -1,0 +1,129 @@
+"""Store validated alerts: one transaction, set-based SQL, then publish the import.
+
+Nothing is lost once this returns: the batch (raw body included) and every
+new alert are committed before the caller answers 202. The import is
+published after commit; if the broker is down the batch stays ``pending``
+and the sweeper re-enqueues it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ingestion.models import Batch, BatchStatus, Detector
+from ingestion.validation import ValidAlert
+
+logger = logging.getLogger(__name__)
+
+# last_seen_at is written at most this often per detector, not on every post.
+LAST_SEEN_RESOLUTION = timedelta(seconds=30)
+
+_NEW_KEYS_SQL = """
+INSERT INTO ingestion_alertkey (detector_id, external_id, alert_id)
+SELECT %s, e, nextval('{sequence}'::regclass)
+FROM unnest(%s::text[]) AS e
+ORDER BY e
+ON CONFLICT DO NOTHING
+RETURNING external_id, alert_id
+"""
+# Sorted keys: two requests sharing external ids lock them in the same order.
+
+_COPY_ALERTS_SQL = """
+COPY ingestion_alert (id, batch_id, detector_id, external_id, kind, severity, confidence,
+                      observed_at, title, payload, received_at, status, error)
+FROM STDIN
+"""
+
+_sequence_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    batch_id: uuid.UUID
+    accepted: int
+    duplicates: int
+
+
+def _alert_sequence(cursor) -> str:
+    global _sequence_name
+    if _sequence_name is None:
+        cursor.execute("SELECT pg_get_serial_sequence('ingestion_alert', 'id')")
+        _sequence_name = cursor.fetchone()[0]
+    return _sequence_name
+
+
+def store_alerts(detector: Detector, body: bytes, alerts: list[ValidAlert]) -> Accepted:
+    """Store a validated request; new alerts are those whose key was not taken."""
+    first: dict[str, ValidAlert] = {}
+    for alert in alerts:
+        # Within one request the first occurrence of an external id wins.
+        first.setdefault(alert.external_id, alert)
+    batch_id = uuid.uuid4()
+    now = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _NEW_KEYS_SQL.format(sequence=_alert_sequence(cursor)),
+                [detector.pk, list(first)],
+            )
+            new_ids = dict(cursor.fetchall())
+            accepted = len(new_ids)
+            Batch.objects.create(
+                id=batch_id,
+                detector=detector,
+                raw_body=body,
+                status=BatchStatus.PENDING if accepted else BatchStatus.IMPORTED,
+                accepted=accepted,
+                duplicates=len(alerts) - accepted,
+                received_at=now,
+                finished_at=None if accepted else now,
+            )
+            if accepted:
+                with cursor.copy(_COPY_ALERTS_SQL) as copy:
+                    for external_id, alert_id in new_ids.items():
+                        alert = first[external_id]
+                        copy.write_row(
+                            (
+                                alert_id,
+                                batch_id,
+                                detector.pk,
+                                external_id,
+                                alert.kind,
+                                alert.severity,
+                                alert.confidence,
+                                alert.observed_at,
+                                alert.title,
+                                alert.payload,
+                                now,
+                                "pending",
+                                "",
+                            )
+                        )
+        if accepted:
+            transaction.on_commit(partial(publish_import, batch_id), robust=True)
+    _touch(detector, now)
+    return Accepted(batch_id=batch_id, accepted=accepted, duplicates=len(alerts) - accepted)
+
+
+def publish_import(batch_id: uuid.UUID) -> None:
+    """Publish the import; never raises: a lost message is the sweeper's job."""
+    from ingestion.tasks import import_batch
+
+    try:
+        import_batch.delay(str(batch_id))
+    except Exception:
+        logger.warning("could not publish import of batch %s; the sweeper will", batch_id)
+
+
+def _touch(detector: Detector, now) -> None:
+    Detector.objects.filter(pk=detector.pk).filter(
+        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_RESOLUTION)
+    ).update(last_seen_at=now)

@@ -1,0 +1,90 @@
+"""Detector tokens for the REST API.
+
+``BearerAuthentication`` turns ``Authorization: Bearer <token>`` into a
+``DetectorUser`` (no roles, so ``HasRole`` refuses it everywhere) with the
+``Detector`` as ``request.auth``. Only the alerts endpoints accept it, through
+``IsDetector``; ``NotDetector`` lets other endpoints refuse detectors even
+where they check nothing else.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
+
+from ingestion.models import TOKEN_PREFIX, Detector, DetectorToken, hash_token
+
+
+class DetectorUser(AnonymousUser):
+    """The request's user when a detector calls: authenticated, holding no role."""
+
+    def __init__(self, detector: Detector):
+        self.detector = detector
+        self.username = f"detector:{detector.name}"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class BearerAuthentication(BaseAuthentication):
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header must be 'Bearer <token>'."
+            )
+        try:
+            token = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        if not token.startswith(TOKEN_PREFIX):
+            # Not a detector token (a person's, or garbage): other authenticators
+            # decide, and endpoints that need a detector answer 401.
+            return None
+        found = (
+            DetectorToken.objects.usable()
+            .select_related("detector")
+            .filter(token_hash=hash_token(token), detector__active=True)
+            .first()
+        )
+        if found is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        return DetectorUser(found.detector), found.detector
+
+    def authenticate_header(self, request) -> str:
+        return "Bearer"
+
+
+def detector_of(request) -> Detector | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, Detector) else None
+
+
+class IsDetector(BasePermission):
+    message = "This endpoint is for detectors: authenticate with a detector token."
+
+    def has_permission(self, request, view) -> bool:
+        return detector_of(request) is not None
+
+
+class NotDetector(BasePermission):
+    """A detector token may use the alerts endpoints and nothing else."""
+
+    message = "A detector token may only use the alerts endpoints."
+
+    def has_permission(self, request, view) -> bool:
+        return detector_of(request) is None

@@ -1,0 +1,278 @@
+"""Turn a request body into validated alerts, or into the errors of a 400.
+
+The hot path decodes with msgspec (``ingestion.schema``) and checks in
+Python only what the schema cannot express. A body either yields every
+alert or nothing: validation is all-or-nothing per request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from ingestion import schema
+from ingestion.normalise import InvalidIndicator, normalise, normalise_email_domain
+
+MAX_ALERTS = 1000
+MAX_EXTRA_BYTES = 64 * 1024
+# Stop listing after this many invalid alerts; the detector has enough to fix.
+MAX_ERRORS = 100
+
+# JSON escapes PostgreSQL text and jsonb cannot hold: U+0000 and surrogates
+# (paired ones are fine; the slow path below tells them apart).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abAB][0-9a-fA-F]{2})")
+_BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+_MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
+_AT_PATH = re.compile(r" - at `\$(.*)`$")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    index: int | None
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "field": self.field, "message": self.message}
+
+
+class InvalidBody(Exception):
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(errors[0].message if errors else "invalid body")
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class ValidAlert:
+    external_id: str
+    kind: str
+    severity: str
+    confidence: float
+    observed_at: datetime
+    title: str
+    payload: str  # the alert object's JSON text, as received
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def parse_alerts(body: bytes, *, detector_name: str) -> list[ValidAlert]:
+    """Validate a whole body; raise ``InvalidBody`` naming each bad alert and field."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidBody(
+            [FieldError(None, None, f"the body is not UTF-8: {exc.reason}")]
+        ) from None
+    if _SUSPECT_ESCAPE.search(body):
+        _refuse_unstorable_text(text)
+    try:
+        probe = schema.probe_decoder.decode(body)
+    except RecursionError:
+        raise InvalidBody([FieldError(None, None, "the body is nested too deeply")]) from None
+    except msgspec.ValidationError:
+        raise InvalidBody(
+            [FieldError(None, None, "the body must be a JSON object: one alert or an envelope")]
+        ) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidBody([FieldError(None, None, f"the body is not valid JSON: {exc}")]) from None
+
+    if probe.alerts is not schema.NO_VALUE and probe.external_id is schema.NO_VALUE:
+        raws = _envelope_items(probe.alerts)
+    else:
+        if probe.alerts is not schema.NO_VALUE and _is_valid_envelope(probe.alerts, detector_name):
+            # Both readings are valid alerts: the published schema (oneOf) refuses it.
+            raise InvalidBody(
+                [FieldError(None, "alerts", "a body cannot be both an alert and an envelope")]
+            )
+        raws = [msgspec.Raw(body)]
+
+    alerts: list[ValidAlert] = []
+    errors: list[FieldError] = []
+    for index, raw in enumerate(raws):
+        try:
+            alerts.append(_validate(raw, detector_name))
+        except _Invalid as exc:
+            errors.append(FieldError(index, exc.field, exc.message))
+            if len(errors) >= MAX_ERRORS:
+                break
+    if errors:
+        raise InvalidBody(errors)
+    return alerts
+
+
+def _envelope_items(raw: msgspec.Raw) -> list[msgspec.Raw]:
+    try:
+        items = schema.raw_list_decoder.decode(raw)
+    except msgspec.ValidationError:
+        raise InvalidBody([FieldError(None, "alerts", "must be an array of alerts")]) from None
+    if not 1 <= len(items) <= MAX_ALERTS:
+        raise InvalidBody(
+            [FieldError(None, "alerts", f"must hold 1 to {MAX_ALERTS} alerts, not {len(items)}")]
+        )
+    return items
+
+
+def _is_valid_envelope(raw: msgspec.Raw, detector_name: str) -> bool:
+    try:
+        items = _envelope_items(raw)
+        for item in items:
+            _validate(item, detector_name)
+    except (InvalidBody, _Invalid):
+        return False
+    return True
+
+
+def _validate(raw: msgspec.Raw, detector_name: str) -> ValidAlert:
+    try:
+        alert = schema.alert_decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _invalid_from_msgspec(str(exc)) from None
+    observed_at = _timestamp(alert.observed_at, "observed_at")
+    if alert.accounts:
+        _check_accounts(alert.accounts)
+    if alert.indicators:
+        _check_indicators(alert.indicators, detector_name)
+    if alert.metrics is not None:
+        _check_metrics(alert.metrics)
+    if alert.samples:
+        for position, sample in enumerate(alert.samples):
+            if sample.at is not None:
+                _timestamp(sample.at, f"samples[{position}].at")
+    extra = alert.extra
+    if extra is not schema.NO_VALUE:
+        _check_extra(bytes(extra))
+    return ValidAlert(
+        external_id=alert.external_id,
+        kind=alert.kind,
+        severity=alert.severity,
+        confidence=0.5 if alert.confidence is None else alert.confidence,
+        observed_at=observed_at,
+        title=alert.title or "",
+        payload=bytes(raw).decode("utf-8"),
+    )
+
+
+def _invalid_from_msgspec(message: str) -> _Invalid:
+    path = ""
+    at = _AT_PATH.search(message)
+    if at:
+        path = at.group(1).lstrip(".")
+        message = message[: at.start()]
+    missing = _MISSING_FIELD.match(message)
+    if missing:
+        name = missing.group(1)
+        return _Invalid(f"{path}.{name}" if path else name, "this field is required")
+    return _Invalid(path or None, message)
+
+
+def _timestamp(value: str, field: str) -> datetime:
+    # The pattern already fixed the shape; this refuses impossible dates and times.
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise _Invalid(field, f"not a valid RFC 3339 timestamp: {value!r}") from None
+
+
+def _check_accounts(accounts: list[schema.AccountRef]) -> None:
+    for position, account in enumerate(accounts):
+        if account.created_at is not None:
+            _timestamp(account.created_at, f"accounts[{position}].created_at")
+        if account.email_domain and account.email_domain.strip():
+            try:
+                normalise_email_domain(account.email_domain)
+            except InvalidIndicator as exc:
+                raise _Invalid(f"accounts[{position}].email_domain", str(exc)) from None
+
+
+def _check_indicators(indicators: list[schema.Indicator], detector_name: str) -> None:
+    for position, indicator in enumerate(indicators):
+        try:
+            normalise(indicator.type, indicator.value, detector_name=detector_name)
+        except InvalidIndicator as exc:
+            raise _Invalid(f"indicators[{position}].value", str(exc)) from None
+        if indicator.first_seen is not None:
+            _timestamp(indicator.first_seen, f"indicators[{position}].first_seen")
+        if indicator.last_seen is not None:
+            _timestamp(indicator.last_seen, f"indicators[{position}].last_seen")
+
+
+def _check_metrics(metrics: schema.Metrics) -> None:
+    for name in ("requests", "tokens_in", "tokens_out"):
+        value = getattr(metrics, name)
+        if value is not None and not value.is_integer():
+            raise _Invalid(f"metrics.{name}", "must be a whole number")
+    for name in ("window_start", "window_end"):
+        value = getattr(metrics, name)
+        if value is not None:
+            _timestamp(value, f"metrics.{name}")
+
+
+def _check_extra(raw: bytes) -> None:
+    if raw == b"null":
+        return
+    if not raw.startswith(b"{"):
+        raise _Invalid("extra", "must be an object or null")
+    # Measured serialised compactly, so indentation does not count against it.
+    if len(raw) > MAX_EXTRA_BYTES and len(msgspec.json.encode(msgspec.json.decode(raw))) > (
+        MAX_EXTRA_BYTES
+    ):
+        raise _Invalid("extra", f"must be at most {MAX_EXTRA_BYTES} bytes serialised")
+
+
+def _refuse_unstorable_text(text: str) -> None:
+    """The slow path: find where U+0000 or an unpaired surrogate sits, to name it."""
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise InvalidBody([FieldError(None, None, "the body is nested too deeply")]) from None
+    except ValueError:
+        return  # not JSON: the decoder reports it properly
+    if isinstance(document, dict) and "alerts" in document and "external_id" not in document:
+        if isinstance(document["alerts"], list):
+            for index, item in enumerate(document["alerts"]):
+                _raise_if_bad(item, "", index)
+        _raise_if_bad({k: v for k, v in document.items() if k != "alerts"}, "", None)
+    else:
+        _raise_if_bad(document, "", 0 if isinstance(document, dict) else None)
+
+
+def _raise_if_bad(value: Any, path: str, index: int | None) -> None:
+    bad = _find_bad_text(value, path)
+    if bad is not None:
+        raise InvalidBody(
+            [
+                FieldError(
+                    index,
+                    _BAD_CHAR.sub("\ufffd", bad) or None,
+                    "text must not contain U+0000 or unpaired surrogates",
+                )
+            ]
+        )
+
+
+def _find_bad_text(value: Any, path: str) -> str | None:
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _BAD_CHAR.search(item):
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{where}.{key}" if where else key
+                if _BAD_CHAR.search(key):
+                    return child_path
+                stack.append((child, child_path))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{n}]") for n, child in enumerate(item))
+    return None
