@@ -1,15 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dossier.health import healthz
+from people.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("people.urls")),
     path("cases/", include("cases.urls")),
+    path("audit/", include("audit.urls")),
     path("ingestion/", include("ingestion.urls")),
     path("api/v1/", include("ingestion.api_urls")),
     path("admin/", admin.site.urls),
