@@ -1,0 +1,70 @@
+"""The case workflow: every change to a case goes through a function here.
+
+Pages, the API, ingestion and enforcement call these functions (always as
+``cases.workflow.<name>``); none of them holds workflow logic of its own.
+The allowed status changes live in one table, ``cases.workflow.table``.
+Each function
+
+* takes the acting person as the keyword-only ``actor``,
+* locks the case row (``SELECT ... FOR UPDATE``) so concurrent changes queue,
+* checks the transition table and the actor's roles (``people.roles``; being a
+  superuser grants nothing),
+* applies the change and writes exactly one audit event in the same
+  transaction, as its last write,
+* and publishes side effects (``cases.signals.case_changed``) only once the
+  transaction has committed.
+
+A refusal raises before anything is written, so a refused call changes
+nothing: ``TransitionRefused`` for a status change (naming the current
+status, the one asked for and what is allowed), ``OperationRefused`` for
+other operations (both are ``PermissionDenied``), ``ValidationError`` for bad
+input and ``EvidenceTooLarge`` for an upload over the limit.
+"""
+
+from cases.evidence_store import EvidenceTooLarge
+from cases.workflow.accounts import link_account, unlink_account
+from cases.workflow.actions import (
+    mark_case_actioned,
+    propose_action,
+    reject_action,
+    withdraw_action,
+)
+from cases.workflow.case_fields import add_note, assign, set_attribution, set_severity
+from cases.workflow.evidence import add_evidence_file, add_evidence_text, redact_evidence
+from cases.workflow.status import close, escalate, hand_back, reopen, transition
+from cases.workflow.table import (
+    TRANSITIONS,
+    OperationRefused,
+    Rule,
+    TransitionRefused,
+    Via,
+    allowed_transitions,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "EvidenceTooLarge",
+    "OperationRefused",
+    "Rule",
+    "TransitionRefused",
+    "Via",
+    "add_evidence_file",
+    "add_evidence_text",
+    "add_note",
+    "allowed_transitions",
+    "assign",
+    "close",
+    "escalate",
+    "hand_back",
+    "link_account",
+    "mark_case_actioned",
+    "propose_action",
+    "redact_evidence",
+    "reject_action",
+    "reopen",
+    "set_attribution",
+    "set_severity",
+    "transition",
+    "unlink_account",
+    "withdraw_action",
+]

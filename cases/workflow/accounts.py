@@ -1,0 +1,62 @@
+"""Linking platform accounts to cases, and unlinking them, always with a reason."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.events import record
+from cases.models import Account, Case, CaseAccount
+from cases.workflow.common import lock_case, publish_on_commit, require_role, required_text, touch
+from cases.workflow.table import WORKERS
+
+
+def link_account(case: Case | int, account: Account, *, actor, reason: str) -> CaseAccount:
+    with transaction.atomic():
+        case = lock_case(case)
+        require_role(actor, WORKERS, "Linking an account", case)
+        reason = required_text(reason, "reason")
+        link, created = CaseAccount.objects.get_or_create(
+            case=case, account=account, defaults={"reason": reason, "linked_by": actor}
+        )
+        if not created:
+            raise ValidationError(f"Account {account} is already linked to case #{case.pk}.")
+        case.account_count += 1
+        touch(case, actor, ["account_count"])
+        record(
+            "case.account_linked",
+            actor=actor,
+            target=account,
+            cases=[case],
+            after={"account": account.external_id},
+            reason=reason,
+        )
+        publish_on_commit(case, "case.account_linked")
+    return link
+
+
+def unlink_account(case: Case | int, account: Account, *, actor, reason: str) -> None:
+    with transaction.atomic():
+        case = lock_case(case)
+        require_role(actor, WORKERS, "Unlinking an account", case)
+        reason = required_text(reason, "reason")
+        link = CaseAccount.objects.filter(case=case, account=account).first()
+        if link is None:
+            raise ValidationError(f"Account {account} is not linked to case #{case.pk}.")
+        before = {
+            "account": account.external_id,
+            "link_reason": link.reason,
+            "linked_by": link.linked_by_label,
+        }
+        link.delete()
+        case.account_count = max(case.account_count - 1, 0)
+        touch(case, actor, ["account_count"])
+        record(
+            "case.account_unlinked",
+            actor=actor,
+            target=account,
+            cases=[case],
+            before=before,
+            reason=reason,
+        )
+        publish_on_commit(case, "case.account_unlinked")

@@ -1,0 +1,110 @@
+"""Assignment, severity, attribution and notes."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.events import record
+from cases.models import SEVERITY_RANK, Case, Note, Severity
+from cases.workflow.common import lock_case, publish_on_commit, require_role, required_text, touch
+from cases.workflow.table import COMMENTERS, WORKERS, OperationRefused
+from people.roles import Role, has_role
+
+
+def assign(case: Case | int, assignee, *, actor, reason: str = "") -> Case:
+    """Set or clear the assignee. A lead assigns anyone; an investigator only themself."""
+    with transaction.atomic():
+        case = lock_case(case)
+        assignee_pk = assignee.pk if assignee is not None else None
+        is_self = assignee_pk is not None and assignee_pk == getattr(actor, "pk", None)
+        require_role(actor, WORKERS, "Assigning", case)
+        if not (is_self or has_role(actor, Role.LEAD)):
+            raise OperationRefused(
+                f"Investigators assign case #{case.pk} only to themselves; leads assign anyone."
+            )
+        if assignee is not None and not (
+            assignee.is_active and has_role(assignee, Role.INVESTIGATOR, Role.LEAD)
+        ):
+            raise ValidationError({"assignee": "Cases are assigned to investigators or leads."})
+        before = {"assignee": case.assignee.get_username() if case.assignee else None}
+        case.assignee = assignee
+        touch(case, actor, ["assignee"])
+        record(
+            "case.assigned",
+            actor=actor,
+            target=case,
+            cases=[case],
+            before=before,
+            after={"assignee": assignee.get_username() if assignee else None},
+            reason=reason,
+        )
+        publish_on_commit(case, "case.assigned")
+    return case
+
+
+def set_severity(case: Case | int, severity: str, *, actor, reason: str = "") -> Case:
+    with transaction.atomic():
+        case = lock_case(case)
+        require_role(actor, WORKERS, "Changing severity", case)
+        if severity not in Severity.values:
+            raise ValidationError({"severity": f"Unknown severity {severity!r}."})
+        before = {"severity": case.severity}
+        case.severity = severity
+        case.severity_rank = SEVERITY_RANK[Severity(severity)]
+        touch(case, actor, ["severity", "severity_rank"])
+        record(
+            "case.severity_changed",
+            actor=actor,
+            target=case,
+            cases=[case],
+            before=before,
+            after={"severity": severity},
+            reason=reason,
+        )
+        publish_on_commit(case, "case.severity_changed")
+    return case
+
+
+def set_attribution(
+    case: Case | int,
+    *,
+    suspected_actor: str,
+    confidence: str,
+    rationale: str,
+    actor,
+    reason: str = "",
+) -> Case:
+    """Record who is believed to be behind the case, how sure, and why."""
+    fields = ("attribution_actor", "attribution_confidence", "attribution_rationale")
+    with transaction.atomic():
+        case = lock_case(case)
+        require_role(actor, WORKERS, "Changing attribution", case)
+        before = {name: getattr(case, name) for name in fields}
+        case.attribution_actor = (suspected_actor or "").strip()[:200]
+        case.attribution_confidence = (confidence or "").strip()[:20]
+        case.attribution_rationale = (rationale or "").strip()
+        touch(case, actor, fields)
+        record(
+            "case.attribution_changed",
+            actor=actor,
+            target=case,
+            cases=[case],
+            before=before,
+            after={name: getattr(case, name) for name in fields},
+            reason=reason,
+        )
+        publish_on_commit(case, "case.attribution_changed")
+    return case
+
+
+def add_note(case: Case | int, body: str, *, actor) -> Note:
+    with transaction.atomic():
+        case = lock_case(case)
+        require_role(actor, COMMENTERS, "Adding a note", case)
+        body = required_text(body, "body")
+        note = Note.objects.create(case=case, author=actor, body=body)
+        touch(case, actor, [])
+        record("note.added", actor=actor, target=note, cases=[case], after={"body": body})
+        publish_on_commit(case, "note.added")
+    return note

@@ -1,0 +1,101 @@
+"""Status changes a person asks for: triage, investigate, escalate, hand back, close, reopen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.events import record
+from cases.models import Case, EscalationLevel, Resolution
+from cases.workflow.common import (
+    apply_status,
+    lock_case,
+    publish_on_commit,
+    status_snapshot,
+    touch,
+    transition_verb,
+)
+from cases.workflow.table import S, TransitionRefused, Via, allowed_transitions, rules_for
+
+
+def transition(
+    case: Case | int,
+    to_status: str,
+    *,
+    actor,
+    reason: str = "",
+    resolution: str | None = None,
+    level: str | None = None,
+    only_from: Iterable[str] | None = None,
+) -> Case:
+    """Move a case to ``to_status`` as ``actor`` asks.
+
+    Closing needs a ``resolution``; escalating needs a ``level`` (policy,
+    legal or executive). ``only_from`` lets a named operation (``reopen``)
+    refuse when the case is not where it expects.
+    """
+    with transaction.atomic():
+        case = lock_case(case)
+        rules = rules_for(case, to_status, Via.TRANSITION, actor)
+        if only_from is not None and case.status not in set(only_from):
+            rules = []
+        if not rules:
+            raise TransitionRefused(case, to_status, allowed_transitions(case, actor))
+
+        if to_status == S.CLOSED:
+            if not resolution:
+                raise ValidationError({"resolution": "Closing a case needs a resolution."})
+            if resolution not in Resolution.values:
+                raise ValidationError({"resolution": f"Unknown resolution {resolution!r}."})
+            if not any(resolution in rule.resolutions for rule in rules):
+                raise TransitionRefused(
+                    case,
+                    to_status,
+                    allowed_transitions(case, actor),
+                    detail=f"closing as {resolution} is for leads",
+                )
+        elif resolution:
+            raise ValidationError({"resolution": "Only closing takes a resolution."})
+
+        if to_status == S.ESCALATED:
+            if level not in EscalationLevel.values:
+                choices = ", ".join(EscalationLevel.values)
+                raise ValidationError({"level": f"Escalating needs a level: one of {choices}."})
+        elif level:
+            raise ValidationError({"level": "Only escalating takes a level."})
+
+        source = case.status
+        before = status_snapshot(case)
+        changed = apply_status(case, to_status, resolution=resolution or "", level=level or "")
+        touch(case, actor, changed)
+        verb = transition_verb(source, to_status)
+        record(
+            verb,
+            actor=actor,
+            target=case,
+            cases=[case],
+            before=before,
+            after=status_snapshot(case),
+            reason=reason,
+        )
+        publish_on_commit(case, verb)
+    return case
+
+
+def escalate(case: Case | int, level: str, *, actor, reason: str = "") -> Case:
+    return transition(case, S.ESCALATED, actor=actor, reason=reason, level=level)
+
+
+def hand_back(case: Case | int, *, actor, reason: str = "") -> Case:
+    """Return an escalated case to investigation (its escalation level's role, or a lead)."""
+    return transition(case, S.INVESTIGATING, actor=actor, reason=reason, only_from={S.ESCALATED})
+
+
+def close(case: Case | int, resolution: str, *, actor, reason: str = "") -> Case:
+    return transition(case, S.CLOSED, actor=actor, reason=reason, resolution=resolution)
+
+
+def reopen(case: Case | int, *, actor, reason: str = "") -> Case:
+    return transition(case, S.INVESTIGATING, actor=actor, reason=reason, only_from={S.CLOSED})

@@ -1,0 +1,148 @@
+"""The transition table (the design notes' "Case workflow") and the refusals it raises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+
+from cases.models import OPEN_STATUSES, Case, CaseStatus, Resolution
+from people.roles import Role, roles_of
+
+S = CaseStatus
+WORKERS = frozenset({Role.INVESTIGATOR, Role.LEAD})
+LEADS = frozenset({Role.LEAD})
+# Escalated people comment and advise; legal may also redact (e.g. on a court order).
+COMMENTERS = WORKERS | {Role.POLICY, Role.LEGAL, Role.EXECUTIVE}
+REDACTORS = frozenset({Role.LEAD, Role.LEGAL})
+
+ORDINARY_RESOLUTIONS = frozenset(r for r in Resolution if r != Resolution.CONFIRMED_ABUSE)
+
+
+class Via(StrEnum):
+    """How a transition is asked for."""
+
+    TRANSITION = "transition"  # a person asks for it (transition(), close(), ...)
+    PROPOSE_ACTION = "propose_action"  # proposing an enforcement action
+    ACTIONS_EXECUTED = "actions_executed"  # the case's actions were carried out
+    ACTIONS_SETTLED = "actions_settled"  # its last live action was rejected or withdrawn
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[str]
+    target: str
+    via: Via
+    roles: frozenset[str] = frozenset()
+    # The role named by the case's escalation level may also do it (the hand-back).
+    escalation_level_may: bool = False
+    # For closing: the resolutions this rule allows.
+    resolutions: frozenset[str] = frozenset()
+
+
+def _rule(sources, target, via, roles=frozenset(), **kwargs) -> Rule:
+    return Rule(frozenset(sources), target, via, frozenset(roles), **kwargs)
+
+
+# The design notes' "Case workflow" table, and the only place it lives.
+TRANSITIONS: tuple[Rule, ...] = (
+    _rule({S.NEW}, S.TRIAGE, Via.TRANSITION, WORKERS),
+    _rule({S.NEW, S.TRIAGE}, S.INVESTIGATING, Via.TRANSITION, WORKERS),
+    _rule({S.INVESTIGATING}, S.ESCALATED, Via.TRANSITION, WORKERS),
+    _rule({S.ESCALATED}, S.INVESTIGATING, Via.TRANSITION, LEADS, escalation_level_may=True),
+    _rule({S.INVESTIGATING, S.ESCALATED}, S.PENDING_ACTION, Via.PROPOSE_ACTION, WORKERS),
+    _rule({S.PENDING_ACTION}, S.ACTIONED, Via.ACTIONS_EXECUTED),
+    _rule({S.PENDING_ACTION}, S.INVESTIGATING, Via.ACTIONS_SETTLED),
+    _rule({S.PENDING_ACTION}, S.INVESTIGATING, Via.TRANSITION, LEADS),
+    _rule({S.ACTIONED}, S.INVESTIGATING, Via.TRANSITION, LEADS),
+    _rule(OPEN_STATUSES, S.CLOSED, Via.TRANSITION, WORKERS, resolutions=ORDINARY_RESOLUTIONS),
+    _rule(
+        OPEN_STATUSES,
+        S.CLOSED,
+        Via.TRANSITION,
+        LEADS,
+        resolutions=frozenset({Resolution.CONFIRMED_ABUSE}),
+    ),
+    _rule({S.CLOSED}, S.INVESTIGATING, Via.TRANSITION, LEADS),
+)
+
+
+class OperationRefused(PermissionDenied):
+    """The actor may not do this to this case; nothing was changed."""
+
+
+class TransitionRefused(OperationRefused):
+    """A status change the table or the actor's roles do not allow."""
+
+    def __init__(
+        self, case: Case, requested: str, allowed: Iterable[str], detail: str = ""
+    ) -> None:
+        self.case_id = case.pk
+        self.current = str(case.status)
+        self.requested = str(requested)
+        self.allowed = tuple(allowed)
+        allowed_text = ", ".join(self.allowed) or "nothing"
+        message = (
+            f"Case #{case.pk} cannot move from {self.current} to {self.requested}"
+            f"{f' ({detail})' if detail else ''}; "
+            f"allowed from {self.current} for you: {allowed_text}."
+        )
+        super().__init__(message)
+
+
+def is_person(actor) -> bool:
+    return (
+        isinstance(actor, AbstractBaseUser)
+        and actor.is_authenticated
+        and actor.is_active
+        and actor.pk is not None
+    )
+
+
+def permits(rule: Rule, case: Case, actor) -> bool:
+    if not is_person(actor):
+        return False
+    held = roles_of(actor)
+    if any(str(role) in held for role in rule.roles):
+        return True
+    return bool(rule.escalation_level_may and case.escalation_level in held)
+
+
+def rules_for(case: Case, target: str, via: Via, actor) -> list[Rule]:
+    return [
+        rule
+        for rule in TRANSITIONS
+        if rule.via == via
+        and rule.target == target
+        and case.status in rule.sources
+        and (via != Via.TRANSITION or permits(rule, case, actor))
+    ]
+
+
+def allowed_transitions(case: Case, actor) -> list[str]:
+    """What ``actor`` may ask for from the case's current status, for buttons and messages.
+
+    Closing appears as ``closed`` when every resolution is allowed, otherwise
+    as ``closed as <resolutions>``.
+    """
+    targets: dict[str, set[str]] = {}
+    for rule in TRANSITIONS:
+        if (
+            rule.via == Via.TRANSITION
+            and case.status in rule.sources
+            and permits(rule, case, actor)
+        ):
+            targets.setdefault(rule.target, set()).update(rule.resolutions)
+    labels = []
+    for status in CaseStatus:
+        if status not in targets:
+            continue
+        resolutions = targets[status]
+        if status == S.CLOSED and resolutions != set(Resolution):
+            labels.append(f"closed as {'|'.join(r for r in Resolution if r in resolutions)}")
+        else:
+            labels.append(str(status))
+    return labels

@@ -1,0 +1,13 @@
+from audit.models import AuditEvent
+from cases.models import Case
+
+
+def events() -> list[AuditEvent]:
+    return list(AuditEvent.objects.order_by("sequence"))
+
+
+def case_row(case: Case) -> dict:
+    """Everything stored about a case, for proving that a refusal changed nothing."""
+    row = Case.objects.filter(pk=case.pk).values().get()
+    row["related"] = sorted(case.related_cases.values_list("pk", flat=True))
+    return row
