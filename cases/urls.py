@@ -7,4 +7,21 @@ app_name = "cases"
 urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
+    path("<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
+    path("<int:pk>/severity/", views.SeverityView.as_view(), name="severity"),
+    path("<int:pk>/attribution/", views.AttributionView.as_view(), name="attribution"),
+    path("<int:pk>/transition/", views.TransitionView.as_view(), name="transition"),
+    path("<int:pk>/notes/", views.NoteView.as_view(), name="add-note"),
+    path("<int:pk>/evidence/", views.EvidenceUploadView.as_view(), name="add-evidence"),
+    path(
+        "<int:pk>/evidence/<int:evidence_id>/",
+        views.EvidenceContentView.as_view(),
+        name="evidence-content",
+    ),
+    path("<int:pk>/accounts/", views.LinkAccountView.as_view(), name="link-account"),
+    path(
+        "<int:pk>/accounts/<int:account_id>/unlink/",
+        views.UnlinkAccountView.as_view(),
+        name="unlink-account",
+    ),
 ]

@@ -17,14 +17,17 @@ from people.roles import ESCALATION_LEVELS, Role, has_role, roles_of
 SEE_ALL = (Role.LEAD, Role.MANAGER)
 
 
-def restricted_q(user) -> Q:
-    """The condition under which ``user`` may see a case; ``Q()`` when unrestricted."""
+def restricted_q(user, prefix: str = "") -> Q:
+    """The condition under which ``user`` may see a case; ``Q()`` when unrestricted.
+
+    ``prefix`` names the path to the case from another model, e.g. ``"case__"``.
+    """
     if has_role(user, *SEE_ALL):
         return Q()
     levels = [str(level) for level in ESCALATION_LEVELS if str(level) in roles_of(user)]
-    allowed = ~Q(tlp=Tlp.RED) | Q(assignee_id=user.pk)
+    allowed = ~Q(**{f"{prefix}tlp": Tlp.RED}) | Q(**{f"{prefix}assignee_id": user.pk})
     if levels:
-        allowed |= Q(escalation_level__in=levels)
+        allowed |= Q(**{f"{prefix}escalation_level__in": levels})
     return allowed
 
 

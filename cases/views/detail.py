@@ -3,19 +3,99 @@ from __future__ import annotations
 from django.http import Http404
 from django.views.generic import TemplateView
 
-from cases.queries import queue_queryset
+from cases import queries, workflow
+from cases.forms import (
+    AssignForm,
+    AttributionForm,
+    EvidenceForm,
+    LinkAccountForm,
+    NoteForm,
+    SeverityForm,
+    TransitionForm,
+)
+from cases.models import OPEN_STATUSES, Case, CaseStatus, EscalationLevel, Resolution
+from cases.workflow.table import COMMENTERS, WORKERS
 from people.navigation import CASE_WORKERS
 from people.permissions import RoleRequiredMixin
+from people.roles import Role, has_role
+
+
+def transition_choices(case: Case, user) -> list[dict]:
+    """The transition buttons: exactly what the workflow allows ``user`` from here."""
+    choices = []
+    for label in workflow.allowed_transitions(case, user):
+        target, _, resolutions = label.partition(" as ")
+        entry = {"to_status": target, "label": CaseStatus(target).label}
+        if target == CaseStatus.CLOSED:
+            allowed = set(resolutions.split("|")) if resolutions else set(Resolution.values)
+            entry["resolutions"] = [(r.value, r.label) for r in Resolution if r in allowed]
+        if target == CaseStatus.ESCALATED:
+            entry["levels"] = list(EscalationLevel.choices)
+        choices.append(entry)
+    return choices
+
+
+def capabilities(case: Case, user) -> dict[str, bool]:
+    """Which forms the page offers; the workflow refuses the same things if forced."""
+    works = has_role(user, *WORKERS)
+    return {
+        "work": works,
+        "assign_self": works and case.assignee_id != user.pk,
+        "assign_others": has_role(user, Role.LEAD),
+        "note": has_role(user, *COMMENTERS),
+    }
+
+
+def case_page_context(request, case: Case, **bound_forms) -> dict:
+    """Everything the case page shows; ``bound_forms`` replace a blank form after an error."""
+    user = request.user
+    version = {"version": case.version}
+    forms = {
+        "assign_form": AssignForm(initial=version),
+        "severity_form": SeverityForm(initial={**version, "severity": case.severity}),
+        "attribution_form": AttributionForm(
+            initial={
+                **version,
+                "suspected_actor": case.attribution_actor,
+                "confidence": case.attribution_confidence,
+                "rationale": case.attribution_rationale,
+            }
+        ),
+        "transition_form": TransitionForm(initial=version),
+        "link_form": LinkAccountForm(),
+        "note_form": NoteForm(),
+        "evidence_form": EvidenceForm(),
+    }
+    forms.update(bound_forms)
+    notes = queries.case_notes(case)
+    evidence = queries.case_evidence(case)
+    events = queries.audit_trail(case)
+    return {
+        "case": case,
+        "is_open": case.status in OPEN_STATUSES,
+        "can": capabilities(case, user),
+        "transitions": transition_choices(case, user),
+        "timeline": queries.timeline(case, notes, evidence, events),
+        "notes": notes,
+        "evidence": evidence,
+        "account_links": queries.case_accounts(case),
+        "indicators": queries.case_indicators(user, case),
+        "related": queries.related_cases(user, case),
+        "audit_events": events,
+        **forms,
+    }
 
 
 class CaseDetailView(RoleRequiredMixin, TemplateView):
+    """The case page: header, timeline, accounts, indicators, evidence, notes, trail."""
+
     allowed_roles = CASE_WORKERS
     template_name = "cases/detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        case = queue_queryset(self.request.user).filter(pk=kwargs["pk"]).first()
+        case = queries.case_for(self.request.user, kwargs["pk"])
         if case is None:
             raise Http404("No such case.")
-        context["case"] = case
+        context.update(case_page_context(self.request, case))
         return context

@@ -20,3 +20,27 @@ def make_case(**fields) -> Case:
         Case.objects.filter(pk=case.pk).update(last_activity_at=last_activity)
         case.last_activity_at = last_activity
     return case
+
+
+def make_account(external_id: str, **fields):
+    from cases.models import Account
+
+    return Account.objects.create(external_id=external_id, **fields)
+
+
+def link(case: Case, account, reason: str = "shares payment fingerprint", detector: str = "dx"):
+    from cases.models import CaseAccount
+
+    CaseAccount.objects.create(
+        case=case, account=account, reason=reason, linked_by_detector=detector
+    )
+    Case.objects.filter(pk=case.pk).update(account_count=case.account_links.count())
+
+
+def make_indicator(type_: str, value: str, *accounts, too_common: bool = False):
+    from cases.models import AccountIndicator, Indicator
+
+    indicator = Indicator.objects.create(type=type_, value=value, is_too_common=too_common)
+    for account in accounts:
+        AccountIndicator.objects.create(account=account, indicator=indicator)
+    return indicator

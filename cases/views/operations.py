@@ -1,0 +1,213 @@
+"""The case page's forms. Each calls one workflow function and nothing else.
+
+A form error re-renders the page with the error next to the field (400); a
+change based on an old version of the case is refused with who changed it
+and when (409); an operation the person's roles do not allow is refused and
+audited (403).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+
+from cases import forms as case_forms
+from cases import queries, workflow
+from cases.guards import StaleCase, based_on, record_refusal
+from cases.models import Account, Case, CaseStatus
+from cases.views.detail import case_page_context
+from people.navigation import CASE_WORKERS
+from people.permissions import RoleRequiredMixin
+
+
+def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class CaseOperationView(RoleRequiredMixin, View):
+    # Reaching the view needs a case-working role; the workflow checks the rest.
+    allowed_roles = CASE_WORKERS
+    http_method_names = ["post"]
+    form_class: type[forms.Form]
+    form_name: str
+    operation: str
+    anchor: str = ""
+    # Operations that overwrite (not merely add to) the case are checked for staleness.
+    checks_version: bool = True
+
+    def perform(self, case: Case, data: dict, **kwargs) -> str:
+        raise NotImplementedError
+
+    def post(self, request, pk: int, **kwargs) -> HttpResponse:
+        case = queries.case_for(request.user, pk)
+        if case is None:
+            raise Http404("No such case.")
+        form = self.form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.rerender(case, form, status=400)
+        try:
+            if self.checks_version:
+                with based_on(case.pk, form.cleaned_data["version"]):
+                    message = self.perform(case, form.cleaned_data, **kwargs)
+            else:
+                message = self.perform(case, form.cleaned_data, **kwargs)
+        except StaleCase as exc:
+            data = request.POST.copy()
+            data["version"] = exc.case.version
+            form = self.form_class(data, request.FILES)
+            form.is_valid()
+            form.add_error(None, str(exc))
+            return self.rerender(queries.case_for(request.user, pk), form, status=409)
+        except workflow.OperationRefused as exc:
+            record_refusal(request.user, case, self.operation, str(exc))
+            return render(
+                request, "cases/refused.html", {"case": case, "message": str(exc)}, status=403
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+            return self.rerender(queries.case_for(request.user, pk), form, status=400)
+        messages.success(request, message)
+        return redirect(reverse("cases:detail", args=[case.pk]) + self.anchor)
+
+    def rerender(self, case: Case, form: forms.Form, *, status: int) -> HttpResponse:
+        context = case_page_context(self.request, case, **{self.form_name: form})
+        context["failed_form"] = self.form_name
+        return render(self.request, "cases/detail.html", context, status=status)
+
+
+class AssignView(CaseOperationView):
+    form_class = case_forms.AssignForm
+    form_name = "assign_form"
+    operation = "assign"
+
+    def perform(self, case, data, **kwargs):
+        name = data["assignee"].strip()
+        user = self.request.user
+        if name == "me":
+            assignee = user
+        elif not name:
+            assignee = None
+        else:
+            assignee = get_user_model().objects.filter(username=name, is_active=True).first()
+            if assignee is None:
+                raise ValidationError({"assignee": f"No active person named {name!r}."})
+        workflow.assign(case.pk, assignee, actor=user, reason=data["reason"])
+        return f"Assigned to {assignee.get_username() if assignee else 'nobody'}."
+
+
+class SeverityView(CaseOperationView):
+    form_class = case_forms.SeverityForm
+    form_name = "severity_form"
+    operation = "set_severity"
+
+    def perform(self, case, data, **kwargs):
+        workflow.set_severity(
+            case.pk, data["severity"], actor=self.request.user, reason=data["reason"]
+        )
+        return f"Severity set to {data['severity']}."
+
+
+class AttributionView(CaseOperationView):
+    form_class = case_forms.AttributionForm
+    form_name = "attribution_form"
+    operation = "set_attribution"
+    anchor = "#attribution"
+
+    def perform(self, case, data, **kwargs):
+        workflow.set_attribution(
+            case.pk,
+            suspected_actor=data["suspected_actor"],
+            confidence=data["confidence"],
+            rationale=data["rationale"],
+            actor=self.request.user,
+        )
+        return "Attribution saved."
+
+
+class TransitionView(CaseOperationView):
+    form_class = case_forms.TransitionForm
+    form_name = "transition_form"
+    operation = "transition"
+
+    def perform(self, case, data, **kwargs):
+        workflow.transition(
+            case.pk,
+            data["to_status"],
+            actor=self.request.user,
+            reason=data["reason"],
+            resolution=data["resolution"] or None,
+            level=data["level"] or None,
+        )
+        return f"Case moved to {CaseStatus(data['to_status']).label.lower()}."
+
+
+class LinkAccountView(CaseOperationView):
+    form_class = case_forms.LinkAccountForm
+    form_name = "link_form"
+    operation = "link_account"
+    anchor = "#accounts"
+    checks_version = False  # adds a link; overwrites nothing
+
+    def perform(self, case, data, **kwargs):
+        account = Account.objects.filter(external_id=data["external_id"].strip()).first()
+        if account is None:
+            raise ValidationError({"external_id": "No platform account has this id."})
+        workflow.link_account(case.pk, account, actor=self.request.user, reason=data["reason"])
+        return f"Account {account.external_id} linked."
+
+
+class UnlinkAccountView(CaseOperationView):
+    form_class = case_forms.UnlinkAccountForm
+    form_name = "unlink_form"
+    operation = "unlink_account"
+    anchor = "#accounts"
+
+    def perform(self, case, data, **kwargs):
+        account = get_object_or_404(Account, pk=kwargs["account_id"])
+        workflow.unlink_account(case.pk, account, actor=self.request.user, reason=data["reason"])
+        return f"Account {account.external_id} unlinked."
+
+
+class NoteView(CaseOperationView):
+    form_class = case_forms.NoteForm
+    form_name = "note_form"
+    operation = "add_note"
+    anchor = "#notes"
+    checks_version = False  # a note adds to the case; it cannot overwrite anyone's change
+
+    def perform(self, case, data, **kwargs):
+        workflow.add_note(case.pk, data["body"], actor=self.request.user)
+        return "Note added."
+
+
+class EvidenceUploadView(CaseOperationView):
+    form_class = case_forms.EvidenceForm
+    form_name = "evidence_form"
+    operation = "add_evidence"
+    anchor = "#evidence"
+    checks_version = False  # evidence is only ever added
+
+    def perform(self, case, data, **kwargs):
+        try:
+            item = workflow.add_evidence_file(
+                case.pk,
+                data["file"],
+                actor=self.request.user,
+                title=data["title"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError({"file": exc.messages}) from exc
+        return f"Evidence “{item.title}” stored, SHA-256 {item.sha256}."
