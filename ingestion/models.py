@@ -175,3 +175,7 @@ class AlertKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.detector_id}:{self.external_id}"
+
+
+# Defined in its own module (the import owns it); imported here so Django registers it.
+from ingestion.correlation_keys import CorrelationKey  # noqa: E402, F401
