@@ -22,7 +22,7 @@ def person(db):
             username=f"{kind}_{next(counter)}", is_superuser=kind == "superuser", **extra
         )
         if kind in ROLES:
-            user.groups.add(Group.objects.get(name=kind))
+            user.groups.add(Group.objects.get_or_create(name=kind)[0])
         return user
 
     return make

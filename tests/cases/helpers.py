@@ -1,3 +1,7 @@
+from pathlib import Path
+
+from django.conf import settings
+
 from audit.models import AuditEvent
 from cases.models import Case
 
@@ -11,3 +15,9 @@ def case_row(case: Case) -> dict:
     row = Case.objects.filter(pk=case.pk).values().get()
     row["related"] = sorted(case.related_cases.values_list("pk", flat=True))
     return row
+
+
+def stored_files() -> list[Path]:
+    """Every file under EVIDENCE_ROOT."""
+    root = Path(settings.EVIDENCE_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
