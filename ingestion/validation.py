@@ -25,7 +25,7 @@ MAX_ERRORS = 100
 
 # JSON escapes PostgreSQL text and jsonb cannot hold: U+0000 and surrogates
 # (paired ones are fine; the slow path below tells them apart).
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abAB][0-9a-fA-F]{2})")
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 _BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
 _AT_PATH = re.compile(r" - at `\$(.*)`$")

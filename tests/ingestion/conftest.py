@@ -11,9 +11,13 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import redis
 from jsonschema import Draft202012Validator
 
 from ingestion.detectors import create_detector
@@ -138,3 +142,73 @@ def detector(db):
 @pytest.fixture
 def api(client, detector) -> AlertsClient:
     return AlertsClient(client, detector.token)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, so stopping it harms nobody."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client.ping()
+                break
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis():
+    server = PrivateRedis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_broker(private_redis, settings, monkeypatch):
+    """Point Celery (settings and the already configured app) at a private broker."""
+    from dossier.celery import app
+
+    previous = app.conf.broker_url
+    settings.CELERY_BROKER_URL = private_redis.url
+    # Celery reads this variable before its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
+
+    def reset_pools() -> None:
+        # Connections already made would still reach the previous broker.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url = private_redis.url
+    reset_pools()
+    yield private_redis
+    app.conf.broker_url = previous
+    reset_pools()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from ingestion.models import Alert, AlertKey, Batch
 from tests.ingestion.conftest import ALERT, make_alert
+from tests.ingestion.test_normalise import NORMALISED
 
 
 def test_it_accepts_the_contract_example_and_stores_it(api, detector):
@@ -225,3 +228,21 @@ def test_it_accepts_paired_surrogate_escapes(api):
 
     assert api.post(raw).status_code == 202
     assert Alert.objects.get().title == "\U0001f600 ok"
+
+
+@pytest.mark.parametrize(("kind", "value", "normalised"), NORMALISED)
+def test_it_accepts_every_indicator_form_of_the_contract(api, kind, value, normalised):
+    alert = make_alert("ind", indicators=[{"type": kind, "value": value, "first_seen": None}])
+
+    assert api.post(alert).status_code == 202
+    assert Alert.objects.get().payload["indicators"][0]["value"] == value
+
+
+def test_it_accepts_indicator_times(api):
+    indicator = {
+        "type": "ip",
+        "value": "192.0.2.1",
+        "first_seen": "2026-11-01T00:00:00Z",
+        "last_seen": "2026-11-28T09:00:00.5+01:00",
+    }
+    assert api.post(make_alert("t", indicators=[indicator])).status_code == 202
