@@ -24,6 +24,8 @@ input and ``EvidenceTooLarge`` for an upload over the limit.
 from cases.evidence_store import EvidenceTooLarge
 from cases.workflow.accounts import link_account, unlink_account
 from cases.workflow.actions import (
+    case_follows_actions,
+    case_follows_proposal,
     mark_case_actioned,
     propose_action,
     reject_action,
@@ -53,6 +55,8 @@ __all__ = [
     "add_note",
     "allowed_transitions",
     "assign",
+    "case_follows_actions",
+    "case_follows_proposal",
     "close",
     "escalate",
     "hand_back",

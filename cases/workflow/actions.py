@@ -38,16 +38,62 @@ from cases.workflow.common import (
 )
 from cases.workflow.table import (
     LEADS,
+    TRANSITIONS,
     WORKERS,
     OperationRefused,
     S,
     TransitionRefused,
+    Via,
     allowed_transitions,
     is_person,
+    rules_for,
 )
 from people.roles import Role, has_role
 
+# A case already pending action may receive further proposals (it stays there).
 PROPOSAL_STATUSES = frozenset({S.INVESTIGATING, S.ESCALATED, S.PENDING_ACTION})
+PROPOSERS = next(r.roles for r in TRANSITIONS if r.via == Via.PROPOSE_ACTION)
+
+
+def case_follows_proposal(case: Case, *, actor) -> tuple[dict, dict]:
+    """Move a case to pending_action because ``actor`` proposed an action on it.
+
+    For any code that creates a proposal: call it inside that transaction,
+    with the case locked (``lock_case``), before the one audit event of the
+    proposal, which carries the returned before/after status. It writes no
+    event itself. Raises ``TransitionRefused`` when the table does not allow
+    the move; a case already pending action stays there.
+    """
+    before = status_snapshot(case)
+    changed: list[str] = []
+    if case.status != S.PENDING_ACTION:
+        if not rules_for(case, S.PENDING_ACTION, Via.PROPOSE_ACTION, actor):
+            raise TransitionRefused(
+                case, S.PENDING_ACTION, allowed_transitions(case, actor), "by proposing an action"
+            )
+        changed = apply_status(case, S.PENDING_ACTION)
+    touch(case, actor, changed)
+    return before, status_snapshot(case)
+
+
+def case_follows_actions(case: Case, *, actor=None) -> tuple[dict, dict]:
+    """Move a pending_action case on once none of its actions is live any more.
+
+    To actioned when one was carried out, back to investigating otherwise
+    (every action rejected, withdrawn or failed); nothing moves while one is
+    still live. Call it inside the transaction that changed an action's
+    state, with the case locked, before that change's one audit event, which
+    carries the returned before/after status. It writes no event itself.
+    """
+    before = status_snapshot(case)
+    changed: list[str] = []
+    if case.status == S.PENDING_ACTION:
+        settled = _settled_status(case)
+        via = Via.ACTIONS_EXECUTED if settled == S.ACTIONED else Via.ACTIONS_SETTLED
+        if settled is not None and rules_for(case, settled, via, actor):
+            changed = apply_status(case, settled)
+    touch(case, actor, changed)
+    return before, status_snapshot(case)
 
 
 def _clean_targets(kind: str, targets: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -109,7 +155,7 @@ def propose_action(
             raise TransitionRefused(
                 case, S.PENDING_ACTION, allowed_transitions(case, actor), "by proposing an action"
             )
-        require_role(actor, WORKERS, "Proposing an action", case)
+        require_role(actor, PROPOSERS, "Proposing an action", case)
         rationale = required_text(rationale, "rationale")
 
         account_values = [value for target_type, value in cleaned if target_type == "account"]
@@ -144,11 +190,7 @@ def propose_action(
             )
         ActionTarget.objects.bulk_create(rows)
 
-        before = status_snapshot(case)
-        changed: list[str] = []
-        if case.status != S.PENDING_ACTION:
-            changed = apply_status(case, S.PENDING_ACTION)
-        touch(case, actor, changed)
+        before, after = case_follows_proposal(case, actor=actor)
         record(
             "action.proposed",
             actor=actor,
@@ -156,7 +198,7 @@ def propose_action(
             cases=[case],
             before=before,
             after={
-                **status_snapshot(case),
+                **after,
                 "action": action.pk,
                 "kind": kind,
                 "params": clean_params,
@@ -196,25 +238,20 @@ def _end_action(action: Action | int, state: str, verb: str, *, actor, reason: s
         if action.state not in (ActionState.PROPOSED, ActionState.AWAITING_SECOND_APPROVAL):
             raise ValidationError(f"This action is {action.state} and can no longer be {state}.")
 
-        before = {**status_snapshot(case), "action_state": action.state}
+        previous_state = action.state
         action.state = state
         action.decided_by = actor
         action.decided_at = timezone.now()
         action.decision_reason = reason
         action.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
-        changed: list[str] = []
-        if case.status == S.PENDING_ACTION:
-            settled = _settled_status(case)
-            if settled is not None:
-                changed = apply_status(case, settled)
-        touch(case, actor, changed)
+        before, after = case_follows_actions(case, actor=actor)
         record(
             verb,
             actor=actor,
             target=action,
             cases=[case],
-            before=before,
-            after={**status_snapshot(case), "action_state": state},
+            before={**before, "action_state": previous_state},
+            after={**after, "action_state": state},
             reason=reason,
         )
         publish_on_commit(case, verb)
@@ -241,16 +278,16 @@ def mark_case_actioned(case: Case | int, *, actor=None, system: str = "enforceme
     """
     with transaction.atomic():
         case = lock_case(case)
-        if not (case.status == S.PENDING_ACTION and _settled_status(case) == S.ACTIONED):
+        if not rules_for(case, S.ACTIONED, Via.ACTIONS_EXECUTED, actor) or (
+            _settled_status(case) != S.ACTIONED
+        ):
             raise TransitionRefused(
                 case,
                 S.ACTIONED,
                 allowed_transitions(case, actor),
                 "only once its actions are carried out",
             )
-        before = status_snapshot(case)
-        changed = apply_status(case, S.ACTIONED)
-        touch(case, actor, changed)
+        before, after = case_follows_actions(case, actor=actor)
         record(
             "case.actioned",
             actor=actor if is_person(actor) else None,
@@ -258,7 +295,7 @@ def mark_case_actioned(case: Case | int, *, actor=None, system: str = "enforceme
             target=case,
             cases=[case],
             before=before,
-            after=status_snapshot(case),
+            after=after,
         )
         publish_on_commit(case, "case.actioned")
     return case

@@ -112,13 +112,18 @@ def permits(rule: Rule, case: Case, actor) -> bool:
 
 
 def rules_for(case: Case, target: str, via: Via, actor) -> list[Rule]:
+    """The rules letting ``actor`` move ``case`` to ``target`` this way.
+
+    Rules naming no role are the system's (actions carried out or settled):
+    the operation that triggers them checks who may trigger it.
+    """
     return [
         rule
         for rule in TRANSITIONS
         if rule.via == via
         and rule.target == target
         and case.status in rule.sources
-        and (via != Via.TRANSITION or permits(rule, case, actor))
+        and (not (rule.roles or rule.escalation_level_may) or permits(rule, case, actor))
     ]
 
 

@@ -3,10 +3,12 @@ only carried-out actions take it to actioned."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from audit.models import AuditEvent
 from cases import workflow
 from cases.models import Account, Action, ActionTarget
+from cases.workflow.common import lock_case
 from tests.cases.conftest import PEOPLE
 from tests.cases.helpers import case_row, events
 
@@ -183,3 +185,40 @@ def test_only_a_pending_case_can_become_actioned(status, make_case):
     case = make_case(status)
     with pytest.raises(workflow.TransitionRefused):
         workflow.mark_case_actioned(case)
+
+
+def test_action_code_moves_the_case_through_the_table_without_an_event_of_its_own(
+    person, make_case, accounts
+):
+    lead = person("lead")
+    case = make_case("escalated", level="policy")
+    with transaction.atomic():
+        before, after = workflow.case_follows_proposal(lock_case(case), actor=lead)
+    assert (before["status"], after["status"]) == ("escalated", "pending_action")
+    assert case_row(case)["escalation_level"] == ""
+    assert not AuditEvent.objects.exists()
+
+    for status in ("new", "closed"):
+        with transaction.atomic(), pytest.raises(workflow.TransitionRefused):
+            workflow.case_follows_proposal(lock_case(make_case(status)), actor=lead)
+
+
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        (["approved", "rejected"], "pending_action"),
+        (["executed", "rejected"], "actioned"),
+        (["partially_failed"], "actioned"),
+        (["failed", "withdrawn"], "investigating"),
+    ],
+)
+def test_a_pending_case_moves_on_once_no_action_is_live(
+    states, expected, person, make_case, accounts
+):
+    case = make_case("pending_action")
+    for state in states:
+        Action.objects.create(case=case, kind="suspend_accounts", state=state, proposed_by=person())
+    with transaction.atomic():
+        workflow.case_follows_actions(lock_case(case), actor=None)
+    assert case_row(case)["status"] == expected
+    assert not AuditEvent.objects.exists()
