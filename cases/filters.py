@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from cases.models import OPEN_STATUSES, Case, CaseStatus, Severity, Tlp
+from cases.models import (
+    OPEN_STATUSES,
+    AccountIndicator,
+    Case,
+    CaseAccount,
+    CaseStatus,
+    IndicatorType,
+    Severity,
+    Tlp,
+)
 from cases.pagination import DEFAULT_SORT, SORT_CHOICES
+from ingestion.models import Alert
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -30,6 +40,21 @@ class CaseFilter(django_filters.FilterSet):
     created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Created between")
     due = django_filters.DateFromToRangeFilter(field_name="sla_due_at", label="SLA due between")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    detector = django_filters.CharFilter(method="filter_detector", label="Detector")
+    kind = django_filters.CharFilter(
+        method="filter_kind",
+        label="Alert kind",
+        help_text="e.g. distillation (includes distillation.*)",
+    )
+    has_account = django_filters.CharFilter(
+        method="filter_account", label="Has account", help_text="A platform account id."
+    )
+    has_indicator = django_filters.CharFilter(
+        method="filter_indicator",
+        label="Has indicator",
+        help_text="A value, or type:value (e.g. asn:AS64500).",
+    )
+    evasion = django_filters.BooleanFilter(field_name="is_possible_evasion", label="Evasion")
     sort = django_filters.ChoiceFilter(
         choices=SORT_CHOICES,
         method="filter_nothing",
@@ -49,7 +74,8 @@ class CaseFilter(django_filters.FilterSet):
         for name in ("created", "due"):
             for widget in self.form.fields[name].widget.widgets:
                 widget.input_type = "date"
-        self.form.fields["overdue"].widget = forms.NullBooleanSelect()
+        for name in ("overdue", "evasion"):
+            self.form.fields[name].widget = forms.NullBooleanSelect()
 
     @property
     def sort_name(self) -> str:
@@ -87,6 +113,30 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         late = Q(sla_due_at__lt=timezone.now(), status__in=OPEN_STATUSES)
         return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_detector(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        alerts = Alert.objects.filter(case=OuterRef("pk"), detector__name=value.strip())
+        return queryset.filter(Exists(alerts))
+
+    def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip().rstrip(".")
+        kinds = Q(kind=value) | Q(kind__startswith=f"{value}.")
+        return queryset.filter(Exists(Alert.objects.filter(kinds, case=OuterRef("pk"))))
+
+    def filter_account(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        links = CaseAccount.objects.filter(case=OuterRef("pk"), account__external_id=value.strip())
+        return queryset.filter(Exists(links))
+
+    def filter_indicator(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        indicator = Q(indicator__value=value)
+        kind, sep, rest = value.partition(":")
+        if sep and kind in IndicatorType.values:
+            indicator |= Q(indicator__type=kind, indicator__value=rest)
+        shared = AccountIndicator.objects.filter(
+            indicator, account__case_links__case=OuterRef("pk")
+        )
+        return queryset.filter(Exists(shared))
 
 
 # Saved views: links to the queue with preset filters.

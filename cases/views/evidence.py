@@ -40,6 +40,52 @@ def evidence_text(item: Evidence) -> str:
     return ""
 
 
+def evidence_response(user, case, item: Evidence, *, download: bool) -> HttpResponse:
+    """The item as text/plain or as a download, after recording the read."""
+    if item.is_redacted:
+        return _harden(
+            HttpResponse(
+                f"This evidence was redacted ({item.redaction_reason}).\n"
+                f"SHA-256 of what was removed: {item.removed_sha256}\n",
+                status=410,
+                content_type="text/plain; charset=utf-8",
+            )
+        )
+    is_file = item.kind == EvidenceKind.FILE and bool(item.file_path)
+    if is_file and not download and (item.size or 0) > TEXT_VIEW_MAX_BYTES:
+        download = True
+    with transaction.atomic():
+        record(
+            "evidence.viewed",
+            actor=user,
+            target=item,
+            cases=[case],
+            after={"as": "download" if download else "text", "sha256": item.sha256},
+        )
+    if is_file:
+        path = evidence_store.path_of(item.file_path)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404("The stored file is missing.") from exc
+        if download:
+            response = FileResponse(
+                handle,
+                as_attachment=True,
+                filename=item.original_filename or f"evidence-{item.pk}",
+                content_type="application/octet-stream",
+            )
+        else:
+            with handle:
+                text = handle.read().decode("utf-8", "replace")
+            response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        return _harden(response)
+    response = HttpResponse(evidence_text(item), content_type="text/plain; charset=utf-8")
+    if download:
+        response["Content-Disposition"] = f'attachment; filename="evidence-{item.pk}.txt"'
+    return _harden(response)
+
+
 class EvidenceContentView(RoleRequiredMixin, View):
     """``?download=1`` saves the item; otherwise text is shown as text/plain."""
 
@@ -53,46 +99,6 @@ class EvidenceContentView(RoleRequiredMixin, View):
         item = Evidence.objects.filter(pk=evidence_id, case=case).first()
         if item is None:
             raise Http404("No such evidence.")
-        if item.is_redacted:
-            return _harden(
-                HttpResponse(
-                    f"This evidence was redacted ({item.redaction_reason}).\n"
-                    f"SHA-256 of what was removed: {item.removed_sha256}\n",
-                    status=410,
-                    content_type="text/plain; charset=utf-8",
-                )
-            )
-        download = request.GET.get("download") == "1"
-        is_file = item.kind == EvidenceKind.FILE and bool(item.file_path)
-        if is_file and not download and (item.size or 0) > TEXT_VIEW_MAX_BYTES:
-            download = True
-        with transaction.atomic():
-            record(
-                "evidence.viewed",
-                actor=request.user,
-                target=item,
-                cases=[case],
-                after={"as": "download" if download else "text", "sha256": item.sha256},
-            )
-        if is_file:
-            path = evidence_store.path_of(item.file_path)
-            try:
-                handle = path.open("rb")
-            except FileNotFoundError as exc:
-                raise Http404("The stored file is missing.") from exc
-            if download:
-                response = FileResponse(
-                    handle,
-                    as_attachment=True,
-                    filename=item.original_filename or f"evidence-{item.pk}",
-                    content_type="application/octet-stream",
-                )
-            else:
-                with handle:
-                    text = handle.read().decode("utf-8", "replace")
-                response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-            return _harden(response)
-        response = HttpResponse(evidence_text(item), content_type="text/plain; charset=utf-8")
-        if download:
-            response["Content-Disposition"] = f'attachment; filename="evidence-{item.pk}.txt"'
-        return _harden(response)
+        return evidence_response(
+            request.user, case, item, download=request.GET.get("download") == "1"
+        )

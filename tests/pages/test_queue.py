@@ -186,3 +186,37 @@ def test_queue_query_count_does_not_grow_with_rows(client, investigator, django_
 
 # session, user, roles, page rows, count
 QUEUE_QUERIES = 5
+
+
+def test_it_filters_by_account_indicator_detector_kind_and_evasion(client, investigator):
+    from ingestion.models import Alert, Batch, Detector
+    from tests.pages.factories import link, make_account, make_indicator
+
+    a = make_case(title="A", is_possible_evasion=True)
+    b = make_case(title="B")
+    make_case(title="C")
+    acct_a, acct_b = make_account("acct_a"), make_account("acct_b")
+    link(a, acct_a)
+    link(b, acct_b)
+    make_indicator("asn", "AS64500", acct_a, acct_b)
+    make_indicator("payment_fingerprint", "pf_1", acct_b)
+    detector = Detector.objects.create(name="cot-classifier")
+    batch = Batch.objects.create(detector=detector, raw_body=b"{}")
+    for case, kind in ((a, "distillation.cot_elicitation"), (b, "infra.proxy_network")):
+        Alert.objects.create(
+            batch=batch,
+            detector=detector,
+            external_id=f"x{case.pk}",
+            kind=kind,
+            severity="high",
+            observed_at=timezone.now(),
+            payload={},
+            case=case,
+        )
+    assert rows(client.get("/cases/?has_account=acct_a")) == ["A"]
+    assert sorted(rows(client.get("/cases/?has_indicator=AS64500"))) == ["A", "B"]
+    assert rows(client.get("/cases/?has_indicator=payment_fingerprint:pf_1")) == ["B"]
+    assert sorted(rows(client.get("/cases/?detector=cot-classifier"))) == ["A", "B"]
+    assert rows(client.get("/cases/?kind=distillation")) == ["A"]
+    assert rows(client.get("/cases/?kind=infra.proxy_network")) == ["B"]
+    assert rows(client.get("/cases/?evasion=true")) == ["A"]

@@ -1,0 +1,291 @@
+"""API representations. Input serializers validate shape only; the workflow decides."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.models import (
+    Account,
+    Case,
+    CaseAccount,
+    CaseStatus,
+    EscalationLevel,
+    Evidence,
+    EvidenceKind,
+    Indicator,
+    Note,
+    Resolution,
+    Severity,
+)
+
+
+class AttributionSerializer(serializers.Serializer):
+    actor = serializers.CharField(source="attribution_actor")
+    confidence = serializers.CharField(source="attribution_confidence")
+    rationale = serializers.CharField(source="attribution_rationale")
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    attribution = AttributionSerializer(source="*", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="cases-api:case-detail")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "url",
+            "title",
+            "summary",
+            "status",
+            "resolution",
+            "severity",
+            "assignee",
+            "escalation_level",
+            "tlp",
+            "sla_due_at",
+            "tags",
+            "attribution",
+            "is_possible_evasion",
+            "alert_count",
+            "account_count",
+            "evidence_count",
+            "version",
+            "created_at",
+            "updated_at",
+            "last_activity_at",
+            "triaged_at",
+            "escalated_at",
+            "actioned_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSerializer):
+    allowed_transitions = serializers.SerializerMethodField()
+    related_cases = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "allowed_transitions", "related_cases"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, case: Case) -> list[str]:
+        from cases import workflow
+
+        return workflow.allowed_transitions(case, self.context["request"].user)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_related_cases(self, case: Case) -> list[int]:
+        from cases.queries import related_cases
+
+        return [other.pk for other in related_cases(self.context["request"].user, case)]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Note
+        fields = ["id", "author", "body", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by_label", read_only=True)
+    content_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "original_filename",
+            "content_type",
+            "size",
+            "sha256",
+            "created_by",
+            "created_at",
+            "redacted_at",
+            "removed_sha256",
+            "content_url",
+        ]
+        read_only_fields = fields
+
+    def get_content_url(self, item: Evidence) -> str:
+        from django.urls import reverse
+
+        return self.context["request"].build_absolute_uri(
+            reverse("cases-api:evidence-content", args=[item.case_id, item.pk])
+        )
+
+
+class EvidenceInputSerializer(serializers.Serializer):
+    """Either a ``file`` (multipart) or a ``title`` and ``content`` (text or link)."""
+
+    file = serializers.FileField(required=False)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    content = serializers.CharField(required=False, allow_blank=True)
+    kind = serializers.ChoiceField(
+        choices=[EvidenceKind.TEXT, EvidenceKind.LINK], default=EvidenceKind.TEXT
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("file") and not attrs.get("content"):
+            raise serializers.ValidationError({"file": "Send a file, or a title and content."})
+        return attrs
+
+
+class VersionedInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The case version this change is based on; a stale one is refused with 409.",
+    )
+
+
+class TransitionInputSerializer(VersionedInput):
+    to_status = serializers.ChoiceField(choices=CaseStatus.choices)
+    resolution = serializers.ChoiceField(
+        choices=Resolution.choices, required=False, allow_blank=True
+    )
+    level = serializers.ChoiceField(
+        choices=EscalationLevel.choices, required=False, allow_blank=True
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransitionsSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    allowed = serializers.ListField(child=serializers.CharField())
+
+
+class AssignInputSerializer(VersionedInput):
+    assignee = serializers.CharField(
+        allow_blank=True, help_text='A username, "me", or empty to unassign.'
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SeverityInputSerializer(VersionedInput):
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AttributionInputSerializer(VersionedInput):
+    actor = serializers.CharField(allow_blank=True, max_length=200)
+    confidence = serializers.ChoiceField(
+        choices=["", "low", "medium", "high"], required=False, default=""
+    )
+    rationale = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class CaseAccountSerializer(serializers.ModelSerializer):
+    external_id = serializers.CharField(source="account.external_id", read_only=True)
+    account_id = serializers.IntegerField(source="account.id", read_only=True)
+    is_protected = serializers.BooleanField(source="account.is_protected", read_only=True)
+    linked_by = serializers.CharField(source="linked_by_label", read_only=True)
+
+    class Meta:
+        model = CaseAccount
+        fields = ["account_id", "external_id", "is_protected", "reason", "linked_by", "linked_at"]
+        read_only_fields = fields
+
+
+class LinkAccountInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=200)
+    reason = serializers.CharField()
+
+
+class UnlinkAccountInputSerializer(VersionedInput):
+    reason = serializers.CharField()
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="cases-api:account-detail")
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "url",
+            "external_id",
+            "organization_id",
+            "email_domain",
+            "country",
+            "platform_created_at",
+            "payment_fingerprint",
+            "is_protected",
+            "protected_reason",
+            "enforcement_state",
+            "first_seen",
+            "last_seen",
+        ]
+        read_only_fields = fields
+
+
+class AccountCaseSerializer(serializers.Serializer):
+    case = serializers.IntegerField(source="case_id")
+    reason = serializers.CharField()
+    linked_by = serializers.CharField(source="linked_by_label")
+    linked_at = serializers.DateTimeField()
+
+
+class IndicatorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = ["id", "type", "value", "is_too_common"]
+        read_only_fields = fields
+
+
+class AccountDetailSerializer(AccountSerializer):
+    cases = AccountCaseSerializer(many=True, read_only=True, source="visible_links")
+    indicators = IndicatorRefSerializer(many=True, read_only=True, source="indicator_list")
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "cases", "indicators"]
+        read_only_fields = fields
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="cases-api:indicator-detail")
+    is_strong = serializers.BooleanField(read_only=True)
+    shared_accounts = serializers.IntegerField(
+        read_only=True, help_text="Accounts carrying it, counted up to 1000."
+    )
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "url",
+            "type",
+            "value",
+            "is_strong",
+            "is_too_common",
+            "shared_accounts",
+            "first_seen",
+            "last_seen",
+        ]
+        read_only_fields = fields
+
+
+class IndicatorDetailSerializer(IndicatorSerializer):
+    accounts = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        source="account_list",
+        help_text="External ids of the accounts carrying it (up to 1000).",
+    )
+    cases = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, source="case_list"
+    )
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [*IndicatorSerializer.Meta.fields, "accounts", "cases"]
+        read_only_fields = fields

@@ -1,0 +1,40 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from cases.api import views
+
+app_name = "cases-api"
+
+router = SimpleRouter()
+router.register("cases", views.CaseViewSet, basename="case")
+router.register("accounts", views.AccountViewSet, basename="account")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+
+urlpatterns = [
+    path("cases/<int:pk>/notes/", views.CaseNotesView.as_view(), name="case-notes"),
+    path("cases/<int:pk>/evidence/", views.CaseEvidenceView.as_view(), name="case-evidence"),
+    path(
+        "cases/<int:pk>/evidence/<int:evidence_id>/content/",
+        views.EvidenceContentAPIView.as_view(),
+        name="evidence-content",
+    ),
+    path(
+        "cases/<int:pk>/transitions/",
+        views.CaseTransitionsView.as_view(),
+        name="case-transitions",
+    ),
+    path("cases/<int:pk>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
+    path("cases/<int:pk>/severity/", views.CaseSeverityView.as_view(), name="case-severity"),
+    path(
+        "cases/<int:pk>/attribution/",
+        views.CaseAttributionView.as_view(),
+        name="case-attribution",
+    ),
+    path("cases/<int:pk>/accounts/", views.CaseAccountsView.as_view(), name="case-accounts"),
+    path(
+        "cases/<int:pk>/accounts/<str:external_id>/",
+        views.CaseAccountUnlinkView.as_view(),
+        name="case-account",
+    ),
+    *router.urls,
+]
