@@ -19,6 +19,11 @@ lock:
 test: venv
 	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
 
+# The alerts API's accept rate against a bare COPY, on a database and a
+# gunicorn of its own (BENCH_ARGS="--n 50000" to change).
+bench: venv
+	$(PY) scripts/services.py exec -- $(PY) bench/ingest.py --accept-only $(BENCH_ARGS)
+
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ingestion.models import Batch, BatchStatus, Detector
+from ingestion.models import BatchStatus, Detector
 from ingestion.validation import ValidAlert
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,12 @@ ON CONFLICT DO NOTHING
 RETURNING external_id, alert_id
 """
 # Sorted keys: two requests sharing external ids lock them in the same order.
+
+_BATCH_SQL = """
+INSERT INTO ingestion_batch (id, detector_id, raw_body, status, accepted, duplicates,
+                             imported, failed, errors, received_at, finished_at, attempts)
+VALUES (%s, %s, %s, %s, %s, %s, 0, 0, '[]', %s, %s, 0)
+"""
 
 _COPY_ALERTS_SQL = """
 COPY ingestion_alert (id, batch_id, detector_id, external_id, kind, severity, confidence,
@@ -69,22 +76,28 @@ def store_alerts(detector: Detector, body: bytes, alerts: list[ValidAlert]) -> A
     batch_id = uuid.uuid4()
     now = timezone.now()
     with transaction.atomic():
-        with connection.cursor() as cursor:
+        connection.ensure_connection()
+        # Server-side binding sends the raw body and the id array in binary;
+        # Django's client-side binding would escape them into the SQL text.
+        with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
                 _NEW_KEYS_SQL.format(sequence=_alert_sequence(cursor)),
                 [detector.pk, list(first)],
             )
             new_ids = dict(cursor.fetchall())
             accepted = len(new_ids)
-            Batch.objects.create(
-                id=batch_id,
-                detector=detector,
-                raw_body=body,
-                status=BatchStatus.PENDING if accepted else BatchStatus.IMPORTED,
-                accepted=accepted,
-                duplicates=len(alerts) - accepted,
-                received_at=now,
-                finished_at=None if accepted else now,
+            cursor.execute(
+                _BATCH_SQL,
+                [
+                    batch_id,
+                    detector.pk,
+                    body,
+                    (BatchStatus.PENDING if accepted else BatchStatus.IMPORTED).value,
+                    accepted,
+                    len(alerts) - accepted,
+                    now,
+                    None if accepted else now,
+                ],
             )
             if accepted:
                 with cursor.copy(_COPY_ALERTS_SQL) as copy:

@@ -41,6 +41,8 @@ _LDH_DOMAIN = re.compile(
     re.IGNORECASE,
 )
 _MAPPED_V4 = ipaddress.IPv6Network("::ffff:0:0/96")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_PLAIN_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
 
 
 def _trimmed(value: str) -> str:
@@ -51,6 +53,8 @@ def _trimmed(value: str) -> str:
 
 
 def normalise_ip(value: str) -> str:
+    if _PLAIN_IPV4.match(value):
+        return value  # already canonical: no leading zeros, no spaces
     text = value.strip()
     if "%" in text:
         raise InvalidIndicator("an IP address with a zone index is not accepted")
@@ -64,6 +68,7 @@ def normalise_ip(value: str) -> str:
     return str(address)
 
 
+@lru_cache(maxsize=65536)
 def normalise_cidr(value: str) -> str:
     text = value.strip()
     if "/" not in text:

@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""Alert ingestion benchmark (``make bench``).
+
+``--accept-only`` measures ``POST /api/v1/alerts/`` up to the 202: it creates
+a database of its own (``dossier_bench``) on the PostgreSQL server that
+``DATABASE_URL`` names, migrates it, starts a private Redis (broker) and
+gunicorn with as many workers as cores on free ports, creates a detector
+without a rate limit, and posts N synthetic alerts (1-5 accounts and 2-8
+indicators each, about 10% duplicates) in batches from several client
+threads. In the same run it measures the floor: a bare psycopg ``COPY`` of
+the same raw alert JSON into an unindexed table. It prints the accept rate
+and its ratio to the floor.
+
+Each step is a function so end-to-end figures (import) can reuse them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_DATABASE = "dossier_bench"
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+# --- services -------------------------------------------------------------
+
+
+def create_database(server_url: str, name: str = BENCH_DATABASE) -> str:
+    """A fresh, empty database on the server; returns its URL."""
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return with_database(server_url, name)
+
+
+def drop_database(server_url: str, name: str = BENCH_DATABASE) -> None:
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A Redis of the benchmark's own (the broker receives every import message)."""
+    if not shutil.which("redis-server"):
+        url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+        say(f"no redis-server binary; using {url}")
+        yield url
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+
+
+def app_environment(database_url: str, redis_url: str) -> dict[str, str]:
+    """Production settings (DEBUG off) pointing at the benchmark's services."""
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="bench-" + "k" * 50,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL="http://127.0.0.1",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        EVIDENCE_ROOT=str(ROOT / ".run" / "bench-evidence"),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout.strip()
+
+
+@contextmanager
+def start_server(env: dict[str, str], workers: int, threads: int = 1) -> Iterator[str]:
+    """gunicorn on a free port; yields its base URL."""
+    port = free_port()
+    command = [
+        str(Path(PYTHON).with_name("gunicorn")),
+        "dossier.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# --- workload -------------------------------------------------------------
+
+
+def make_alerts(n: int, *, duplicate_share: float = 0.1, seed: int = 7) -> list[dict]:
+    """N alerts; about ``duplicate_share`` of them repeat an earlier external id."""
+    rng = random.Random(seed)
+    kinds = [
+        "distillation.cot_elicitation",
+        "distillation.volume_anomaly",
+        "infra.proxy_network",
+        "account.cluster",
+    ]
+    severities = ["low", "medium", "high", "critical"]
+    alerts: list[dict] = []
+    for number in range(n):
+        if alerts and rng.random() < duplicate_share:
+            alerts.append(alerts[rng.randrange(len(alerts))])
+            continue
+        accounts = [
+            {
+                "external_id": f"acct_{rng.randrange(2_000_000):07d}",
+                "email_domain": rng.choice(
+                    ["example.net", "mail.example.com", "proxy-users.example"]
+                ),
+                "country": rng.choice(["SG", "US", "DE", "BR"]),
+                "payment_fingerprint": f"pf_{rng.randrange(50_000):05x}",
+            }
+            for _ in range(rng.randint(1, 5))
+        ]
+        indicators = [_indicator(rng) for _ in range(rng.randint(2, 8))]
+        alerts.append(
+            {
+                "external_id": f"bench-{number:09d}",
+                "kind": rng.choice(kinds),
+                "severity": rng.choice(severities),
+                "confidence": round(rng.random(), 3),
+                "observed_at": f"2026-11-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:14:03Z",
+                "title": "Templated reasoning-elicitation prompts from new accounts",
+                "accounts": accounts,
+                "indicators": indicators,
+                "metrics": {"requests": rng.randrange(10**6), "tokens_out": rng.randrange(10**9)},
+                "campaign_hint": f"cluster-{rng.randrange(500)}",
+            }
+        )
+    return alerts
+
+
+def _indicator(rng: random.Random) -> dict:
+    kind = rng.choice(["ip", "cidr", "asn", "device_fingerprint", "prompt_cluster", "user_agent"])
+    if kind == "ip":
+        value = f"198.51.{rng.randrange(256)}.{rng.randrange(256)}"
+    elif kind == "cidr":
+        value = f"203.0.{rng.randrange(256)}.0/24"
+    elif kind == "asn":
+        value = f"AS{rng.randrange(64496, 65535)}"
+    elif kind == "device_fingerprint":
+        value = f"df-{rng.randrange(10**6):06d}"
+    elif kind == "prompt_cluster":
+        value = f"pc-{rng.randrange(10_000)}"
+    else:
+        value = "python-requests/2.32.3"
+    return {"type": kind, "value": value}
+
+
+def make_bodies(alerts: list[dict], batch_size: int) -> list[bytes]:
+    return [
+        json.dumps({"alerts": alerts[start : start + batch_size]}).encode()
+        for start in range(0, len(alerts), batch_size)
+    ]
+
+
+# --- measurements ---------------------------------------------------------
+
+
+@dataclass
+class PostResult:
+    seconds: float
+    alerts: int
+    accepted: int
+    duplicates: int
+    requests: int
+
+
+def post_bodies(base_url: str, token: str, bodies: list[bytes], threads: int) -> PostResult:
+    """Post every body from ``threads`` clients, each with a persistent session."""
+    url = base_url + "/api/v1/alerts/"
+    lock = threading.Lock()
+    queue = list(reversed(bodies))
+    totals = {"accepted": 0, "duplicates": 0, "alerts": 0}
+    failures: list[str] = []
+
+    def client() -> None:
+        session = requests.Session()
+        session.headers.update(
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        )
+        while True:
+            with lock:
+                if not queue or failures:
+                    return
+                body = queue.pop()
+            response = session.post(url, data=body, timeout=120)
+            if response.status_code != 202:
+                with lock:
+                    failures.append(f"{response.status_code}: {response.text[:300]}")
+                return
+            answer = response.json()
+            with lock:
+                totals["accepted"] += answer["accepted"]
+                totals["duplicates"] += answer["duplicates"]
+                totals["alerts"] += answer["accepted"] + answer["duplicates"]
+
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"a post failed: {failures[0]}")
+    return PostResult(
+        seconds, totals["alerts"], totals["accepted"], totals["duplicates"], len(bodies)
+    )
+
+
+def measure_floor(database_url: str, alerts: list[dict]) -> float:
+    """Rows/s of a bare COPY of the same raw alert JSON into an unindexed jsonb table."""
+    rows = [json.dumps(alert) for alert in alerts]
+    with psycopg.connect(database_url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_floor")
+        conn.execute("CREATE TABLE bench_floor (payload jsonb)")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cursor, cursor.copy("COPY bench_floor (payload) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((row,))
+        conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_floor")
+        conn.commit()
+    return len(rows) / seconds
+
+
+def stored_alerts(database_url: str, prefix: str = "bench-") -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM ingestion_alert WHERE external_id LIKE %s", [prefix + "%"]
+        ).fetchone()[0]
+
+
+# --- main -----------------------------------------------------------------
+
+
+def accept_only(args: argparse.Namespace) -> None:
+    server_url = os.environ.get("DATABASE_URL", DEFAULT_SERVER)
+    cores = os.cpu_count() or 1
+    workers = args.workers or cores
+    say(f"creating database {BENCH_DATABASE}")
+    database_url = create_database(server_url)
+    try:
+        with private_redis() as redis_url:
+            env = app_environment(database_url, redis_url)
+            say("migrating")
+            manage(env, "migrate", "--noinput")
+            token = manage(env, "detectors", "create", "bench", "--rate", "0")
+            say(f"making {args.n} alerts")
+            alerts = make_alerts(args.n)
+            bodies = make_bodies(alerts, args.batch)
+            say("measuring the floor (COPY of the raw JSON)")
+            floor = measure_floor(database_url, alerts)
+            with start_server(env, workers, args.server_threads) as base_url:
+                # Warm the workers (imports, connections) outside the measurement.
+                warm = make_bodies(make_alerts(args.threads * 4, seed=99), 50)
+                for body in warm:
+                    body = body.replace(b'"bench-', b'"warm-')
+                    requests.post(
+                        base_url + "/api/v1/alerts/",
+                        data=body,
+                        headers={
+                            "Authorization": f"Bearer {token}",
+                            "Content-Type": "application/json",
+                        },
+                        timeout=60,
+                    )
+                say(f"posting {len(bodies)} requests from {args.threads} threads")
+                result = post_bodies(base_url, token, bodies, args.threads)
+            stored = stored_alerts(database_url)
+    finally:
+        if not args.keep:
+            drop_database(server_url)
+    rate = result.alerts / result.seconds
+    print(
+        f"accept: {result.alerts} alerts ({result.accepted} new, {result.duplicates} duplicates) "
+        f"in {result.requests} requests of {args.batch} in {result.seconds:.2f} s = {rate:,.0f} alerts/s "
+        f"(gunicorn {workers} workers x {args.server_threads} threads, {args.threads} client threads, {cores} cores)"
+    )
+    print(
+        f"floor: psycopg COPY of the same raw JSON into an unindexed jsonb table = {floor:,.0f} rows/s"
+    )
+    print(f"ratio: accept / floor = {rate / floor:.3f}")
+    expected_new = len({a["external_id"] for a in alerts})
+    if result.accepted != expected_new or stored != expected_new:
+        print(
+            f"check: FAILED: {result.accepted} accepted, {expected_new} distinct ids, {stored} stored"
+        )
+        sys.exit(1)
+    print(f"check: every distinct alert stored once ({expected_new} new; warm-up alerts excluded)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--accept-only", action="store_true", help="measure the API up to the 202")
+    parser.add_argument("--n", type=int, default=200_000, help="alerts to post (default 200000)")
+    parser.add_argument("--batch", type=int, default=500, help="alerts per request (default 500)")
+    parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: cores)")
+    parser.add_argument("--server-threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    args = parser.parse_args()
+    if not args.accept_only:
+        parser.error(
+            "only --accept-only is implemented; end-to-end import figures come with the import"
+        )
+    accept_only(args)
+
+
+if __name__ == "__main__":
+    main()
