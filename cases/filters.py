@@ -26,6 +26,9 @@ from cases.pagination import DEFAULT_SORT, SORT_CHOICES
 from ingestion.models import Alert
 
 
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Search title and summary")
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
@@ -75,7 +78,7 @@ class CaseFilter(django_filters.FilterSet):
             for widget in self.form.fields[name].widget.widgets:
                 widget.input_type = "date"
         for name in ("overdue", "evasion"):
-            self.form.fields[name].widget = forms.NullBooleanSelect()
+            self.form.fields[name].widget = forms.Select(choices=ANY_YES_NO)
 
     @property
     def sort_name(self) -> str:

@@ -9,13 +9,24 @@ from cases.models import CaseStatus, EscalationLevel, Resolution, Severity
 CONFIDENCE_CHOICES = [("", "—"), ("low", "Low"), ("medium", "Medium"), ("high", "High")]
 
 
-class VersionedForm(forms.Form):
+class CaseForm(forms.Form):
+    """Several of these share the case page: each gets its own id prefix."""
+
+    id_prefix = "case"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(CaseForm):
     """Carries the case version the person saw, so a stale change can be refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class AssignForm(VersionedForm):
+    id_prefix = "assign"
     assignee = forms.CharField(
         required=False,
         max_length=150,
@@ -25,39 +36,46 @@ class AssignForm(VersionedForm):
 
 
 class SeverityForm(VersionedForm):
+    id_prefix = "severity"
     severity = forms.ChoiceField(choices=Severity.choices)
     reason = forms.CharField(required=False, max_length=2000)
 
 
 class AttributionForm(VersionedForm):
+    id_prefix = "attribution"
     suspected_actor = forms.CharField(required=False, max_length=200, label="Suspected actor")
     confidence = forms.ChoiceField(required=False, choices=CONFIDENCE_CHOICES)
     rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class TransitionForm(VersionedForm):
+    id_prefix = "transition"
     to_status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.HiddenInput)
     resolution = forms.ChoiceField(required=False, choices=[("", "—"), *Resolution.choices])
     level = forms.ChoiceField(required=False, choices=[("", "—"), *EscalationLevel.choices])
     reason = forms.CharField(required=False, max_length=2000)
 
 
-class LinkAccountForm(forms.Form):
+class LinkAccountForm(CaseForm):
+    id_prefix = "link"
     external_id = forms.CharField(max_length=200, label="Account id")
     reason = forms.CharField(max_length=2000, label="Why it belongs to this case")
 
 
 class UnlinkAccountForm(VersionedForm):
+    id_prefix = "unlink"
     reason = forms.CharField(max_length=2000, label="Why it does not belong")
 
 
-class NoteForm(forms.Form):
+class NoteForm(CaseForm):
+    id_prefix = "note"
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="Note", help_text="Markdown."
     )
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(CaseForm):
+    id_prefix = "evidence"
     file = forms.FileField()
     title = forms.CharField(required=False, max_length=300)
     reason = forms.CharField(required=False, max_length=2000)
