@@ -25,7 +25,6 @@ from cases.models import (
 from cases.pagination import DEFAULT_SORT, SORT_CHOICES
 from ingestion.models import Alert
 
-
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
