@@ -221,6 +221,30 @@ SPECTACULAR_SETTINGS = {
 ALERTS_MAX_BODY_BYTES = env_int("ALERTS_MAX_BODY_BYTES", 5 * 1024 * 1024, minimum=1024)
 DETECTOR_DEFAULT_RATE = env_int("DETECTOR_DEFAULT_RATE", 600, minimum=0)
 
+# Import of alerts into cases (ingestion/importing/). Seconds unless named otherwise.
+# A batch claimed longer ago than this is presumed abandoned by a dead worker.
+IMPORT_CLAIM_TIMEOUT = env_int("IMPORT_CLAIM_TIMEOUT", 600, minimum=1)
+# The sweeper re-enqueues batches still pending after this long.
+IMPORT_PENDING_AFTER = env_int("IMPORT_PENDING_AFTER", 300, minimum=1)
+IMPORT_SWEEP_INTERVAL = env_int("IMPORT_SWEEP_INTERVAL", 60, minimum=1)
+# Attempts (claims) before a batch is marked failed.
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 5, minimum=1)
+# An alert's indicators are linked to each of its accounts up to this many pairs.
+IMPORT_MAX_LINKS_PER_ALERT = env_int("IMPORT_MAX_LINKS_PER_ALERT", 500, minimum=0)
+# A value seen across more accounts than this is too common to join cases.
+INDICATOR_COMMON_CAP = env_int("INDICATOR_COMMON_CAP", 50, minimum=1)
+# Hours from opening to the SLA due time, per severity.
+CASE_SLA_HOURS = {
+    "critical": env_int("CASE_SLA_HOURS_CRITICAL", 4, minimum=1),
+    "high": env_int("CASE_SLA_HOURS_HIGH", 24, minimum=1),
+    "medium": env_int("CASE_SLA_HOURS_MEDIUM", 72, minimum=1),
+    "low": env_int("CASE_SLA_HOURS_LOW", 168, minimum=1),
+}
+CELERY_BEAT_SCHEDULE["import-sweep"] = {
+    "task": "ingestion.tasks.sweep_imports",
+    "schedule": float(IMPORT_SWEEP_INTERVAL),
+}
+
 # Enforcement (shared/contracts/enforcement-webhook-v1.md).
 ENFORCEMENT_BACKEND = env_choice("ENFORCEMENT_BACKEND", ("log", "webhook"), "log")
 ENFORCEMENT_URL = env_optional("ENFORCEMENT_URL")

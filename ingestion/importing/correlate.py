@@ -1,0 +1,242 @@
+"""Decide which case each alert belongs to (design notes, "Correlation must not explode").
+
+An alert joins the open case that shares one of its strong keys: the
+detector's campaign hint, a strong indicator (payment or device fingerprint,
+API key prefix, prompt cluster) that is not too common, or an account. Weak
+indicators give no keys at all. With no match it opens a new case. Matching
+two open cases, it joins the older and the two become related. Matching an
+account or strong indicator of a case closed as confirmed abuse, or actioned,
+opens a new case flagged as possible evasion, related to the earlier one.
+
+Runs under the correlation lock (see ``run``): the keys read here cannot
+change until this transaction commits, so two workers never open two cases
+for the same key. Decisions are made in memory, alert by alert, in batch order,
+so later alerts of a batch see the cases earlier ones opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cases.models import CaseStatus, Resolution
+from ingestion.importing.prepare import PreparedAlert
+
+JOINABLE = frozenset(
+    {
+        CaseStatus.NEW,
+        CaseStatus.TRIAGE,
+        CaseStatus.INVESTIGATING,
+        CaseStatus.ESCALATED,
+        CaseStatus.PENDING_ACTION,
+    }
+)
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+TYPE_LABELS = {
+    "payment_fingerprint": "payment fingerprint",
+    "device_fingerprint": "device fingerprint",
+    "api_key_prefix": "API key prefix",
+    "prompt_cluster": "prompt cluster",
+}
+
+_KEYS_SQL = "SELECT key, case_id, label FROM ingestion_correlationkey WHERE key = ANY(%s)"
+_ACCOUNT_CASES_SQL = """
+SELECT ca.account_id, ca.case_id, a.external_id
+  FROM cases_caseaccount ca JOIN cases_account a ON a.id = ca.account_id
+ WHERE ca.account_id = ANY(%s)
+"""
+_CASES_SQL = "SELECT id, status, resolution, created_at FROM cases_case WHERE id = ANY(%s)"
+
+
+@dataclass(eq=False)
+class CaseRef:
+    """An existing case (``id`` set) or one this import opens (``id`` set on insert)."""
+
+    id: int | None
+    status: str
+    resolution: str
+    created_at: datetime
+    order: int  # creation order among new cases; existing cases sort first
+    is_new: bool = False
+    title: str = ""
+    summary: str = ""
+    severity: str = "low"
+    correlation_key: str = ""
+    possible_evasion: bool = False
+    # The alert's keys, best first: the new case's correlation key is the first free one.
+    primary_keys: list[str] = field(default_factory=list)
+    # Filled while assigning alerts.
+    max_rank: int = 0
+    alerts: int = 0
+
+    @property
+    def joinable(self) -> bool:
+        return self.status in JOINABLE
+
+    @property
+    def evasion_source(self) -> bool:
+        return self.status == CaseStatus.ACTIONED or (
+            self.status == CaseStatus.CLOSED and self.resolution == Resolution.CONFIRMED_ABUSE
+        )
+
+    def sort_key(self) -> tuple:
+        return (self.is_new, self.created_at, self.id or 0, self.order)
+
+    def describe_closure(self) -> str:
+        return "actioned" if self.status == CaseStatus.ACTIONED else "closed as confirmed abuse"
+
+
+@dataclass(frozen=True)
+class Key:
+    key: str
+    label: str  # how a case holds it: "payment fingerprint pf_77ab with acct_8f2c"
+    indicator_id: int | None = None
+    account_id: int | None = None
+
+
+@dataclass
+class Decision:
+    alert: PreparedAlert
+    case: CaseRef
+    opened: bool
+    reasons: list[str]  # why it joined (empty when it opened the case)
+    keys: list[Key]
+
+
+@dataclass
+class Relation:
+    a: CaseRef
+    b: CaseRef
+    alert: PreparedAlert
+    why: str
+    evasion: bool = False
+
+
+@dataclass
+class Correlation:
+    decisions: list[Decision] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    # (case, key) pairs to store as correlation keys, and (case, account id, reason) links.
+    new_keys: list[tuple[CaseRef, Key]] = field(default_factory=list)
+    new_accounts: list[tuple[CaseRef, int, str]] = field(default_factory=list)
+    cases: dict[int, CaseRef] = field(default_factory=dict)
+    opened: list[CaseRef] = field(default_factory=list)
+
+
+def alert_keys(alert: PreparedAlert, too_common: set[int]) -> list[Key]:
+    keys: list[Key] = []
+    if alert.campaign_hint:
+        keys.append(
+            Key(
+                f"campaign:{alert.detector_id}:{alert.campaign_hint}",
+                f"campaign {alert.campaign_hint!r} of detector {alert.detector_name}",
+            )
+        )
+    for pk, kind, value, owner in alert.strong:
+        if pk in too_common:
+            continue
+        label = f"{TYPE_LABELS[kind]} {value}" + (f" with {owner}" if owner else "")
+        keys.append(Key(f"indicator:{pk}", label, indicator_id=pk))
+    for ref, account_id in zip(alert.accounts, alert.account_ids, strict=True):
+        keys.append(
+            Key(f"account:{account_id}", f"account {ref.external_id}", account_id=account_id)
+        )
+    return keys
+
+
+def correlate(
+    cursor, alerts: list[PreparedAlert], too_common: set[int], now: datetime
+) -> Correlation:
+    result = Correlation()
+    per_alert = [alert_keys(alert, too_common) for alert in alerts]
+
+    # What the database already holds for these keys.
+    holders: dict[str, list[tuple[CaseRef, str]]] = {}
+    wanted = sorted({k.key for keys in per_alert for k in keys if k.account_id is None})
+    account_ids = sorted({k.account_id for keys in per_alert for k in keys if k.account_id})
+    rows: list[tuple[str, int, str]] = []
+    if wanted:
+        cursor.execute(_KEYS_SQL, [wanted])
+        rows += cursor.fetchall()
+    if account_ids:
+        cursor.execute(_ACCOUNT_CASES_SQL, [account_ids])
+        rows += [
+            (f"account:{a}", case_id, f"account {ext}") for a, case_id, ext in cursor.fetchall()
+        ]
+    if rows:
+        cursor.execute(_CASES_SQL, [sorted({case_id for _, case_id, _ in rows})])
+        for pk, status, resolution, created_at in cursor.fetchall():
+            result.cases[pk] = CaseRef(pk, status, resolution, created_at, order=0)
+        for key, case_id, label in rows:
+            holders.setdefault(key, []).append((result.cases[case_id], label))
+
+    for alert, keys in zip(alerts, per_alert, strict=True):
+        result.decisions.append(_assign(alert, keys, holders, result, now))
+    return result
+
+
+def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decision:
+    open_hits: dict[CaseRef, list[str]] = {}
+    evasion_hits: dict[CaseRef, list[str]] = {}
+    for key in keys:
+        for case, label in holders.get(key.key, ()):
+            if case.joinable:
+                open_hits.setdefault(case, []).append(f"shares {label}")
+            elif case.evasion_source and not key.key.startswith("campaign:"):
+                evasion_hits.setdefault(case, []).append(f"shares {label}")
+
+    rank = SEVERITY_RANK.get(alert.severity, 1)
+    if open_hits:
+        target = min(open_hits, key=CaseRef.sort_key)
+        opened = False
+        for other in sorted(open_hits, key=CaseRef.sort_key):
+            if other is not target:
+                why = (
+                    f"alert {alert.external_id} {open_hits[target][0]} (this case) "
+                    f"and {open_hits[other][0]} (the other)"
+                )
+                result.relations.append(Relation(target, other, alert, why))
+    else:
+        target = CaseRef(
+            None,
+            CaseStatus.NEW,
+            "",
+            now,
+            order=len(result.opened) + 1,
+            is_new=True,
+            title=(alert.title or f"{alert.kind} reported by {alert.detector_name}")[:300],
+            summary=alert.description[:5000],
+            severity=alert.severity,
+        )
+        target.primary_keys = [k.key for k in keys]
+        result.opened.append(target)
+        opened = True
+    for case, reasons in sorted(evasion_hits.items(), key=lambda item: item[0].sort_key()):
+        target.possible_evasion = True
+        why = (
+            f"possible evasion: alert {alert.external_id} {reasons[0]}, "
+            f"of a case {case.describe_closure()}"
+        )
+        result.relations.append(Relation(target, case, alert, why, evasion=True))
+
+    target.alerts += 1
+    target.max_rank = max(target.max_rank, rank)
+    reasons = [] if opened else open_hits[target]
+    _remember(target, alert, keys, reasons, holders, result)
+    return Decision(alert, target, opened, reasons, keys)
+
+
+def _remember(case: CaseRef, alert, keys, reasons, holders, result: Correlation) -> None:
+    """Give ``case`` every key of the alert, so later alerts find it."""
+    origin = f"named in alert {alert.external_id} ({alert.kind}) from {alert.detector_name}"
+    if reasons:
+        origin += f", which joined because it {reasons[0]}"
+    for key in keys:
+        held = holders.setdefault(key.key, [])
+        if any(existing is case for existing, _ in held):
+            continue
+        held.append((case, key.label))
+        if key.account_id is not None:
+            result.new_accounts.append((case, key.account_id, origin))
+        else:
+            result.new_keys.append((case, key))

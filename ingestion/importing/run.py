@@ -1,0 +1,293 @@
+"""Import one claimed batch in one transaction: all of it, or nothing.
+
+Order of work inside the transaction, chosen so workers never deadlock:
+
+1. lock the batch row and check the claim is still ours;
+2. upsert accounts, indicators and their links (sorted keys; no lock on
+   existing indicator rows);
+3. take the correlation lock (one transaction-scoped advisory lock), then
+   update indicator counters, correlate, and write cases, links and evidence;
+   only holders of this lock write those rows, so nobody holding it ever
+   waits for a worker that is waiting for it;
+4. record the batch's audit event (the audit chain lock, always last).
+
+A killed worker's transaction rolls back entirely; its claim goes stale and
+the sweeper has the batch claimed again. A database error caused by the data
+(not a deadlock or a lost connection) makes the import start over in
+isolation mode: alerts are imported in halves, each in a savepoint, down to
+the single alert that fails, which is recorded with its error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from audit.events import record
+from ingestion.importing.claim import Claim, claim_batch, release, still_ours
+from ingestion.importing.correlate import correlate
+from ingestion.importing.prepare import AlertRejected, PreparedAlert, prepare
+from ingestion.importing.upsert import upsert
+from ingestion.importing.write import write
+from ingestion.models import Batch, Detector
+
+logger = logging.getLogger(__name__)
+
+# Serialises correlation between workers ("import" in ASCII).
+CORRELATION_LOCK_KEY = 0x696D706F7274
+TRANSIENT = (OperationalError, InterfaceError)
+
+# In the order things were seen: the earliest alert opens the case the later ones join.
+_LOAD_SQL = """
+SELECT id, detector_id, external_id, kind, severity, confidence, observed_at, title,
+       payload::text
+  FROM ingestion_alert
+ WHERE batch_id = %s AND status = 'pending'
+ ORDER BY observed_at, id
+"""
+_INDICATOR_STATS_SQL = """
+UPDATE cases_indicator AS i SET
+    account_count = i.account_count + v.n,
+    is_too_common = i.is_too_common OR i.account_count + v.n > %s,
+    first_seen = LEAST(i.first_seen, v.f),
+    last_seen = GREATEST(i.last_seen, v.l)
+  FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[], %s::timestamptz[]) AS v(id, n, f, l)
+ WHERE i.id = v.id AND (v.n > 0 OR v.f < i.first_seen OR v.l > i.last_seen)
+"""
+_TOO_COMMON_SQL = "SELECT id FROM cases_indicator WHERE id = ANY(%s) AND is_too_common"
+_FAIL_ALERTS_SQL = """
+UPDATE ingestion_alert AS a SET status = 'failed', error = v.error
+  FROM unnest(%s::bigint[], %s::text[]) AS v(id, error)
+ WHERE a.id = v.id AND a.status = 'pending'
+"""
+_COUNTS_SQL = "SELECT status, count(*) FROM ingestion_alert WHERE batch_id = %s GROUP BY status"
+_ERRORS_SQL = """
+SELECT external_id, error FROM ingestion_alert
+ WHERE batch_id = %s AND status = 'failed' ORDER BY id LIMIT 1000
+"""
+_FINISH_SQL = """
+UPDATE ingestion_batch SET status = %s, imported = %s, failed = %s, errors = %s::jsonb,
+       finished_at = %s
+ WHERE id = %s
+"""
+
+
+class TransientImportError(Exception):
+    """The attempt failed for a reason worth retrying (deadlock, lost connection)."""
+
+
+@dataclass
+class Totals:
+    alerts: int = 0
+    accounts: int = 0
+    indicators: int = 0
+    links: int = 0
+    opened: int = 0
+    joined: int = 0
+    related: int = 0
+    evidence: int = 0
+    cases: set[int] = field(default_factory=set)
+
+    def add(self, other: Totals) -> None:
+        for name in ("alerts", "accounts", "indicators", "links", "opened", "joined"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.related += other.related
+        self.evidence += other.evidence
+        self.cases |= other.cases
+
+
+@dataclass(frozen=True)
+class Outcome:
+    batch_id: uuid.UUID
+    status: str
+    imported: int
+    failed: int
+    cases: list[int]
+
+
+def import_batch_now(batch_id: uuid.UUID | str) -> Outcome | None:
+    """Claim and import a batch. None when there was nothing for this worker to do."""
+    claim = claim_batch(batch_id)
+    if claim is None:
+        return None
+    if claim.attempts > settings.IMPORT_MAX_ATTEMPTS:
+        return _give_up(claim)
+    try:
+        return _attempt(claim, isolate=False)
+    except TRANSIENT as exc:
+        release(claim, _first_line(exc))
+        raise TransientImportError(_first_line(exc)) from exc
+    except Exception as exc:
+        logger.warning("batch %s: %s; importing in isolation", claim.batch_id, _first_line(exc))
+    try:
+        return _attempt(claim, isolate=True)
+    except Exception as exc:
+        release(claim, _first_line(exc))
+        if isinstance(exc, TRANSIENT):
+            raise TransientImportError(_first_line(exc)) from exc
+        raise
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:500]
+
+
+def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not still_ours(cursor, claim):
+            return None
+        detector = Detector.objects.only("id", "name").get(pk=claim.detector_id)
+        cursor.execute(_LOAD_SQL, [claim.batch_id])
+        prepared: list[PreparedAlert] = []
+        failures: list[tuple[int, str]] = []
+        for row in cursor.fetchall():
+            try:
+                prepared.append(prepare(row, detector.name))
+            except AlertRejected as exc:
+                failures.append((row[0], str(exc)))
+            except Exception as exc:  # anything unexpected in one payload fails that alert
+                failures.append((row[0], f"cannot be read: {_first_line(exc)}"))
+        totals = Totals()
+        if isolate:
+            _lock_correlation(cursor)
+            _bisect(cursor, prepared, failures, totals, now)
+        elif prepared:
+            totals = _import_group(cursor, prepared, now, locked=False)
+        return _finish(cursor, claim, detector, failures, totals, now)
+
+
+def _lock_correlation(cursor) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CORRELATION_LOCK_KEY])
+
+
+def _import_group(cursor, alerts: list[PreparedAlert], now: datetime, *, locked: bool) -> Totals:
+    upserted = upsert(cursor, alerts, max_links_per_alert=settings.IMPORT_MAX_LINKS_PER_ALERT)
+    if not locked:
+        _lock_correlation(cursor)
+    stats = upserted.indicator_stats
+    if stats:
+        ids = sorted(stats)
+        cursor.execute(
+            _INDICATOR_STATS_SQL,
+            [
+                settings.INDICATOR_COMMON_CAP,
+                ids,
+                [stats[pk][0] for pk in ids],
+                [stats[pk][1] for pk in ids],
+                [stats[pk][2] for pk in ids],
+            ],
+        )
+    strong = sorted({pk for alert in alerts for pk, *_ in alert.strong})
+    too_common: set[int] = set()
+    if strong:
+        cursor.execute(_TOO_COMMON_SQL, [strong])
+        too_common = {pk for (pk,) in cursor.fetchall()}
+    written = write(cursor, correlate(cursor, alerts, too_common, now), now)
+    return Totals(
+        alerts=len(alerts),
+        accounts=upserted.accounts,
+        indicators=upserted.indicators,
+        links=upserted.links,
+        opened=written.opened,
+        joined=written.joined,
+        related=written.related,
+        evidence=written.evidence,
+        cases=set(written.touched),
+    )
+
+
+def _bisect(cursor, alerts, failures, totals: Totals, now: datetime) -> None:
+    if not alerts:
+        return
+    try:
+        with transaction.atomic():
+            part = _import_group(cursor, alerts, now, locked=True)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        if len(alerts) == 1:
+            failures.append((alerts[0].id, _first_line(exc)))
+            return
+        middle = len(alerts) // 2
+        _bisect(cursor, alerts[:middle], failures, totals, now)
+        _bisect(cursor, alerts[middle:], failures, totals, now)
+        return
+    totals.add(part)
+
+
+def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datetime) -> Outcome:
+    import msgspec
+
+    if failures:
+        failures.sort()
+        cursor.execute(
+            _FAIL_ALERTS_SQL, [[pk for pk, _ in failures], [msg[:2000] for _, msg in failures]]
+        )
+    cursor.execute(_COUNTS_SQL, [claim.batch_id])
+    counts = dict(cursor.fetchall())
+    imported, failed = counts.get("imported", 0), counts.get("failed", 0)
+    errors: list[dict] = []
+    if failed:
+        cursor.execute(_ERRORS_SQL, [claim.batch_id])
+        errors = [{"external_id": ext, "message": msg} for ext, msg in cursor.fetchall()]
+    if not failed:
+        status = "imported"
+    elif imported:
+        status = "partially_imported"
+    else:
+        status = "failed"
+    cursor.execute(
+        _FINISH_SQL,
+        [status, imported, failed, msgspec.json.encode(errors).decode(), now, claim.batch_id],
+    )
+    batch = Batch(id=claim.batch_id, detector_id=claim.detector_id)
+    cases = sorted(totals.cases)
+    record(
+        "batch.imported" if status != "failed" else "batch.import_failed",
+        system="import",
+        target=batch,
+        cases=cases,
+        after={
+            "detector": detector.name,
+            "status": status,
+            "alerts_imported": totals.alerts,
+            "alerts_failed": len(failures),
+            "cases_opened": totals.opened,
+            "cases_touched": len(cases),
+            "alerts_joined": totals.joined,
+            "cases_related": totals.related,
+            "accounts": totals.accounts,
+            "indicators": totals.indicators,
+            "new_links": totals.links,
+            "evidence": totals.evidence,
+            "attempt": claim.attempts,
+        },
+    )
+    return Outcome(claim.batch_id, status, imported, failed, cases)
+
+
+def _give_up(claim: Claim) -> Outcome | None:
+    """Too many attempts: the batch's remaining alerts fail, with the last error."""
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not still_ours(cursor, claim):
+            return None
+        cursor.execute("SELECT errors FROM ingestion_batch WHERE id = %s", [claim.batch_id])
+        (previous,) = cursor.fetchone()
+        if isinstance(previous, str):  # Django reads jsonb as text
+            previous = json.loads(previous)
+        last = previous[-1]["message"] if previous else "no error recorded"
+        message = f"not imported after {claim.attempts - 1} attempts; last: {last}"
+        cursor.execute(_LOAD_SQL, [claim.batch_id])
+        failures = [(row[0], message) for row in cursor.fetchall()]
+        detector = Detector.objects.only("id", "name").get(pk=claim.detector_id)
+        return _finish(cursor, claim, detector, failures, Totals(), now)

@@ -1,0 +1,199 @@
+"""Upsert the accounts and indicators of a set of alerts, and link them.
+
+Set-based: one statement per table over deduplicated, sorted keys (an
+``INSERT ... ON CONFLICT`` may not meet the same key twice, and two workers
+locking keys in the same order cannot deadlock). Indicator rows are only
+*inserted* here (``DO NOTHING`` takes no lock on existing rows); their
+counters and timestamps change later under the correlation lock, so a value
+every batch shares (a proxy ASN) does not serialise the imports' upserts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ingestion.importing.prepare import PreparedAlert, is_strong
+
+_ACCOUNTS_SQL = """
+INSERT INTO cases_account AS a (external_id, organization_id, email_domain, country,
+                                platform_created_at, payment_fingerprint, first_seen, last_seen)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],
+                     %s::text[], %s::timestamptz[], %s::timestamptz[])
+ORDER BY 1
+ON CONFLICT (external_id) DO UPDATE SET
+    organization_id = COALESCE(NULLIF(EXCLUDED.organization_id, ''), a.organization_id),
+    email_domain = COALESCE(NULLIF(EXCLUDED.email_domain, ''), a.email_domain),
+    country = COALESCE(NULLIF(EXCLUDED.country, ''), a.country),
+    platform_created_at = COALESCE(EXCLUDED.platform_created_at, a.platform_created_at),
+    payment_fingerprint = COALESCE(NULLIF(EXCLUDED.payment_fingerprint, ''),
+                                   a.payment_fingerprint),
+    first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
+    last_seen = GREATEST(a.last_seen, EXCLUDED.last_seen)
+RETURNING external_id, id
+"""
+
+_INDICATORS_SQL = """
+INSERT INTO cases_indicator (type, value, first_seen, last_seen)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+ORDER BY 1, 2
+ON CONFLICT (type, value) DO NOTHING
+"""
+
+_INDICATOR_IDS_SQL = """
+SELECT i.type, i.value, i.id
+  FROM cases_indicator i
+  JOIN unnest(%s::text[], %s::text[]) AS v(type, value) ON i.type = v.type AND i.value = v.value
+"""
+
+# (xmax = 0) tells a freshly inserted row from an updated one.
+_LINKS_SQL = """
+INSERT INTO cases_accountindicator AS l (account_id, indicator_id, first_seen, last_seen)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
+ORDER BY 1, 2
+ON CONFLICT (account_id, indicator_id) DO UPDATE SET
+    first_seen = LEAST(l.first_seen, EXCLUDED.first_seen),
+    last_seen = GREATEST(l.last_seen, EXCLUDED.last_seen)
+WHERE EXCLUDED.last_seen > l.last_seen OR EXCLUDED.first_seen < l.first_seen
+RETURNING indicator_id, (xmax = 0) AS inserted
+"""
+
+
+@dataclass
+class Upserted:
+    accounts: int = 0
+    indicators: int = 0
+    links: int = 0
+    # indicator id -> (new account links, first seen, last seen)
+    indicator_stats: dict[int, list] = field(default_factory=dict)
+
+
+def _widen(spans: dict, key, first: datetime, last: datetime) -> None:
+    span = spans.get(key)
+    if span is None:
+        spans[key] = [first, last]
+    else:
+        span[0] = min(span[0], first)
+        span[1] = max(span[1], last)
+
+
+def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> Upserted:
+    result = Upserted()
+    if not alerts:
+        return result
+
+    # Accounts: one row per external id; later alerts fill in what earlier ones left out.
+    accounts: dict[str, list] = {}
+    for alert in sorted(alerts, key=lambda a: a.observed_at):
+        for ref in alert.accounts:
+            row = accounts.get(ref.external_id)
+            if row is None:
+                accounts[ref.external_id] = [
+                    ref.organization_id,
+                    ref.email_domain,
+                    ref.country,
+                    ref.created_at,
+                    ref.payment_fingerprint,
+                    alert.observed_at,
+                    alert.observed_at,
+                ]
+                continue
+            for index, value in enumerate(
+                (ref.organization_id, ref.email_domain, ref.country, ref.created_at)
+            ):
+                if value:
+                    row[index] = value
+            if ref.payment_fingerprint:
+                row[4] = ref.payment_fingerprint
+            row[5] = min(row[5], alert.observed_at)
+            row[6] = max(row[6], alert.observed_at)
+    account_ids: dict[str, int] = {}
+    if accounts:
+        keys = sorted(accounts)
+        columns = list(zip(*(accounts[k] for k in keys), strict=True))
+        cursor.execute(_ACCOUNTS_SQL, [keys, *map(list, columns)])
+        account_ids = dict(cursor.fetchall())
+    result.accounts = len(account_ids)
+
+    # Indicators: the alert's own, plus each account's payment fingerprint and
+    # email domain (the contract records those as indicators of the account).
+    spans: dict[tuple[str, str], list] = {}
+    for alert in alerts:
+        for kind, value, first, last in alert.indicators:
+            _widen(spans, (kind, value), first, last)
+        for ref in alert.accounts:
+            if ref.payment_fingerprint:
+                _widen(spans, ("payment_fingerprint", ref.payment_fingerprint), *_at(alert))
+            if ref.email_domain:
+                _widen(spans, ("email_domain", ref.email_domain), *_at(alert))
+    indicator_ids: dict[tuple[str, str], int] = {}
+    if spans:
+        keys = sorted(spans)
+        kinds = [k for k, _ in keys]
+        values = [v for _, v in keys]
+        cursor.execute(
+            _INDICATORS_SQL,
+            [kinds, values, [spans[k][0] for k in keys], [spans[k][1] for k in keys]],
+        )
+        cursor.execute(_INDICATOR_IDS_SQL, [kinds, values])
+        indicator_ids = {(kind, value): pk for kind, value, pk in cursor.fetchall()}
+    result.indicators = len(indicator_ids)
+
+    # Links, and what each alert refers to (ids for correlation).
+    links: dict[tuple[int, int], list] = {}
+    for alert in alerts:
+        alert.account_ids = [account_ids[ref.external_id] for ref in alert.accounts]
+        alert.indicator_ids = []
+        alert.strong = []
+        seen: set[int] = set()
+        for kind, value, _first, _last in alert.indicators:
+            pk = indicator_ids[(kind, value)]
+            alert.indicator_ids.append(pk)
+            if is_strong(kind) and pk not in seen:
+                seen.add(pk)
+                owner = alert.accounts[0].external_id if alert.accounts else ""
+                alert.strong.append((pk, kind, value, owner))
+        pairs_allowed = len(alert.accounts) * len(alert.indicators) <= max_links_per_alert
+        for ref, account_id in zip(alert.accounts, alert.account_ids, strict=True):
+            own = []
+            if ref.payment_fingerprint:
+                pk = indicator_ids[("payment_fingerprint", ref.payment_fingerprint)]
+                own.append(pk)
+                if pk not in seen:
+                    seen.add(pk)
+                    alert.strong.append(
+                        (pk, "payment_fingerprint", ref.payment_fingerprint, ref.external_id)
+                    )
+            if ref.email_domain:
+                own.append(indicator_ids[("email_domain", ref.email_domain)])
+            # Beyond the cap an alert's indicators stay on the alert only: one
+            # alert naming 1,000 accounts and 5,000 values must not add 5M links.
+            shared = alert.indicator_ids if pairs_allowed else []
+            for pk in (*own, *shared):
+                _widen(links, (account_id, pk), *_at(alert))
+
+    if links:
+        keys = sorted(links)
+        cursor.execute(
+            _LINKS_SQL,
+            [
+                [a for a, _ in keys],
+                [i for _, i in keys],
+                [links[k][0] for k in keys],
+                [links[k][1] for k in keys],
+            ],
+        )
+        new_links = Counter(pk for pk, inserted in cursor.fetchall() if inserted)
+        result.links = sum(new_links.values())
+    else:
+        new_links = Counter()
+
+    for key, pk in indicator_ids.items():
+        first, last = spans[key]
+        result.indicator_stats[pk] = [new_links.get(pk, 0), first, last]
+    return result
+
+
+def _at(alert: PreparedAlert) -> tuple[datetime, datetime]:
+    return alert.observed_at, alert.observed_at

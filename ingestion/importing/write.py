@@ -1,0 +1,299 @@
+"""Write the correlation's outcome: cases, keys, links, relations, evidence, counters."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+from django.conf import settings
+
+from cases.models import Case, CaseStatus
+from ingestion.importing.correlate import SEVERITY_RANK, CaseRef, Correlation, Decision
+
+RANK_SEVERITY = {rank: name for name, rank in SEVERITY_RANK.items()}
+
+_TAKEN_KEYS_SQL = """
+SELECT correlation_key FROM cases_case WHERE status <> 'closed' AND correlation_key = ANY(%s)
+"""
+_KEYS_SQL = """
+INSERT INTO ingestion_correlationkey (key, case_id, indicator_id, label, created_at)
+SELECT *, %s::timestamptz FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::text[])
+ORDER BY 1, 2
+ON CONFLICT (key, case_id) DO NOTHING
+"""
+_CASE_ACCOUNTS_SQL = """
+INSERT INTO cases_caseaccount (case_id, account_id, reason, linked_by_detector, linked_at)
+SELECT *, %s::timestamptz FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[])
+ORDER BY 1, 2
+ON CONFLICT (case_id, account_id) DO NOTHING
+RETURNING case_id
+"""
+_RELATED_SQL = """
+INSERT INTO cases_case_related_cases (from_case_id, to_case_id)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ORDER BY 1, 2
+ON CONFLICT DO NOTHING
+"""
+_EVIDENCE_SQL = """
+INSERT INTO cases_evidence (case_id, kind, title, content, data, source_ref, sha256,
+                            created_by_detector, created_at)
+SELECT *, %s::timestamptz
+  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]::jsonb[],
+              %s::text[], %s::text[], %s::text[])
+ON CONFLICT DO NOTHING
+RETURNING case_id
+"""
+_ALERTS_SQL = """
+UPDATE ingestion_alert AS a SET status = 'imported', case_id = v.case_id, imported_at = %s,
+       error = ''
+  FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, case_id)
+ WHERE a.id = v.id AND a.status = 'pending'
+"""
+_COUNTERS_SQL = """
+UPDATE cases_case AS c SET
+    alert_count = c.alert_count + v.alerts,
+    account_count = c.account_count + v.accounts,
+    evidence_count = c.evidence_count + v.evidence,
+    severity_rank = GREATEST(c.severity_rank, v.rank),
+    severity = CASE WHEN v.rank > c.severity_rank THEN v.severity ELSE c.severity END,
+    sla_due_at = CASE WHEN v.rank > c.severity_rank
+                      THEN LEAST(COALESCE(c.sla_due_at, 'infinity'),
+                                 c.created_at + v.sla_hours * interval '1 hour')
+                      ELSE c.sla_due_at END,
+    is_possible_evasion = c.is_possible_evasion OR v.evasion,
+    last_activity_at = %s,
+    updated_at = %s
+  FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[], %s::int[],
+              %s::bool[]) AS v(id, alerts, accounts, evidence, rank, severity, sla_hours, evasion)
+ WHERE c.id = v.id
+"""
+
+
+@dataclass
+class Written:
+    touched: list[int]
+    opened: int
+    joined: int
+    related: int
+    evidence: int
+    case_accounts: int
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _json(value) -> str:
+    return msgspec.json.encode(value).decode("utf-8")
+
+
+def write(cursor, correlation: Correlation, now: datetime) -> Written:
+    sla_hours = settings.CASE_SLA_HOURS
+    _open_cases(cursor, correlation.opened, now, sla_hours)
+
+    if correlation.new_keys:
+        rows = sorted(
+            (key.key, case.id, key.indicator_id, key.label) for case, key in correlation.new_keys
+        )
+        cursor.execute(_KEYS_SQL, [now, *map(list, zip(*rows, strict=True))])
+
+    linked = Counter()
+    if correlation.new_accounts:
+        detector = correlation.decisions[0].alert.detector_name
+        rows = sorted(
+            (case.id, account, reason) for case, account, reason in correlation.new_accounts
+        )
+        cursor.execute(
+            _CASE_ACCOUNTS_SQL,
+            [
+                now,
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+                [detector] * len(rows),
+            ],
+        )
+        linked = Counter(case_id for (case_id,) in cursor.fetchall())
+
+    evidence = _EvidenceRows()
+    pairs = set()
+    for relation in correlation.relations:
+        a, b = relation.a.id, relation.b.id
+        if a == b or (min(a, b), max(a, b)) in pairs:
+            continue
+        pairs.add((min(a, b), max(a, b)))
+        for this, other in ((relation.a, relation.b), (relation.b, relation.a)):
+            evidence.add(
+                this.id,
+                "link",
+                f"{'Possible evasion: related' if relation.evasion else 'Related'} to case #{other.id}",
+                f"Related to case #{other.id}: {relation.why}.",
+                {"related_case": other.id, "alert": relation.alert.external_id},
+                f"related:{this.id}:{other.id}",
+                relation.alert.detector_name,
+            )
+    if pairs:
+        ordered = sorted(pairs | {(b, a) for a, b in pairs})
+        cursor.execute(_RELATED_SQL, [[a for a, _ in ordered], [b for _, b in ordered]])
+
+    for decision in correlation.decisions:
+        _alert_evidence(evidence, decision)
+    added = Counter()
+    if evidence.rows:
+        cursor.execute(_EVIDENCE_SQL, [now, *map(list, zip(*evidence.rows, strict=True))])
+        added = Counter(case_id for (case_id,) in cursor.fetchall())
+
+    decisions = sorted(correlation.decisions, key=lambda d: d.alert.id)
+    cursor.execute(
+        _ALERTS_SQL, [now, [d.alert.id for d in decisions], [d.case.id for d in decisions]]
+    )
+
+    cases: dict[int, CaseRef] = {}
+    for decision in correlation.decisions:
+        cases[decision.case.id] = decision.case
+    for relation in correlation.relations:
+        cases.setdefault(relation.a.id, relation.a)
+        cases.setdefault(relation.b.id, relation.b)
+    touched = sorted(cases)
+    refs = [cases[pk] for pk in touched]
+    cursor.execute(
+        _COUNTERS_SQL,
+        [
+            now,
+            now,
+            touched,
+            [ref.alerts for ref in refs],
+            [linked.get(ref.id, 0) for ref in refs],
+            [added.get(ref.id, 0) for ref in refs],
+            [ref.max_rank for ref in refs],
+            [RANK_SEVERITY.get(ref.max_rank, "low") for ref in refs],
+            [sla_hours[RANK_SEVERITY.get(ref.max_rank, "low")] for ref in refs],
+            [ref.possible_evasion for ref in refs],
+        ],
+    )
+    return Written(
+        touched=touched,
+        opened=len(correlation.opened),
+        joined=sum(1 for d in correlation.decisions if not d.opened),
+        related=len(pairs),
+        evidence=sum(added.values()),
+        case_accounts=sum(linked.values()),
+    )
+
+
+def _open_cases(cursor, opened: list[CaseRef], now: datetime, sla_hours: dict) -> None:
+    if not opened:
+        return
+    # A case's correlation key is unique among open cases; the first of the
+    # alert's keys that no open case holds (an actioned case may hold one).
+    cursor.execute(_TAKEN_KEYS_SQL, [sorted({k for ref in opened for k in ref.primary_keys})])
+    taken = {key for (key,) in cursor.fetchall()}
+    for ref in opened:
+        ref.correlation_key = next((k for k in ref.primary_keys if k not in taken), "")
+        if ref.correlation_key:
+            taken.add(ref.correlation_key)
+    cases = []
+    for ref in opened:
+        severity = RANK_SEVERITY.get(ref.max_rank, ref.severity)
+        cases.append(
+            Case(
+                title=ref.title,
+                summary=ref.summary,
+                status=CaseStatus.NEW,
+                severity=severity,
+                severity_rank=SEVERITY_RANK[severity],
+                sla_due_at=now + timedelta(hours=sla_hours[severity]),
+                correlation_key=ref.correlation_key,
+                is_possible_evasion=ref.possible_evasion,
+                last_activity_at=now,
+            )
+        )
+    for ref, case in zip(opened, Case.objects.bulk_create(cases), strict=True):
+        ref.id = case.pk
+        ref.created_at = case.created_at
+
+
+class _EvidenceRows:
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def add(self, case_id, kind, title, content, data, source_ref, detector) -> None:
+        self.rows.append(
+            (
+                case_id,
+                kind,
+                title[:300],
+                content,
+                _json(data),
+                source_ref,
+                _sha256(content),
+                detector,
+            )
+        )
+
+
+def _alert_evidence(evidence: _EvidenceRows, decision: Decision) -> None:
+    alert = decision.alert
+    case_id = decision.case.id
+    if decision.opened:
+        correlation = "Opened this case."
+    else:
+        correlation = "Joined this case: it " + "; it ".join(dict.fromkeys(decision.reasons)) + "."
+    heading = alert.title or alert.kind
+    content = "\n\n".join(part for part in (heading, alert.description, correlation) if part)
+    data = {
+        "alert_id": alert.id,
+        "external_id": alert.external_id,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "confidence": alert.confidence,
+        "detector": alert.detector_name,
+        "observed_at": alert.observed_at.isoformat(),
+        "campaign_hint": alert.campaign_hint,
+        "labels": alert.labels,
+        "accounts": [ref.external_id for ref in alert.accounts[:200]],
+        "account_total": len(alert.accounts),
+        "indicators": [{"type": t, "value": v} for t, v, _, _ in alert.indicators[:200]],
+        "indicator_total": len(alert.indicators),
+        "correlation": correlation,
+    }
+    source = f"alert:{alert.id}"
+    evidence.add(
+        case_id,
+        "alert",
+        f"Alert {alert.external_id}: {heading}",
+        content,
+        data,
+        source,
+        alert.detector_name,
+    )
+    for number, sample in enumerate(alert.samples, start=1):
+        text = (
+            f"Prompt:\n{sample.get('prompt_excerpt', '')}\n\n"
+            f"Response:\n{sample.get('response_excerpt', '')}"
+        )
+        label = sample.get("request_id") or f"{number} of alert {alert.external_id}"
+        evidence.add(
+            case_id,
+            "sample",
+            f"Sample {label}",
+            text,
+            {**sample, "alert": alert.external_id},
+            f"{source}:sample:{number}",
+            alert.detector_name,
+        )
+    if alert.metrics:
+        figures = ", ".join(
+            f"{key.replace('_', ' ')}: {value}" for key, value in alert.metrics.items()
+        )
+        evidence.add(
+            case_id,
+            "traffic",
+            f"Traffic figures from alert {alert.external_id}",
+            figures,
+            {**alert.metrics, "alert": alert.external_id},
+            f"{source}:traffic",
+            alert.detector_name,
+        )

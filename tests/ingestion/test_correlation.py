@@ -1,0 +1,185 @@
+"""Correlation: which case each imported alert joins, and why (import called directly)."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from cases.models import Case, CaseAccount, Evidence, Indicator
+from ingestion.detectors import create_detector
+from ingestion.models import Alert, Batch
+from ingestion.simulator import PROXY_ASN, returning_operator_alert, scenario
+from tests.ingestion.correlation_helpers import alert, post_and_import
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def token():
+    return create_detector("simulator", rate=0).token
+
+
+def cases_of(external_ids) -> set[int]:
+    return set(Alert.objects.filter(external_id__in=external_ids).values_list("case_id", flat=True))
+
+
+def test_the_scenario_gives_one_case_per_operator(client, token):
+    world = scenario(seed=3)
+    post_and_import(client, token, world.alerts, size=7)
+
+    for op in world.operators:
+        ids = [a["external_id"] for a in op.alerts]
+        assert len(cases_of(ids)) == 1, op.name
+    per_operator = [cases_of([a["external_id"] for a in op.alerts]).pop() for op in world.operators]
+    assert len(set(per_operator)) == len(world.operators)
+    assert Alert.objects.filter(status="imported").count() == len(world.alerts)
+
+
+def test_the_benign_heavy_user_stays_apart(client, token):
+    world = scenario(seed=3)
+    post_and_import(client, token, world.alerts)
+
+    benign_cases = cases_of([a["external_id"] for a in world.benign])
+    operator_cases = cases_of([a["external_id"] for op in world.operators for a in op.alerts])
+    assert benign_cases.isdisjoint(operator_cases)
+    assert not CaseAccount.objects.filter(
+        account__external_id=world.benign_account, case__in=operator_cases
+    ).exists()
+
+
+def test_a_shared_asn_alone_joins_nothing(client, token):
+    post_and_import(
+        client,
+        token,
+        [
+            alert("asn-1", indicators=[{"type": "asn", "value": PROXY_ASN}]),
+            alert("asn-2", indicators=[{"type": "asn", "value": PROXY_ASN}]),
+        ],
+    )
+    assert len(cases_of(["asn-1", "asn-2"])) == 2
+
+
+def test_a_shared_payment_fingerprint_joins_with_the_reason(client, token):
+    post_and_import(
+        client,
+        token,
+        [
+            alert(
+                "pf-1", accounts=[{"external_id": "acct_8f2c", "payment_fingerprint": "pf_77ab"}]
+            ),
+            alert(
+                "pf-2", accounts=[{"external_id": "acct_9d1e", "payment_fingerprint": "pf_77ab"}]
+            ),
+        ],
+    )
+    (case_id,) = cases_of(["pf-1", "pf-2"])
+    link = CaseAccount.objects.get(case_id=case_id, account__external_id="acct_9d1e")
+    assert "shares payment fingerprint pf_77ab with acct_8f2c" in link.reason
+    case = Case.objects.get(pk=case_id)
+    assert case.alert_count == 2
+    assert case.account_count == 2
+
+
+def test_a_value_over_the_cap_joins_nothing(client, token, settings):
+    settings.INDICATOR_COMMON_CAP = 3
+    shared = {"type": "device_fingerprint", "value": "dfp-everyone"}
+    alerts = [
+        alert(f"common-{n}", accounts=[{"external_id": f"acct_c{n}"}], indicators=[shared])
+        for n in range(4)
+    ]
+    post_and_import(client, token, alerts, size=1)
+    late = alert("common-late", accounts=[{"external_id": "acct_late"}], indicators=[shared])
+    post_and_import(client, token, [late])
+
+    assert Indicator.objects.get(value="dfp-everyone").is_too_common
+    late_case = cases_of(["common-late"]).pop()
+    assert Alert.objects.filter(case_id=late_case).count() == 1
+
+
+def test_importing_a_batch_twice_changes_nothing(client, token):
+    (outcome,) = post_and_import(client, token, scenario(seed=5).alerts)
+    before = (Case.objects.count(), Evidence.objects.count(), CaseAccount.objects.count())
+
+    from ingestion.importing import import_batch_now
+
+    assert import_batch_now(outcome.batch_id) is None
+    Batch.objects.filter(pk=outcome.batch_id).update(status="pending")
+    import_batch_now(outcome.batch_id)
+    assert (Case.objects.count(), Evidence.objects.count(), CaseAccount.objects.count()) == before
+
+
+def test_new_cases_get_severity_and_sla_from_the_table(client, token):
+    post_and_import(client, token, [alert("sev-1", severity="critical")])
+    case = Case.objects.get(pk=cases_of(["sev-1"]).pop())
+    assert case.severity == "critical"
+    hours = (case.sla_due_at - case.created_at).total_seconds() / 3600
+    assert round(hours) == settings.CASE_SLA_HOURS["critical"]
+
+
+def test_an_alert_matching_two_open_cases_joins_the_older_and_relates_them(client, token):
+    post_and_import(
+        client,
+        token,
+        [alert("old", accounts=[{"external_id": "acct_a", "payment_fingerprint": "pf_a"}])],
+    )
+    post_and_import(
+        client,
+        token,
+        [alert("new", accounts=[{"external_id": "acct_b", "payment_fingerprint": "pf_b"}])],
+    )
+    older, newer = cases_of(["old"]).pop(), cases_of(["new"]).pop()
+    bridge = alert("bridge", accounts=[{"external_id": "acct_a"}, {"external_id": "acct_b"}])
+    post_and_import(client, token, [bridge])
+
+    assert cases_of(["bridge"]) == {older}
+    assert set(Case.objects.get(pk=older).related_cases.values_list("id", flat=True)) == {newer}
+    assert set(Case.objects.get(pk=newer).related_cases.values_list("id", flat=True)) == {older}
+    assert Case.objects.get(pk=newer).status == "new"  # nothing merged
+    note = Evidence.objects.get(case_id=newer, kind="link")
+    assert f"case #{older}" in note.title and "acct_b" in note.content
+
+
+def test_a_returning_operator_opens_a_case_flagged_as_possible_evasion(client, token, make_user):
+    from cases.workflow import close
+
+    world = scenario(seed=11, operators=1)
+    post_and_import(client, token, world.alerts)
+    op = world.operators[0]
+    earlier = cases_of([op.alerts[0]["external_id"]]).pop()
+    lead = make_user("lead")
+    close(earlier, "confirmed_abuse", actor=lead, reason="distillation confirmed")
+
+    from datetime import UTC, datetime
+
+    back = returning_operator_alert(op, seed=11, now=datetime(2026, 12, 5, tzinfo=UTC), suffix="x")
+    post_and_import(client, token, [back])
+
+    case = Case.objects.get(pk=cases_of([back["external_id"]]).pop())
+    assert case.pk != earlier
+    assert case.is_possible_evasion
+    assert list(case.related_cases.values_list("id", flat=True)) == [earlier]
+    note = Evidence.objects.get(case=case, kind="link")
+    assert "possible evasion" in note.content
+    assert op.payment_fingerprints[0] in note.content
+
+
+def test_an_alert_for_a_benign_closed_case_opens_an_ordinary_case(client, token, make_user):
+    from cases.workflow import close
+
+    post_and_import(client, token, [alert("first", accounts=[{"external_id": "acct_fp"}])])
+    close(cases_of(["first"]).pop(), "false_positive", actor=make_user("lead"), reason="ok")
+    post_and_import(client, token, [alert("second", accounts=[{"external_id": "acct_fp"}])])
+
+    case = Case.objects.get(pk=cases_of(["second"]).pop())
+    assert not case.is_possible_evasion
+    assert not case.related_cases.exists()
+
+
+def test_campaign_hints_join_only_within_one_detector(client, token):
+    other = create_detector("traffic-job", rate=0).token
+    post_and_import(client, token, [alert("c-1", campaign_hint="cluster-7")])
+    post_and_import(client, token, [alert("c-2", campaign_hint="cluster-7")])
+    post_and_import(client, other, [alert("c-3", campaign_hint="cluster-7")])
+
+    assert len(cases_of(["c-1", "c-2"])) == 1
+    assert cases_of(["c-3"]).isdisjoint(cases_of(["c-1"]))
