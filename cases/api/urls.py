@@ -1,21 +1,21 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import views
+from cases.api import catalog, records, views
 
 app_name = "cases-api"
 
 router = SimpleRouter()
 router.register("cases", views.CaseViewSet, basename="case")
-router.register("accounts", views.AccountViewSet, basename="account")
-router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("accounts", catalog.AccountViewSet, basename="account")
+router.register("indicators", catalog.IndicatorViewSet, basename="indicator")
 
 urlpatterns = [
-    path("cases/<int:pk>/notes/", views.CaseNotesView.as_view(), name="case-notes"),
-    path("cases/<int:pk>/evidence/", views.CaseEvidenceView.as_view(), name="case-evidence"),
+    path("cases/<int:pk>/notes/", records.CaseNotesView.as_view(), name="case-notes"),
+    path("cases/<int:pk>/evidence/", records.CaseEvidenceView.as_view(), name="case-evidence"),
     path(
         "cases/<int:pk>/evidence/<int:evidence_id>/content/",
-        views.EvidenceContentAPIView.as_view(),
+        records.EvidenceContentAPIView.as_view(),
         name="evidence-content",
     ),
     path(
@@ -30,10 +30,10 @@ urlpatterns = [
         views.CaseAttributionView.as_view(),
         name="case-attribution",
     ),
-    path("cases/<int:pk>/accounts/", views.CaseAccountsView.as_view(), name="case-accounts"),
+    path("cases/<int:pk>/accounts/", records.CaseAccountsView.as_view(), name="case-accounts"),
     path(
         "cases/<int:pk>/accounts/<str:external_id>/",
-        views.CaseAccountUnlinkView.as_view(),
+        records.CaseAccountUnlinkView.as_view(),
         name="case-account",
     ),
     *router.urls,

@@ -1,0 +1,74 @@
+"""What every cases API view shares: authentication, roles, refusals mapped to HTTP.
+
+Reads need a case-working role; changes are decided by ``cases.workflow``,
+which refuses (403, audited here) what a role may not do. Detector tokens are
+recognised and refused (403) on every cases endpoint.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.authentication import SessionAuthentication
+
+from cases import workflow
+from cases.api import serializers as s
+from cases.guards import StaleCase, based_on, record_refusal
+from cases.queries import case_for
+from ingestion.auth import BearerAuthentication, NotDetector
+from people.api_auth import PersonalTokenAuthentication
+from people.navigation import CASE_WORKERS
+from people.permissions import HasRole
+
+# Person tokens first: its Bearer challenge makes an unauthenticated call a 401.
+AUTHENTICATION = [PersonalTokenAuthentication, SessionAuthentication, BearerAuthentication]
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The case changed since the version you sent."
+    default_code = "stale"
+
+
+class CaseWorkerAPI:
+    authentication_classes = AUTHENTICATION
+    permission_classes = [NotDetector, HasRole]
+    allowed_roles = CASE_WORKERS
+
+
+def _django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+class CaseOperationMixin(CaseWorkerAPI):
+    """Runs one workflow call for a visible case and maps its refusals to HTTP."""
+
+    operation: str = ""
+    checks_version: bool = False
+
+    def get_case(self):
+        case = case_for(self.request.user, self.kwargs["pk"])
+        if case is None:
+            raise exceptions.NotFound("No such case.")
+        return case
+
+    def run(self, case, call, version: int | None = None):
+        try:
+            if self.checks_version and version is not None:
+                with based_on(case.pk, version):
+                    return call()
+            return call()
+        except StaleCase as exc:
+            raise Conflict(str(exc)) from exc
+        except workflow.OperationRefused as exc:
+            record_refusal(self.request.user, case, self.operation, str(exc))
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+
+
+def case_detail_data(view, case):
+    fresh = case_for(view.request.user, case.pk)
+    return s.CaseDetailSerializer(fresh, context={"request": view.request}).data
