@@ -86,7 +86,11 @@ def parse_alerts(body: bytes, *, detector_name: str) -> list[ValidAlert]:
     except msgspec.DecodeError as exc:
         raise InvalidBody([FieldError(None, None, f"the body is not valid JSON: {exc}")]) from None
 
-    if probe.alerts is not schema.NO_VALUE and probe.external_id is schema.NO_VALUE:
+    # "external_id": null means absent, like any null.
+    has_external_id = (
+        probe.external_id is not schema.NO_VALUE and bytes(probe.external_id) != b"null"
+    )
+    if probe.alerts is not schema.NO_VALUE and not has_external_id:
         raws = _envelope_items(probe.alerts)
     else:
         if probe.alerts is not schema.NO_VALUE and _is_valid_envelope(probe.alerts, detector_name):

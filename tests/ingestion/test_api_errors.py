@@ -227,6 +227,13 @@ def test_it_refuses_a_body_that_is_both_alert_and_envelope(api):
     assert_nothing_stored()
 
 
+def test_an_envelope_with_a_null_external_id_is_an_envelope(api):
+    response = api.post({"external_id": None, "alerts": [make_alert("in-envelope")]})
+
+    assert response.status_code == 202
+    assert Alert.objects.get().external_id == "in-envelope"
+
+
 def test_an_alert_with_an_unknown_alerts_field_is_one_alert(api):
     response = api.post(make_alert("lone", alerts="not an envelope"))
 
