@@ -1,0 +1,173 @@
+"""An investigator works a simulated case in Chromium; a manager can only read it."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import requests
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from cases.models import Case
+from ingestion import simulator
+from ingestion.importing.run import import_batch_now
+from ingestion.models import Detector, DetectorToken
+from people.roles import Role
+
+PASSWORD = "a-long-test-passphrase-1"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sync_orm_beside_the_browser_loop():
+    # The database flush after a transactional test runs after the function
+    # fixtures are undone, while the browser's event loop still runs here.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def people(transactional_db, django_user_model):
+    # A transactional test's flush removes the role groups the migration made.
+    for role in Role:
+        Group.objects.get_or_create(name=str(role))
+    made = {}
+    for username, role in (("ivy", Role.INVESTIGATOR), ("max", Role.MANAGER)):
+        user = django_user_model.objects.create_user(username=username, password=PASSWORD)
+        user.groups.add(Group.objects.get(name=str(role)))
+        made[username] = user
+    return made
+
+
+def simulate(base_url: str) -> simulator.Scenario:
+    """Post the simulator's scenario through the alerts API, then import each batch."""
+    detector = Detector.objects.create(name="sim-detector", rate_per_minute=0)
+    _, token = DetectorToken.issue(detector)
+    scenario = simulator.scenario(seed=11, operators=2, now=timezone.now())
+    for chunk in simulator.batches(scenario.alerts, 50):
+        response = requests.post(
+            f"{base_url}/api/v1/alerts/",
+            json={"alerts": chunk},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert response.status_code == 202, response.text
+        import_batch_now(response.json()["batch"])
+    return scenario
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def timeline(page: Page):
+    return page.locator("#timeline")
+
+
+def test_an_investigator_works_a_simulated_case_and_a_manager_only_reads_it(
+    django_db_setup, page, browser, live_server, people, artifacts
+):
+    # django_db_setup comes first: the test database must exist before the
+    # browser's event loop starts in this thread.
+    scenario = simulate(live_server.url)
+    assert Case.objects.count() >= 2
+
+    log_in(page, "ivy")
+    page.goto("/cases/")
+    # Filter the queue: critical distillation cases, as a shareable URL.
+    page.locator("#id_severity").select_option("critical")
+    page.locator("#id_kind").fill("distillation")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_load_state()
+    assert "severity=critical" in page.url and "kind=distillation" in page.url
+    rows = page.locator("tr.case-row")
+    expect(rows.first).to_be_visible()
+    assert rows.count() == Case.objects.filter(severity="critical").count()
+    page.screenshot(path=artifacts / "investigator-queue.png", full_page=True)
+
+    rows.first.locator("td").nth(3).get_by_role("link").click()
+    page.wait_for_load_state()
+    case_id = int(re.search(r"/cases/(\d+)/", page.url).group(1))
+    case = Case.objects.get(pk=case_id)
+    expect(page.locator("h1")).to_contain_text(case.title)
+    expect(timeline(page)).to_contain_text("distillation.")  # the imported alerts
+
+    page.get_by_role("button", name="Assign to me").click()
+    page.wait_for_load_state()
+    expect(page.locator("#case-assignee")).to_have_text("ivy")
+    expect(timeline(page)).to_contain_text("Assigned to ivy")
+
+    page.locator("#note-form textarea").fill("Same **templated** prompts as last week.")
+    page.locator("#note-form").get_by_role("button", name="Add note").click()
+    page.wait_for_load_state()
+    expect(timeline(page).locator("strong", has_text="templated")).to_be_visible()
+
+    page.locator("#evidence-form input[type=file]").set_input_files(
+        files=[{"name": "proxy-log.txt", "mimeType": "text/plain", "buffer": b"203.0.113.7\n"}]
+    )
+    page.locator("#evidence-form input[name=title]").fill("Proxy log excerpt")
+    page.locator("#evidence-form").get_by_role("button", name="Upload").click()
+    page.wait_for_load_state()
+    stored = case.evidence.get(title="Proxy log excerpt")
+    expect(page.locator("#evidence")).to_contain_text(stored.sha256)
+    expect(timeline(page)).to_contain_text("Evidence added: Proxy log excerpt")
+
+    page.locator("#link_external_id").fill(scenario.benign_account)
+    page.locator("#link_reason").fill("Same proxy range during the burst")
+    page.locator("#link-form").get_by_role("button", name="Link account").click()
+    page.wait_for_load_state()
+    expect(page.locator("#accounts")).to_contain_text("Same proxy range during the burst")
+    expect(timeline(page)).to_contain_text(f"Account {scenario.benign_account} linked")
+
+    page.locator("form.transition[data-to=investigating] input[name=reason]").fill("Clear pattern")
+    page.get_by_role("button", name="Move to investigating").click()
+    page.wait_for_load_state()
+    expect(page.locator("#case-status")).to_contain_text("Investigating")
+    expect(timeline(page)).to_contain_text("→ investigating")
+    expect(timeline(page)).to_contain_text("Clear pattern")
+    page.screenshot(path=artifacts / "investigator-case.png", full_page=True)
+
+    # A manager opens the same case and finds nothing that changes it.
+    manager = browser.new_context(base_url=live_server.url)
+    try:
+        other = manager.new_page()
+        log_in(other, "max")
+        other.goto(f"/cases/{case_id}/")
+        expect(other.locator("h1")).to_contain_text(case.title)
+        expect(other.locator("#timeline")).to_contain_text("Assigned to ivy")
+        assert other.locator("main form").count() == 0
+        assert other.locator("main button").count() == 0
+        other.screenshot(path=artifacts / "manager-case.png", full_page=True)
+    finally:
+        manager.close()
+
+
+def test_the_api_docs_render_from_our_own_server(
+    django_db_setup, page, live_server, people, artifacts
+):
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith(live_server.url) and not request.url.startswith("data:")
+            else None
+        ),
+    )
+    log_in(page, "ivy")
+    page.goto("/api/docs/")
+    expect(page.locator(".swagger-ui .information-container")).to_contain_text("Dossier API")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/cases/").first).to_be_visible()
+    page.screenshot(path=artifacts / "api-docs.png")
+    assert outside == []
