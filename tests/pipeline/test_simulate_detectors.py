@@ -1,0 +1,34 @@
+"""``manage.py simulate_detectors`` posts over HTTP to a running Dossier with a worker."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from cases.models import Case
+from ingestion.models import Alert, Batch
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_simulator_fills_a_fresh_dossier_with_one_case_per_operator(live_server, start_worker):
+    start_worker()
+    out = io.StringIO()
+
+    call_command("simulate_detectors", url=live_server.url, seed=4, wait=60, stdout=out)
+
+    text = out.getvalue()
+    assert "Batches:" in text and "pending" not in text.split("Batches:")[1], text
+    # Three operators and the benign heavy user, each in a case of their own.
+    assert Case.objects.count() == 4
+    assert Alert.objects.filter(status="imported").count() == Alert.objects.count()
+    # The retried batch and the repeated alert were counted as duplicates.
+    assert Batch.objects.filter(accepted=0, duplicates__gt=0).exists()
+    assert "duplicates" in text
+
+    again = io.StringIO()
+    call_command("simulate_detectors", url=live_server.url, seed=4, wait=60, stdout=again)
+    assert Case.objects.count() == 4
+    assert " 0 accepted" in again.getvalue()
