@@ -153,14 +153,22 @@ class Alert(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=AlertStatus, default=AlertStatus.PENDING)
     error = models.TextField(blank=True, default="")
+    # Null until imported; indexed only when set (see alert_case).
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+        db_index=False,
     )
     imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["batch", "status"], name="alert_batch_status"),
+            # Partial: accepting alerts inserts no entry here.
+            models.Index(fields=["case"], name="alert_case", condition=Q(case__isnull=False)),
         ]
 
     def __str__(self) -> str:
