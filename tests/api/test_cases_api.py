@@ -2,6 +2,8 @@ import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from cases import workflow
@@ -297,3 +299,27 @@ def test_case_list_query_count_does_not_grow_with_rows(as_role, django_assert_nu
 
 # session, user, roles, page
 API_LIST_QUERIES = 4
+
+
+def test_case_detail_and_sub_lists_query_counts_do_not_grow(
+    as_role, make_user, django_assert_num_queries
+):
+    api = as_role("investigator")
+    case = make_case()
+    lead = make_user("lead")
+    counts = {}
+    for rows in (1, 12):
+        for n in range(rows):
+            workflow.add_note(case.pk, f"n{n}", actor=lead)
+            workflow.add_evidence_text(case.pk, title=f"t{n}", content="c", actor=lead)
+            account = make_account(f"acct_{rows}_{n}")
+            link(case, account)
+            case.related_cases.add(make_case(title=f"r{rows}{n}"))
+        for suffix in ("", "notes/", "evidence/", "accounts/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert api.get(f"/api/v1/cases/{case.pk}/{suffix}").status_code == 200
+            counts.setdefault(suffix, []).append(len(queries))
+    for suffix, (few, many) in counts.items():
+        assert few == many, (suffix, few, many)
+    # session, user, roles, case, related cases
+    assert counts[""][0] == 5

@@ -54,3 +54,22 @@ def test_every_role_has_a_profile_but_a_person_without_one_is_refused(client, ma
 def test_the_navigation_links_to_the_profile(client, make_user):
     client.force_login(make_user("investigator"))
     assert 'href="/accounts/profile/"' in client.get("/cases/").content.decode()
+
+
+def test_profile_query_count_does_not_grow_with_tokens(
+    client, make_user, django_assert_num_queries
+):
+    user = make_user("investigator")
+    client.force_login(user)
+    PersonalToken.issue(user, "first")
+    with django_assert_num_queries(PROFILE_QUERIES):
+        client.get("/accounts/profile/")
+    for n in range(10):
+        PersonalToken.issue(user, f"t{n}")
+    with django_assert_num_queries(PROFILE_QUERIES):
+        response = client.get("/accounts/profile/")
+    assert len(response.context["tokens"]) == 11
+
+
+# session, user, roles, tokens
+PROFILE_QUERIES = 4
