@@ -213,7 +213,7 @@ class _Runner:
     def _next_due(self) -> datetime | None:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT min(coalesce(next_attempt_at, now())) FROM cases_actiontarget"
+                "SELECT min(coalesce(next_attempt_at, clock_timestamp())) FROM cases_actiontarget"
                 " WHERE action_id = %s AND state IN ('pending', 'revert_pending')",
                 [self.action_id],
             )
@@ -278,10 +278,10 @@ class _Runner:
                 """
                 UPDATE cases_actiontarget t
                    SET state = CASE t.state WHEN 'pending' THEN 'executing' ELSE 'reverting' END,
-                       last_attempt_at = now()
+                       last_attempt_at = clock_timestamp()
                   FROM (SELECT id FROM cases_actiontarget
                          WHERE action_id = %s AND state IN ('pending', 'revert_pending')
-                           AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                           AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())
                          ORDER BY id LIMIT %s
                          FOR UPDATE SKIP LOCKED) due
                  WHERE t.id = due.id
@@ -455,8 +455,8 @@ class _Runner:
                    SET state = v.state, reference = CASE WHEN v.reference <> '' THEN v.reference
                                                          ELSE t.reference END,
                        error = v.error, attempts = v.attempts, next_attempt_at = v.next_at,
-                       executed_at = CASE WHEN v.state = 'executed' THEN now() ELSE t.executed_at END,
-                       reverted_at = CASE WHEN v.state = 'reverted' THEN now() ELSE t.reverted_at END
+                       executed_at = CASE WHEN v.state = 'executed' THEN clock_timestamp() ELSE t.executed_at END,
+                       reverted_at = CASE WHEN v.state = 'reverted' THEN clock_timestamp() ELSE t.reverted_at END
                   FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::int[],
                               %s::timestamptz[]) AS v(id, state, reference, error, attempts, next_at)
                  WHERE t.id = v.id

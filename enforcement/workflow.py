@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -122,7 +122,7 @@ def _refusing(verb: str):
     """Run a step; a refusal is audited and raised again."""
 
     def wrap(func):
-        def step(action_id: int, *args, actor, **kwargs):
+        def step(action_id: int, *args, actor=None, **kwargs):
             try:
                 return func(action_id, *args, actor=actor, **kwargs)
             except ActionRefused as exc:
@@ -308,18 +308,9 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
             account_id, protected = accounts.get(value, (None, False))
             if target_type != TargetType.ACCOUNT:
                 account_id, protected = None, False
-            rows.append(
-                ActionTarget(
-                    action=action,
-                    target_type=target_type,
-                    value=value,
-                    account_id=account_id,
-                    is_protected=protected,
-                    state=TargetState.EXCLUDED if protected else TargetState.PENDING,
-                )
-            )
-        ActionTarget.objects.bulk_create(rows, batch_size=2000)
-        excluded = sum(1 for r in rows if r.is_protected)
+            rows.append((target_type, value, account_id, protected))
+        _insert_targets(action.pk, rows)
+        excluded = sum(1 for row in rows if row[3])
         case_side.action_proposed(case, actor=actor)
         record(
             "action.proposed",
@@ -338,6 +329,28 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
             reason=action.rationale,
         )
     return action
+
+
+def _insert_targets(action_id: int, rows: list[tuple[str, str, int | None, bool]]) -> None:
+    """One INSERT from arrays: an action may hold 10,000 targets."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_actiontarget"
+            " (action_id, target_type, value, account_id, is_protected, state)"
+            " SELECT %s, t.type, t.value, t.account_id, t.protected,"
+            " CASE WHEN t.protected THEN %s ELSE %s END"
+            " FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::boolean[])"
+            " AS t(type, value, account_id, protected)",
+            [
+                action_id,
+                TargetState.EXCLUDED,
+                TargetState.PENDING,
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+                [r[3] for r in rows],
+            ],
+        )
 
 
 # --- decide ----------------------------------------------------------------

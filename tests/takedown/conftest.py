@@ -6,6 +6,11 @@ SECRET = "first-shared-secret"
 NEXT_SECRET = "next-shared-secret"
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def platform():
     """The platform's enforcement service on 127.0.0.1, trusting SECRET."""
