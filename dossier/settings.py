@@ -267,7 +267,12 @@ ACTIONS_TWO_APPROVAL_KINDS = env_list(
 )
 # Partners a notify_partner action may name.
 ENFORCEMENT_PARTNERS = env_list("ENFORCEMENT_PARTNERS", default=[])
-CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {"task": "enforcement.tasks.sweep", "schedule": 30.0}
+# The sweeper expires actions and re-enqueues actions with due work no worker holds.
+ENFORCEMENT_SWEEP_INTERVAL = env_float("ENFORCEMENT_SWEEP_INTERVAL", 30.0, minimum=0.5)
+CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {
+    "task": "enforcement.tasks.sweep",
+    "schedule": ENFORCEMENT_SWEEP_INTERVAL,
+}
 
 LOGGING = {
     "version": 1,
