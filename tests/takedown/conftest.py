@@ -1,5 +1,6 @@
 import pytest
 
+from tests.pipeline.conftest import redis_broker, start_worker  # noqa: F401 - shared fixtures
 from tests.takedown.platform_server import Platform
 
 SECRET = "first-shared-secret"

@@ -87,7 +87,7 @@ class Platform:
             pass
 
         Handler.platform = platform
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server = _QuietServer(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -171,6 +171,11 @@ class Platform:
                 answer = (200, json.dumps(body).encode())
             self.answers[key] = answer
             return answer
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that hung up (killed worker, timeout) is part of the tests
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,56 @@
+"""A real Celery worker, killed mid-execution and restarted, executes no target twice."""
+
+import pytest
+
+from cases.models import Action, ActionState, TargetState
+from enforcement.workflow import approve_action, propose_action
+from tests.pipeline.conftest import wait_for
+from tests.takedown.conftest import SECRET, make_case_with_accounts
+
+pytestmark = pytest.mark.integration
+
+
+def worker_env(platform):
+    return {
+        "ENFORCEMENT_BACKEND": "webhook",
+        "ENFORCEMENT_URL": platform.url,
+        "ENFORCEMENT_SECRET": SECRET,
+        "ENFORCEMENT_CONCURRENCY": "4",
+        "ENFORCEMENT_BACKOFF_BASE": "0.1",
+        "ENFORCEMENT_BACKOFF_MAX": "0.5",
+        "ENFORCEMENT_SWEEP_INTERVAL": "1",
+    }
+
+
+def test_a_worker_killed_mid_execution_and_restarted_executes_no_target_twice(
+    start_worker, platform, people
+):
+    platform.delay = 0.03  # each call takes a while, so the kill lands mid-flight
+    worker = start_worker(beat=True, name="enforcer", **worker_env(platform))
+    case, _ = make_case_with_accounts(300)
+    action = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
+    approve_action(action.pk, actor=people.lead)  # committed: enqueued for the worker
+
+    wait_for(lambda: len(platform.executions) >= 60, timeout=60, interval=0.01, what="calls")
+    worker.kill()
+    in_flight = action.targets.filter(state=TargetState.EXECUTING).count()
+    done_before = action.targets.filter(state=TargetState.EXECUTED).count()
+    assert 0 < done_before < 300
+    assert Action.objects.get(pk=action.pk).state == ActionState.EXECUTING
+
+    worker.start()
+    wait_for(
+        lambda: Action.objects.get(pk=action.pk).state == ActionState.EXECUTED,
+        timeout=120,
+        what="the restarted worker to finish the action",
+    )
+    assert action.targets.filter(state=TargetState.EXECUTED).count() == 300
+    assert len(platform.executions) == 300
+    assert set(platform.executions.values()) == {1}
+    # Calls in flight at the kill were sent again with the same key and body.
+    keys = [r.key for r in platform.requests]
+    repeated = {k for k in keys if keys.count(k) > 1}
+    for key in repeated:
+        assert len({r.body for r in platform.requests if r.key == key}) == 1
+    assert len(repeated) <= in_flight
+    print(f"\nkilled with {done_before} executed and {in_flight} in flight; {len(repeated)} resent")
