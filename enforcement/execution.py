@@ -494,7 +494,7 @@ class _Runner:
         from enforcement.workflow import progress
 
         with transaction.atomic():
-            action = Action.objects.select_for_update().get(pk=self.action_id)
+            case, action = case_side.lock_case_and_action(self.action_id)
             if action.state not in (ActionState.EXECUTING, ActionState.REVERTING):
                 return action.state
             counts = progress(action.pk)
@@ -505,16 +505,21 @@ class _Runner:
             if action.state == ActionState.REVERTED:
                 action.reverted_at = action.finished_at
             action.save(update_fields=["state", "finished_at", "reverted_at"])
-            if not was_reverting:
-                case_side.action_settled(action, system="enforcement")
+            case_before, case_after = case_side.action_settled(case)
+            verb = "action.reverted" if was_reverting else "action.executed"
             record(
-                "action.reverted" if was_reverting else "action.executed",
+                verb,
                 system="enforcement",
                 target=action,
                 cases=[action.case_id],
-                before=before,
-                after={"state": action.state, **{k: v for k, v in counts.items() if v}},
+                before={**case_before, **before},
+                after={
+                    **case_after,
+                    "state": action.state,
+                    **{k: v for k, v in counts.items() if v},
+                },
             )
+            case_side.published(case, verb)
         return action.state
 
 

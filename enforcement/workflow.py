@@ -36,6 +36,8 @@ from cases.models import (
     TargetState,
     TargetType,
 )
+from cases.visibility import can_see
+from cases.workflow.common import lock_case
 from enforcement import case_side
 from people.roles import Role, has_role
 
@@ -97,6 +99,13 @@ def _enqueue(action_id: int) -> None:
 def _lock(action_id: int) -> Action:
     try:
         return Action.objects.select_for_update().get(pk=action_id)
+    except Action.DoesNotExist:
+        raise ActionRefused(f"There is no action {action_id}.") from None
+
+
+def _lock_with_case(action_id: int) -> tuple[Case, Action]:
+    try:
+        return case_side.lock_case_and_action(action_id)
     except Action.DoesNotExist:
         raise ActionRefused(f"There is no action {action_id}.") from None
 
@@ -246,9 +255,11 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
 
     with transaction.atomic():
         try:
-            case = Case.objects.select_for_update().get(pk=case_id)
+            case = lock_case(case_id)
         except Case.DoesNotExist:
             raise ActionRefused(f"There is no case {case_id}.") from None
+        if not can_see(actor, case):
+            raise NotPermitted("This case is restricted.")
         if case.status not in PROPOSABLE_CASE_STATUSES:
             raise WrongState(
                 f"Actions are proposed on investigating or escalated cases; "
@@ -311,13 +322,19 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
             rows.append((target_type, value, account_id, protected))
         _insert_targets(action.pk, rows)
         excluded = sum(1 for row in rows if row[3])
-        case_side.action_proposed(case, actor=actor)
+        try:
+            case_before, case_after = case_side.action_proposed(case, actor=actor)
+        except case_side.CaseRefused as exc:
+            raise WrongState(str(exc)) from exc
         record(
             "action.proposed",
             actor=actor,
             target=action,
             cases=[case.pk],
+            before=case_before,
             after={
+                **case_after,
+                "action": action.pk,
                 "kind": kind,
                 "targets": len(rows),
                 "protected_excluded": excluded,
@@ -328,6 +345,7 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
             },
             reason=action.rationale,
         )
+        case_side.published(case, "action.proposed")
     return action
 
 
@@ -413,7 +431,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
 @_refusing("reject")
 def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
     with transaction.atomic():
-        action = _lock(action_id)
+        case, action = _lock_with_case(action_id)
         if not has_role(actor, *APPROVER_ROLES):
             raise NotPermitted("Only leads reject actions.")
         if action.proposed_by_id == actor.pk:
@@ -427,16 +445,17 @@ def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
         action.decided_by, action.decided_at = actor, timezone.now()
         action.decision_reason = comment.strip()
         action.save()
-        case_side.action_settled(action, actor=actor)
+        case_before, case_after = case_side.action_settled(case, actor=actor)
         record(
             "action.rejected",
             actor=actor,
             target=action,
             cases=[action.case_id],
-            before=before,
-            after=_snapshot(action),
+            before={**case_before, **before},
+            after={**case_after, **_snapshot(action)},
             reason=action.decision_reason,
         )
+        case_side.published(case, "action.rejected")
     return action
 
 
@@ -444,7 +463,7 @@ def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
 def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
     """The proposer (or a lead) takes back an action not yet approved."""
     with transaction.atomic():
-        action = _lock(action_id)
+        case, action = _lock_with_case(action_id)
         if not has_role(actor, *PROPOSER_ROLES):
             raise NotPermitted("Only investigators and leads withdraw actions.")
         if action.proposed_by_id != actor.pk and not has_role(actor, Role.LEAD):
@@ -458,16 +477,17 @@ def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
         action.decided_by, action.decided_at = actor, timezone.now()
         action.decision_reason = reason.strip()
         action.save()
-        case_side.action_settled(action, actor=actor)
+        case_before, case_after = case_side.action_settled(case, actor=actor)
         record(
             "action.withdrawn",
             actor=actor,
             target=action,
             cases=[action.case_id],
-            before=before,
-            after=_snapshot(action),
+            before={**case_before, **before},
+            after={**case_after, **_snapshot(action)},
             reason=action.decision_reason,
         )
+        case_side.published(case, "action.withdrawn")
     return action
 
 
