@@ -101,6 +101,46 @@ def revoke_detector(name: str) -> Detector:
     return detector
 
 
+EDITABLE_FIELDS = ("description", "active", "rate_per_minute")
+
+
+def update_detector(detector_id: int, *, actor, changes: dict) -> Detector:
+    """Change a detector's description, active flag or rate (the Django admin)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DetectorError(f"not editable: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        detector = Detector.objects.select_for_update().get(pk=detector_id)
+        before = {name: getattr(detector, name) for name in changes}
+        if before == changes:
+            return detector
+        for name, value in changes.items():
+            setattr(detector, name, value)
+        detector.save(update_fields=list(changes))
+        record("detector.updated", actor=actor, target=detector, before=before, after=changes)
+    return detector
+
+
+def revoke_token(token_id: int, *, actor) -> DetectorToken:
+    """Revoke one token (the Django admin); the detector's other tokens keep working."""
+    with transaction.atomic():
+        token = (
+            DetectorToken.objects.select_for_update().select_related("detector").get(pk=token_id)
+        )
+        if token.revoked_at is not None:
+            return token
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record(
+            "detector.token_revoked",
+            actor=actor,
+            target=token.detector,
+            before={"token_prefix": token.prefix, "revoked": False},
+            after={"token_prefix": token.prefix, "revoked": True},
+        )
+    return token
+
+
 def _locked(name: str) -> Detector:
     detector = Detector.objects.select_for_update().filter(name=name).first()
     if detector is None:
