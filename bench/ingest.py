@@ -390,14 +390,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="alerts per request (default 500)")
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: cores)")
-    parser.add_argument("--server-threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--server-threads", type=int, default=2, help="threads per gunicorn worker (default 2)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args()
-    if not args.accept_only:
-        parser.error(
-            "only --accept-only is implemented; end-to-end import figures come with the import"
-        )
-    accept_only(args)
+    if args.accept_only:
+        accept_only(args)
+    else:
+        # Default: end to end, from the POST to the alert in a case (bench/import_bench.py).
+        from import_bench import end_to_end
+
+        end_to_end(args)
 
 
 if __name__ == "__main__":

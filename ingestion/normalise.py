@@ -89,6 +89,7 @@ def normalise_cidr(value: str) -> str:
     return str(network)
 
 
+@lru_cache(maxsize=65536)
 def normalise_asn(value: str) -> str:
     match = _ASN.fullmatch(value.strip())
     if not match:
@@ -113,6 +114,7 @@ def _idna(domain: str) -> str:
         raise InvalidIndicator(f"not a valid domain name: {domain!r}") from None
 
 
+@lru_cache(maxsize=65536)
 def normalise_email_domain(value: str) -> str:
     domain = value.strip()
     if domain.endswith("."):
