@@ -31,6 +31,7 @@ class AssignForm(VersionedForm):
         required=False,
         max_length=150,
         help_text='"me", a username, or empty to unassign.',
+        widget=forms.TextInput(attrs={"list": "assignable-people"}),
     )
     reason = forms.CharField(required=False, max_length=2000)
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from cases import queries, workflow
@@ -33,6 +35,17 @@ def transition_choices(case: Case, user) -> list[dict]:
             entry["levels"] = list(EscalationLevel.choices)
         choices.append(entry)
     return choices
+
+
+def assignable_people() -> list[str]:
+    """Usernames a lead may assign (active investigators and leads), for the form's suggestions."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[Role.INVESTIGATOR, Role.LEAD])
+        .order_by("username")
+        .values_list("username", flat=True)
+        .distinct()[:500]
+    )
 
 
 def capabilities(case: Case, user) -> dict[str, bool]:
@@ -73,6 +86,10 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
     return {
         "case": case,
         "is_open": case.status in OPEN_STATUSES,
+        "is_overdue": bool(
+            case.sla_due_at and case.sla_due_at < timezone.now() and case.status in OPEN_STATUSES
+        ),
+        "assignable": assignable_people() if has_role(user, Role.LEAD) else [],
         "can": capabilities(case, user),
         "transitions": transition_choices(case, user),
         "timeline": queries.timeline(case, notes, evidence, events),

@@ -298,3 +298,43 @@ def test_case_page_query_count_does_not_grow_with_rows(
 # session, user, roles, case, notes, evidence, audit events, alerts,
 # accounts, indicators, related cases
 CASE_PAGE_QUERIES = 11
+
+
+def test_the_header_marks_an_overdue_case(client, ivy):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    late = make_case(sla_due_at=timezone.now() - timedelta(hours=2))
+    assert ">overdue<" in page(login(client, ivy), late)
+
+
+def test_a_lead_assigns_someone_else_with_suggestions(client, make_user, case):
+    make_user("investigator", username="otto")
+    make_user("manager", username="mona")
+    lead = make_user("lead", username="lee")
+    body = page(login(client, lead), case)
+    assert '<option value="otto">' in body and '<option value="mona">' not in body
+    response = client.post(f"/cases/{case.pk}/assign/", {"assignee": "otto", "version": 1})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.assignee.username == "otto"
+    response = client.post(f"/cases/{case.pk}/assign/", {"assignee": "mona", "version": 2})
+    assert response.status_code == 400
+    assert "Cases are assigned to investigators or leads." in response.content.decode()
+
+
+def test_a_detector_sample_is_read_as_text_and_audited(client, ivy, case):
+    from cases.models import Evidence
+
+    sample = Evidence.objects.create(
+        case=case,
+        kind="sample",
+        title="Sample req_1",
+        data={"prompt_excerpt": "<script>steal()</script> think step by step"},
+        created_by_detector="cot",
+    )
+    response = login(client, ivy).get(f"/cases/{case.pk}/evidence/{sample.pk}/")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "<script>steal()</script>" in response.content.decode()
+    assert AuditEvent.objects.filter(verb="evidence.viewed", target_id=str(sample.pk)).count() == 1
