@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from audit.events import record
 from cases.models import (
     Account,
     AccountIndicator,
@@ -22,6 +23,37 @@ from cases.models import (
     Indicator,
     Note,
 )
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Edits the admin does allow (a title, a protected flag) are audit events too.
+
+    The admin saves inside a transaction, so the event commits with the change.
+    """
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        before = {name: _plain(form.initial.get(name)) for name in form.changed_data}
+        after = {name: _plain(form.cleaned_data.get(name)) for name in form.changed_data}
+        # Form fields may report a change for an equal value ("[]" against []).
+        changed = [name for name in after if not change or before[name] != after[name]]
+        if not changed:
+            return
+        record(
+            "admin.changed" if change else "admin.added",
+            actor=request.user,
+            target=obj,
+            cases=[obj] if isinstance(obj, Case) else (),
+            before={name: before[name] for name in changed} if change else None,
+            after={name: after[name] for name in changed},
+            reason="Changed in the Django admin.",
+        )
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    return str(value)
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
@@ -89,7 +121,7 @@ CASE_WORKFLOW_FIELDS = (
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedAdmin):
     list_display = ("id", "title", "status", "severity", "assignee", "tlp", "last_activity_at")
     list_filter = ("status", "severity", "tlp")
     search_fields = ("title", "correlation_key")
@@ -101,7 +133,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(AuditedAdmin):
     list_display = (
         "external_id",
         "organization_id",
@@ -125,7 +157,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AuditedAdmin):
     list_display = ("type", "value", "account_count", "is_too_common", "last_seen")
     list_filter = ("type", "is_too_common")
     search_fields = ("value",)

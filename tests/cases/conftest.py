@@ -18,9 +18,8 @@ def person(db):
     counter = iter(range(1_000_000))
 
     def make(kind: str = "nobody", **extra) -> User:
-        user = User.objects.create(
-            username=f"{kind}_{next(counter)}", is_superuser=kind == "superuser", **extra
-        )
+        extra.setdefault("is_superuser", kind == "superuser")
+        user = User.objects.create(username=f"{kind}_{next(counter)}", **extra)
         if kind in ROLES:
             user.groups.add(Group.objects.get_or_create(name=kind)[0])
         return user
@@ -37,7 +36,8 @@ def make_case(db):
             fields.setdefault("escalation_level", level or "policy")
         if status == CaseStatus.CLOSED:
             fields.setdefault("resolution", Resolution.BENIGN)
-        return Case.objects.create(title="Templated CoT elicitation", status=status, **fields)
+        fields.setdefault("title", "Templated CoT elicitation")
+        return Case.objects.create(status=status, **fields)
 
     return make
 

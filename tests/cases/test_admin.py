@@ -1,0 +1,110 @@
+"""The Django admin shows the cases core but cannot change what the workflow controls."""
+
+import pytest
+from django.contrib import admin
+
+from audit.models import AuditEvent
+from cases.models import (
+    Account,
+    AccountIndicator,
+    Action,
+    ActionTarget,
+    Case,
+    CaseAccount,
+    Evidence,
+    EvidenceKind,
+    Indicator,
+    Note,
+)
+
+
+@pytest.fixture
+def admin_client(client, person):
+    client.force_login(person("administrator", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_every_cases_model_is_in_the_admin():
+    for model in (
+        Case,
+        Account,
+        Indicator,
+        CaseAccount,
+        AccountIndicator,
+        Evidence,
+        Note,
+        Action,
+        ActionTarget,
+    ):
+        assert admin.site.is_registered(model), model
+
+
+def test_an_administrator_cannot_change_a_cases_status_through_the_admin(admin_client, make_case):
+    case = make_case("investigating", title="Proxy network")
+    page = admin_client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="status"' not in page.content
+    assert b'name="resolution"' not in page.content
+    assert b'name="assignee"' not in page.content
+
+    admin_client.post(
+        f"/admin/cases/case/{case.pk}/change/",
+        {
+            "title": "Proxy network AS64500",
+            "tlp": "amber",
+            "tags": "[]",
+            "status": "closed",
+            "resolution": "benign",
+            "account_links-TOTAL_FORMS": "0",
+            "account_links-INITIAL_FORMS": "0",
+            "notes-TOTAL_FORMS": "0",
+            "notes-INITIAL_FORMS": "0",
+        },
+    )
+    case.refresh_from_db()
+    # The edit was saved; the status and resolution in it were ignored.
+    assert case.title == "Proxy network AS64500"
+    assert (case.status, case.resolution) == ("investigating", "")
+    event = AuditEvent.objects.exclude(verb="auth.login").get()
+    assert (event.verb, event.case_ids) == ("admin.changed", [case.pk])
+    assert event.before == {"title": "Proxy network"}
+    assert event.after == {"title": "Proxy network AS64500"}
+
+
+def test_evidence_is_view_only_in_the_admin(admin_client, make_case):
+    evidence = Evidence.objects.create(
+        case=make_case(), kind=EvidenceKind.TEXT, title="Sample", content="p", sha256="0" * 64
+    )
+    assert admin_client.get(f"/admin/cases/evidence/{evidence.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/cases/evidence/add/").status_code == 403
+    assert admin_client.post(f"/admin/cases/evidence/{evidence.pk}/delete/").status_code == 403
+    response = admin_client.post(
+        f"/admin/cases/evidence/{evidence.pk}/change/", {"title": "x", "sha256": "1" * 64}
+    )
+    assert response.status_code == 403
+    evidence.refresh_from_db()
+    assert (evidence.title, evidence.sha256) == ("Sample", "0" * 64)
+
+
+@pytest.mark.parametrize(
+    "model", ["case", "account", "indicator", "caseaccount", "accountindicator", "note", "action"]
+)
+def test_every_changelist_renders(model, admin_client, make_case):
+    make_case()
+    assert admin_client.get(f"/admin/cases/{model}/").status_code == 200
+
+
+def test_protecting_an_account_in_the_admin_is_audited(admin_client):
+    account = Account.objects.create(external_id="acct_partner")
+    admin_client.post(
+        f"/admin/cases/account/{account.pk}/change/",
+        {"is_protected": "on", "protected_reason": "research programme partner"},
+    )
+    account.refresh_from_db()
+    assert account.is_protected
+    event = AuditEvent.objects.get(verb="admin.changed")
+    assert event.target_id == str(account.pk)
+    assert event.after == {
+        "is_protected": True,
+        "protected_reason": "research programme partner",
+    }
