@@ -10,10 +10,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("people.urls")),
     path("cases/", include("cases.urls")),
+    path("actions/", include("enforcement.urls")),
     path("audit/", include("audit.urls")),
     path("ingestion/", include("ingestion.urls")),
     path("api/v1/", include("ingestion.api_urls")),
     path("api/v1/", include("cases.api.urls")),
+    path("api/v1/", include("enforcement.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, as the CSP requires.
