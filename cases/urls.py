@@ -1,11 +1,13 @@
 from django.urls import path
 
 from cases import views
+from enforcement.views import ApprovalsView
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
+    path("approvals/", ApprovalsView.as_view(), name="approvals"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
     path("<int:pk>/severity/", views.SeverityView.as_view(), name="severity"),

@@ -1,0 +1,256 @@
+"""REST ``/api/v1/actions/``: list, read, propose, and the steps approve, reject,
+withdraw, revert, retry. Same rules as the pages: every step is a call to
+``enforcement.workflow``, which decides and audits (refusals included).
+
+Answers: 403 when the actor may not take the step, 409 when the action is
+not in a state that allows it, 400 for bad input.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action as route
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from cases.api.base import AUTHENTICATION
+from cases.models import Action, ActionKind, ActionTarget, TargetState
+from cases.visibility import restricted_q
+from enforcement import workflow
+from enforcement.reading import progress_report
+from ingestion.auth import NotDetector
+from people.navigation import CASE_WORKERS
+from people.permissions import HasRole
+from people.roles import ALL_ROLES
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "wrong_state"
+
+
+def refusal(exc: workflow.ActionRefused) -> exceptions.APIException:
+    if isinstance(exc, workflow.NotPermitted):
+        return exceptions.PermissionDenied(str(exc))
+    if isinstance(exc, workflow.InvalidProposal):
+        return exceptions.ValidationError({exc.field or "non_field_errors": [str(exc)]})
+    if isinstance(exc, workflow.WrongState):
+        return Conflict(str(exc))
+    return exceptions.NotFound(str(exc))
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="target_type")
+
+    class Meta:
+        model = ActionTarget
+        fields = [
+            "id",
+            "type",
+            "value",
+            "state",
+            "is_protected",
+            "attempts",
+            "reference",
+            "error",
+            "executed_at",
+            "reverted_at",
+        ]
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    proposed_by = serializers.CharField(source="proposed_by.get_username")
+    approved_by = serializers.CharField(source="approved_by.get_username", default=None)
+    second_approved_by = serializers.CharField(
+        source="second_approved_by.get_username", default=None
+    )
+    targets = serializers.IntegerField(source="target_count", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "state",
+            "params",
+            "notice",
+            "rationale",
+            "expires_at",
+            "approvals_required",
+            "proposed_by",
+            "proposed_at",
+            "approved_by",
+            "approved_at",
+            "approval_comment",
+            "second_approved_by",
+            "second_approved_at",
+            "decision_reason",
+            "paused_reason",
+            "targets",
+            "progress",
+        ]
+
+    def get_progress(self, action: Action) -> dict:
+        report = progress_report(action)
+        return {k: report[k] for k in ("total", "done", "failed", "label", "counts", "finished")}
+
+
+class TargetSpecSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    value = serializers.CharField()
+
+
+class ProposeSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    targets = TargetSpecSerializer(many=True, required=False, allow_null=True, default=None)
+    params = serializers.DictField(required=False, default=dict)
+    notice = serializers.CharField(required=False, allow_blank=True, default="")
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class RevertSerializer(ReasonSerializer):
+    targets = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_null=True, default=None
+    )
+
+
+class ActionPagination(CursorPagination):
+    ordering = "-id"
+    page_size = 50
+
+
+class TargetPagination(CursorPagination):
+    ordering = "id"
+    page_size = 500
+
+
+class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [NotDetector, HasRole]
+    serializer_class = ActionSerializer
+    pagination_class = ActionPagination
+    filterset_fields = ["state", "kind", "case"]
+
+    # Steps let every role in: the workflow refuses (and audits) who may not.
+    STEPS = ("approve", "reject", "withdraw", "revert", "retry")
+
+    @property
+    def allowed_roles(self):
+        return ALL_ROLES if self.action in (*self.STEPS, "create") else CASE_WORKERS
+
+    def get_queryset(self):
+        return (
+            Action.objects.filter(restricted_q(self.request.user, "case__"))
+            .select_related("proposed_by", "approved_by", "second_approved_by")
+            .annotate(target_count=Count("targets", filter=~Q(targets__state=TargetState.EXCLUDED)))
+        )
+
+    def _visible(self, pk) -> Action:
+        action = self.get_queryset().filter(pk=pk).first()
+        if action is None:
+            raise exceptions.NotFound("No such action.")
+        return action
+
+    def _answer(self, pk) -> Response:
+        return Response(ActionSerializer(self._visible(pk)).data)
+
+    def create(self, request):
+        data = self._valid(ProposeSerializer, request)
+        targets = data["targets"]
+        try:
+            action = workflow.propose_action(
+                data["case"],
+                actor=request.user,
+                kind=data["kind"],
+                targets=None if targets is None else [(t["type"], t["value"]) for t in targets],
+                params=data["params"],
+                notice=data["notice"],
+                rationale=data["rationale"],
+                expires_at=data["expires_at"],
+            )
+        except workflow.ActionRefused as exc:
+            raise refusal(exc) from exc
+        return Response(
+            ActionSerializer(self._visible(action.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @staticmethod
+    def _valid(serializer_class, request) -> dict:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _step(self, pk, call):
+        if not Action.objects.filter(pk=pk).exists():
+            raise exceptions.NotFound("No such action.")
+        try:
+            call()
+        except workflow.ActionRefused as exc:
+            raise refusal(exc) from exc
+        return self._answer(pk)
+
+    @route(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = self._valid(CommentSerializer, request)
+        return self._step(
+            pk,
+            lambda: workflow.approve_action(int(pk), actor=request.user, comment=data["comment"]),
+        )
+
+    @route(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self._valid(CommentSerializer, request)
+        return self._step(
+            pk, lambda: workflow.reject_action(int(pk), actor=request.user, comment=data["comment"])
+        )
+
+    @route(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = self._valid(ReasonSerializer, request)
+        return self._step(
+            pk, lambda: workflow.withdraw_action(int(pk), actor=request.user, reason=data["reason"])
+        )
+
+    @route(detail=True, methods=["post"])
+    def revert(self, request, pk=None):
+        data = self._valid(RevertSerializer, request)
+        return self._step(
+            pk,
+            lambda: workflow.revert_action(
+                int(pk), actor=request.user, target_ids=data["targets"], reason=data["reason"]
+            ),
+        )
+
+    @route(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        data = self._valid(ReasonSerializer, request)
+        return self._step(
+            pk, lambda: workflow.retry_action(int(pk), actor=request.user, reason=data["reason"])
+        )
+
+    @route(detail=True, methods=["get"], serializer_class=TargetSerializer)
+    def targets(self, request, pk=None):
+        action = self._visible(pk)
+        queryset = action.targets.all()
+        state = request.query_params.get("state")
+        if state:
+            queryset = queryset.filter(state=state)
+        paginator = TargetPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(TargetSerializer(page, many=True).data)
+
+
+__all__ = ["ActionViewSet"]

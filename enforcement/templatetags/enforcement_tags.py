@@ -1,0 +1,27 @@
+"""``{% case_actions_panel case %}``: the actions panel of the case page."""
+
+from __future__ import annotations
+
+from django import template
+
+from cases.models import Action
+from enforcement.reading import progress_report
+from enforcement.workflow import PROPOSABLE_CASE_STATUSES, PROPOSER_ROLES
+from people.roles import has_role
+
+register = template.Library()
+
+
+@register.inclusion_tag("cases/_actions.html", takes_context=True)
+def case_actions_panel(context, case):
+    user = context["request"].user
+    actions = list(
+        Action.objects.filter(case=case)
+        .select_related("proposed_by")
+        .order_by("-proposed_at", "-pk")
+    )
+    return {
+        "case": case,
+        "rows": [(action, progress_report(action)) for action in actions],
+        "can_propose": has_role(user, *PROPOSER_ROLES) and case.status in PROPOSABLE_CASE_STATUSES,
+    }

@@ -1,0 +1,234 @@
+"""Pages for actions: the approvals queue, an action's page, proposing, and each step.
+
+Views are thin: they call ``enforcement.workflow`` and show what it says.
+Step endpoints let every role in, so that a refusal (a proposer approving,
+an investigator approving) is decided, audited and answered 403 by the
+workflow rather than silently by a mixin.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from cases.models import Action, ActionState, Case, TargetState
+from cases.visibility import can_see
+from enforcement import workflow
+from enforcement.forms import DecisionForm, ProposeForm
+from enforcement.reading import approval_queue, blast_radius, paused_actions, progress_report
+from people.navigation import CASE_WORKERS
+from people.permissions import RoleRequiredMixin
+from people.roles import ALL_ROLES, Role, has_role
+
+TARGETS_PER_PAGE = 100
+
+
+def visible_action(user, pk: int) -> Action:
+    action = get_object_or_404(
+        Action.objects.select_related(
+            "case", "proposed_by", "approved_by", "second_approved_by", "decided_by"
+        ),
+        pk=pk,
+    )
+    if not can_see(user, action.case):
+        raise Http404("No such action.")
+    return action
+
+
+def refused(request, action: Action | None, exc: workflow.ActionRefused):
+    """NotPermitted is a 403 page; a wrong state or bad input goes back with a message."""
+    if isinstance(exc, workflow.NotPermitted):
+        return render(
+            request,
+            "enforcement/refused.html",
+            {"message": str(exc), "action": action},
+            status=403,
+        )
+    messages.error(request, str(exc))
+    if action is None:
+        return redirect("cases:approvals")
+    return redirect("enforcement:action", pk=action.pk)
+
+
+def step_permissions(action: Action, user) -> dict[str, bool]:
+    """Which buttons the page shows; the workflow refuses the same things if forced."""
+    lead = has_role(user, Role.LEAD)
+    deciding = action.state in workflow.AWAITING_DECISION
+    first_approver = action.approved_by_id == user.pk
+    return {
+        "approve": deciding and lead and action.proposed_by_id != user.pk and not first_approver,
+        "reject": deciding and lead and action.proposed_by_id != user.pk,
+        "withdraw": deciding
+        and has_role(user, *workflow.PROPOSER_ROLES)
+        and (action.proposed_by_id == user.pk or lead),
+        "override": deciding and lead,
+        "revert": action.state in workflow.REVERTIBLE_ACTION_STATES and lead,
+        "retry": action.state == ActionState.PAUSED and has_role(user, *workflow.RETRY_ROLES),
+    }
+
+
+class ApprovalsView(RoleRequiredMixin, TemplateView):
+    """Leads' queue of actions awaiting a decision; approve or reject singly or in bulk."""
+
+    allowed_roles = (Role.LEAD,)
+    template_name = "enforcement/approvals.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["actions"] = approval_queue()
+        context["paused"] = paused_actions()
+        return context
+
+    def post(self, request):
+        decision = request.POST.get("decision")
+        ids = [int(pk) for pk in request.POST.getlist("action") if pk.isdigit()]
+        form = DecisionForm(request.POST)
+        comment = form.cleaned_data["comment"] if form.is_valid() else ""
+        if decision not in ("approve", "reject") or not ids:
+            messages.error(request, "Choose one or more actions, then approve or reject.")
+            return redirect("cases:approvals")
+        step = workflow.approve_action if decision == "approve" else workflow.reject_action
+        done = []
+        for pk in ids:
+            try:
+                step(pk, actor=request.user, comment=comment)
+                done.append(f"#{pk}")
+            except workflow.ActionRefused as exc:
+                messages.error(request, f"Action #{pk}: {exc}")
+        if done:
+            verb = "Approved" if decision == "approve" else "Rejected"
+            messages.success(request, f"{verb} {', '.join(done)}.")
+        return redirect("cases:approvals")
+
+
+class ActionView(RoleRequiredMixin, TemplateView):
+    """One action: blast radius, approvals, progress, per-target results, steps."""
+
+    allowed_roles = CASE_WORKERS
+    template_name = "enforcement/action.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        action = visible_action(self.request.user, kwargs["pk"])
+        targets = action.targets.select_related("override_by").order_by("pk")
+        state = self.request.GET.get("state")
+        if state in TargetState.values:
+            targets = targets.filter(state=state)
+        page = Paginator(targets, TARGETS_PER_PAGE).get_page(self.request.GET.get("page"))
+        context.update(
+            action=action,
+            case=action.case,
+            radius=blast_radius(action),
+            report=progress_report(action),
+            page=page,
+            state_filter=state or "",
+            target_states=TargetState.choices,
+            can=step_permissions(action, self.request.user),
+        )
+        return context
+
+
+class ActionProgressView(RoleRequiredMixin, View):
+    """Small JSON polled by the progress bar while an action executes."""
+
+    allowed_roles = CASE_WORKERS
+
+    def get(self, request, pk: int):
+        action = visible_action(request.user, pk)
+        response = JsonResponse(progress_report(action))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ActionStepView(RoleRequiredMixin, View):
+    """POST approve / reject / withdraw / retry / revert / override on one action."""
+
+    allowed_roles = ALL_ROLES
+    step = ""
+
+    def post(self, request, pk: int, target_pk: int | None = None):
+        action = Action.objects.select_related("case").filter(pk=pk).first()
+        if action is None or (
+            has_role(request.user, *CASE_WORKERS) and not can_see(request.user, action.case)
+        ):
+            raise Http404("No such action.")
+        text = (request.POST.get("comment") or request.POST.get("reason") or "").strip()
+        user = request.user
+        try:
+            if self.step == "approve":
+                workflow.approve_action(pk, actor=user, comment=text)
+                message = "Action approved."
+            elif self.step == "reject":
+                workflow.reject_action(pk, actor=user, comment=text)
+                message = "Action rejected."
+            elif self.step == "withdraw":
+                workflow.withdraw_action(pk, actor=user, reason=text)
+                message = "Action withdrawn."
+            elif self.step == "retry":
+                workflow.retry_action(pk, actor=user, reason=text)
+                message = "Action resumed."
+            elif self.step == "revert":
+                ids = [target_pk] if target_pk is not None else None
+                workflow.revert_action(pk, actor=user, target_ids=ids, reason=text)
+                message = "Revert requested." if ids is None else "Revert of one target requested."
+            elif self.step == "override":
+                workflow.override_protected(pk, target_pk, actor=user, reason=text)
+                message = "Protected account included."
+            else:  # pragma: no cover - wired in urls.py
+                raise Http404
+        except workflow.ActionRefused as exc:
+            return refused(request, action, exc)
+        messages.success(request, message)
+        return redirect(request.POST.get("next") or reverse("enforcement:action", args=[pk]))
+
+
+class ProposeView(RoleRequiredMixin, TemplateView):
+    """An investigator or lead proposes an action on a case."""
+
+    allowed_roles = workflow.PROPOSER_ROLES
+    template_name = "enforcement/propose.html"
+
+    def get_case(self) -> Case:
+        case = get_object_or_404(Case, pk=self.kwargs["case_pk"])
+        if not can_see(self.request.user, case):
+            raise Http404("No such case.")
+        return case
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ProposeForm())
+        context["case"] = self.get_case()
+        return context
+
+    def post(self, request, case_pk: int):
+        case = self.get_case()
+        form = ProposeForm(request.POST)
+        if form.is_valid():
+            try:
+                action = workflow.propose_action(
+                    case.pk,
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    targets=form.target_specs(),
+                    params=form.params(),
+                    notice=form.cleaned_data["notice"],
+                    rationale=form.cleaned_data["rationale"],
+                    expires_at=form.cleaned_data["expires_at"],
+                )
+            except workflow.NotPermitted as exc:
+                return refused(request, None, exc)
+            except workflow.ActionRefused as exc:
+                form.add_error(getattr(exc, "field", None), str(exc))
+            except ValidationError as exc:  # a malformed targets line
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Action #{action.pk} proposed; a lead must approve it.")
+                return redirect("enforcement:action", pk=action.pk)
+        context = self.get_context_data(form=form)
+        return self.render_to_response(context, status=400)
