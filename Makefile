@@ -16,8 +16,17 @@ venv: .venv/.synced
 lock:
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -q -o requirements.lock
 
+# Both find or start PostgreSQL and Redis the same way (scripts/services.py).
+run: venv
+	$(PY) scripts/run.py
+
+# Redis database 1, so tests never share keys with `make run` (database 0).
+# pytest's "no tests collected" (exit 5) counts as a failure.
 test: venv
-	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
+	@DEBUG=1 $(PY) scripts/services.py exec --redis-db 1 -- $(PY) -m pytest $(PYTEST_ARGS); \
+	status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
 
 # The alerts API's accept rate against a bare COPY, on a database and a
 # gunicorn of its own (BENCH_ARGS="--n 50000" to change).

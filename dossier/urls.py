@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dossier.health import healthz
+from people.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("people.urls")),
     path("cases/", include("cases.urls")),

@@ -1,0 +1,30 @@
+"""Keep the role groups and the administrator's admin permissions in place.
+
+Runs after every ``migrate`` and every test-database flush (both send
+``post_migrate``), so the roles exist even after a flush emptied the tables.
+"""
+
+from __future__ import annotations
+
+from people.roles import Role
+
+# What the administrator manages in the Django admin: users, roles, detectors.
+ADMINISTRATOR_MODELS = (
+    ("auth", "user"),
+    ("auth", "group"),
+    ("ingestion", "detector"),
+    ("ingestion", "detectortoken"),
+)
+
+
+def ensure_roles(using: str = "default", **kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role:
+        Group.objects.using(using).get_or_create(name=str(role))
+    administrator = Group.objects.using(using).get(name=str(Role.ADMINISTRATOR))
+    for app_label, model in ADMINISTRATOR_MODELS:
+        permissions = Permission.objects.using(using).filter(
+            content_type__app_label=app_label, content_type__model=model
+        )
+        administrator.permissions.add(*permissions)

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""``make run``: Dossier on this machine, for development.
+
+Finds or starts PostgreSQL and Redis (``scripts/services.py``), migrates,
+collects static files, creates the demo users once, then runs the web server,
+a Celery worker and Celery beat until Ctrl-C (or until one of them exits), and
+stops everything it started, in reverse order, and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import services  # sibling script, importable once its folder is on the path
+
+ROOT = services.ROOT
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def say(message: str) -> None:
+    print(f"run: {message}", file=sys.stderr, flush=True)
+
+
+class Supervisor:
+    """Child processes, each in its own process group so a stop reaches its workers too."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stop_requested = False
+
+    def start(self, name: str, command: list[str]) -> None:
+        say(f"starting {name}: {' '.join(command)}")
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+        self.children.append((name, process))
+        say(f"{name} started (pid {process.pid})")
+
+    def _request_stop(self, signum, frame) -> None:
+        self.stop_requested = True
+
+    def wait(self) -> int:
+        """Block until Ctrl-C / SIGTERM (0) or until a child exits on its own (1)."""
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGTERM, self._request_stop)
+        while not self.stop_requested:
+            for name, process in self.children:
+                if process.poll() is not None:
+                    say(f"{name} exited with status {process.returncode}; stopping the rest")
+                    return 1
+            time.sleep(0.5)
+        return 0
+
+    def stop(self) -> None:
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                say(f"stopping {name}")
+                os.killpg(process.pid, signal.SIGTERM)
+        for name, process in reversed(self.children):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                say(f"{name} did not stop in 20 s; killing it")
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.children.clear()
+
+
+def manage(env: dict[str, str], *args: str, quiet: bool = False) -> bool:
+    output = subprocess.DEVNULL if quiet else None
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdout=output, stderr=output
+    )
+    return result.returncode == 0
+
+
+def database_is_fresh(database_url: str) -> bool:
+    """True before the first migration: Dossier has never run on this database."""
+    import psycopg
+
+    with psycopg.connect(database_url, connect_timeout=5) as conn:
+        row = conn.execute("SELECT to_regclass('public.django_migrations') IS NULL").fetchone()
+    return bool(row[0])
+
+
+def wait_until_serving(url: str, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own local URL)
+                return True
+        except OSError as exc:
+            # /healthz answers 503 while a dependency is down: still serving.
+            if getattr(exc, "code", None):
+                return True
+            time.sleep(0.5)
+    return False
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, services.raise_on_sigterm)
+    port = int(os.environ.get("PORT", "8000"))
+    if not services.port_is_free(port):
+        say(f"127.0.0.1:{port} is in use by another program; stop it or set PORT")
+        return 2
+    base_env = {**os.environ, "DEBUG": "1", "PYTHONUNBUFFERED": "1"}
+    base_env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    run_dir = services.run_dir()
+    try:
+        with services.provisioned(redis_db=0) as urls:
+            env = {**base_env, **urls}
+            fresh = database_is_fresh(urls["DATABASE_URL"])
+            steps = (("migrate", "--noinput"), ("collectstatic", "--noinput", "-v", "0"))
+            for step in steps:
+                if not manage(env, *step):
+                    say(f"manage.py {step[0]} failed")
+                    return 1
+            demo_file = run_dir / "demo-users.txt"
+            if not manage(env, "demo_users", "--file", str(demo_file), quiet=True):
+                say("manage.py demo_users failed")
+                return 1
+            supervisor = Supervisor(env)
+            try:
+                return serve(supervisor, env, port, fresh, demo_file, run_dir)
+            finally:
+                supervisor.stop()
+    except services.ServiceError as exc:
+        say(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def serve(
+    supervisor: Supervisor, env: dict, port: int, fresh: bool, demo_file: Path, run_dir: Path
+) -> int:
+    supervisor.start(
+        "web",
+        [
+            str(BIN / "gunicorn"),
+            "dossier.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ],
+    )
+    supervisor.start(
+        "worker",
+        [str(BIN / "celery"), "-A", "dossier", "worker", "-l", "info", "--concurrency", "2"],
+    )
+    supervisor.start(
+        "beat",
+        [
+            str(BIN / "celery"),
+            "-A",
+            "dossier",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(run_dir / "celerybeat-schedule"),
+        ],
+    )
+    url = f"http://127.0.0.1:{port}/"
+    if not wait_until_serving(url + "healthz"):
+        say("the web server did not answer within 60 s")
+        return 1
+
+    # ---- HOOK: sample data on a fresh database -----------------------------
+    # On the first start against an empty database, fill it with simulated
+    # detector traffic so the pages have something to show. Runs only when the
+    # command exists (`manage.py help simulate_detectors` succeeds).
+    if fresh and manage(env, "help", "simulate_detectors", quiet=True):
+        say("fresh database: running manage.py simulate_detectors")
+        manage(env, "simulate_detectors")
+    # -------------------------------------------------------------------------
+
+    print(f"\nDossier is running at {url}", flush=True)
+    print(demo_file.read_text(), flush=True)
+    print("Press Ctrl-C to stop.\n", flush=True)
+    return supervisor.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""In production (DEBUG unset) a missing or malformed setting stops start-up naming it.
+
+Each case starts Django in a fresh interpreter with a controlled environment,
+the way a server process would.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Everything production requires, with well-formed values.
+PRODUCTION = {
+    "SECRET_KEY": "a-long-random-production-secret-for-the-settings-test",
+    "ALLOWED_HOSTS": "dossier.example.org",
+    "SITE_URL": "https://dossier.example.org",
+    "DATABASE_URL": "postgres://dossier@db.example.org:5432/dossier",
+    "REDIS_URL": "redis://redis.example.org:6379/0",
+    "EVIDENCE_ROOT": "/srv/dossier/evidence",
+}
+
+
+def start_django(**variables: str | None) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "dossier.settings"}
+    env.update(PRODUCTION)
+    for name, value in variables.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def error_line(result: subprocess.CompletedProcess) -> str:
+    """The last line of the traceback: the exception and its message."""
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_it_starts_when_every_required_setting_is_given():
+    result = start_django()
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTION))
+def test_a_missing_required_setting_stops_start_up_naming_it(name):
+    result = start_django(**{name: None})
+    assert result.returncode != 0
+    assert "SettingError" in error_line(result)
+    assert name in error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "mysql://dossier@db.example.org/dossier"),
+        ("DATABASE_URL", "postgres://dossier@db.example.org:notaport/dossier"),
+        ("DATABASE_CONN_MAX_AGE", "sixty"),
+        ("DATABASE_CONNECT_TIMEOUT", "5s"),
+        ("WORKER_HEARTBEAT_MAX_AGE", "2"),
+        ("ENFORCEMENT_TIMEOUT", "soon"),
+        ("DEBUG", "maybe"),
+        ("ENFORCEMENT_BACKEND", "carrier-pigeon"),
+    ],
+)
+def test_a_malformed_setting_stops_start_up_naming_it(name, value):
+    result = start_django(**{name: value})
+    assert result.returncode != 0
+    assert "SettingError" in error_line(result)
+    assert name in error_line(result)
+
+
+def test_the_webhook_backend_requires_its_secret():
+    result = start_django(
+        ENFORCEMENT_BACKEND="webhook", ENFORCEMENT_URL="https://platform.example.org/enforce"
+    )
+    assert result.returncode != 0
+    assert "ENFORCEMENT_SECRET" in error_line(result)
+
+
+def test_the_webhook_backend_requires_its_url():
+    result = start_django(ENFORCEMENT_BACKEND="webhook", ENFORCEMENT_SECRET="s3cret-for-hmac")
+    assert result.returncode != 0
+    assert "ENFORCEMENT_URL" in error_line(result)
+
+
+def test_debug_supplies_development_values_for_the_required_settings():
+    unset = dict.fromkeys(PRODUCTION)
+    result = start_django(DEBUG="1", **unset)
+    assert result.returncode == 0, result.stderr
