@@ -97,7 +97,11 @@ def _after(sort: Sort, key: Any, pk: int, *, backwards: bool) -> Q:
     """Rows strictly after (key, pk) in the sort's order (before it when ``backwards``)."""
     descending = sort.descending != backwards
     op = "lt" if descending else "gt"
-    return Q(**{f"{sort.key}__{op}": key}) | Q(**{sort.key: key, f"id__{op}": pk})
+    # The first term repeats the bound on the key alone, so an index on
+    # (key, id) can start its range scan there despite the OR.
+    return Q(**{f"{sort.key}__{op}e": key}) & (
+        Q(**{f"{sort.key}__{op}": key}) | Q(**{sort.key: key, f"id__{op}": pk})
+    )
 
 
 def paginate(queryset: QuerySet, *, sort: str | None, cursor: str | None, size: int) -> KeysetPage:
