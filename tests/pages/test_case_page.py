@@ -296,8 +296,8 @@ def test_case_page_query_count_does_not_grow_with_rows(
 
 
 # session, user, roles, case, notes, evidence, audit events, alerts,
-# accounts, indicators, related cases
-CASE_PAGE_QUERIES = 11
+# accounts, indicators, related cases, actions
+CASE_PAGE_QUERIES = 12
 
 
 def test_the_header_marks_an_overdue_case(client, ivy):
