@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from audit.models import AuditEvent
+from audit.models import AuditCheckpoint, AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("sequence", "occurred_at", "verb", "actor_label", "target_repr", "case_ids")
-    list_filter = ("verb",)
-    search_fields = ("verb", "actor_username", "detector_name", "target_repr", "request_id")
-    date_hierarchy = "occurred_at"
-    show_full_result_count = False
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
 
@@ -26,3 +19,17 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("sequence", "occurred_at", "verb", "actor_label", "target_repr", "case_ids")
+    list_filter = ("verb",)
+    search_fields = ("verb", "actor_username", "detector_name", "target_repr", "request_id")
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("sequence", "created_at", "hash")

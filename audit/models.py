@@ -78,3 +78,25 @@ class AuditEvent(models.Model):
         if self.detector_name:
             return f"detector {self.detector_name}"
         return self.system or "anonymous"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement that event ``sequence`` had ``hash``.
+
+    The chain alone cannot stop someone with the table owner's rights from
+    rewriting the tail and recomputing every hash after it. A checkpoint is
+    signed with a key that lives outside the database (``AUDIT_CHECKPOINT_KEYS``),
+    so ``audit verify`` catches such a rewrite, or a tail cut off, up to the
+    latest checkpoint. Append-only like the events.
+    """
+
+    sequence = models.BigIntegerField(unique=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(editable=False)
+    signature = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ("-sequence",)
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.sequence}"

@@ -2,8 +2,9 @@
 
 Production runs migrations as the owner role and serves requests as a
 separate runtime role. The runtime role gets ordinary DML on the app's tables
-but only SELECT and INSERT on the audit table, and owns nothing, so it can
-neither disable the append-only triggers nor alter, truncate or drop the table.
+but only SELECT and INSERT on the audit tables (events and checkpoints),
+and owns nothing, so it can neither disable the append-only triggers nor
+alter, truncate or drop those tables.
 Re-run after each ``migrate`` (new tables need their grants too).
 """
 
@@ -14,6 +15,7 @@ import re
 from django.db import connection
 
 AUDIT_TABLE = "audit_auditevent"
+APPEND_ONLY_TABLES = (AUDIT_TABLE, "audit_auditcheckpoint")
 _ROLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -31,7 +33,10 @@ def grant_statements(role: str, schema: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA {s} TO {r}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
-        f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {s}.{AUDIT_TABLE} FROM {r}",
+        *(
+            f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {s}.{table} FROM {r}"
+            for table in APPEND_ONLY_TABLES
+        ),
     ]
 
 

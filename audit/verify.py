@@ -80,3 +80,52 @@ def _check(fields: dict, stored_hash: str, last_sequence: int, last_hash: str) -
         )
     if compute_hash(**fields) != stored_hash:
         raise ChainBroken(sequence, f"event {sequence} was changed (its hash does not match)")
+
+
+_CHECKPOINT_SQL = (
+    "SELECT c.sequence, c.hash, c.created_at, c.signature, e.hash "
+    "FROM audit_auditcheckpoint c LEFT JOIN audit_auditevent e ON e.sequence = c.sequence "
+    "WHERE c.sequence > %s ORDER BY c.sequence LIMIT %s"
+)
+
+
+def verify_checkpoints(*, chunk_size: int = 2000) -> int:
+    """Check every signed checkpoint against the chain; return how many matched.
+
+    Run after :func:`verify_chain`: a matching checkpoint then proves every
+    event up to it, so a tail rewritten with recomputed hashes, or cut off,
+    is caught up to the latest checkpoint.
+    """
+    from audit.checkpoints import CheckpointKeyMissing, _keys, signature_is_valid
+
+    if not _keys():
+        raise CheckpointKeyMissing("AUDIT_CHECKPOINT_KEYS is not set")
+    count = 0
+    position = _BEFORE_EVERYTHING
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(_CHECKPOINT_SQL, [position, chunk_size])
+            rows = cursor.fetchall()
+            if not rows:
+                return count
+            for sequence, signed_hash, created_at, signature, event_hash in rows:
+                if not signature_is_valid(sequence, signed_hash, created_at, signature):
+                    raise ChainBroken(
+                        sequence,
+                        f"the checkpoint at event {sequence} has an invalid signature "
+                        "(forged, or signed with a key no longer configured)",
+                    )
+                if event_hash is None:
+                    raise ChainBroken(
+                        sequence,
+                        f"event {sequence} missing: a signed checkpoint vouches for it "
+                        "(events removed from the end)",
+                    )
+                if event_hash != signed_hash:
+                    raise ChainBroken(
+                        sequence,
+                        f"event {sequence} differs from its signed checkpoint "
+                        "(events up to it were rewritten and rehashed)",
+                    )
+                count += 1
+                position = sequence

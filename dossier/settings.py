@@ -274,6 +274,16 @@ CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {
     "schedule": ENFORCEMENT_SWEEP_INTERVAL,
 }
 
+# Audit checkpoints: HMAC keys kept outside the database (the first signs; older
+# ones still verify). Without a key, checkpoints are neither made nor checked.
+AUDIT_CHECKPOINT_KEYS = env_list(
+    "AUDIT_CHECKPOINT_KEYS", default=["dossier-development-only-audit-key"] if DEBUG else []
+)
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "audit.tasks.checkpoint",
+    "schedule": env_float("AUDIT_CHECKPOINT_INTERVAL", 3600.0, minimum=10.0),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

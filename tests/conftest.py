@@ -17,11 +17,21 @@ def _flush_past_the_audit_trigger():
 
     original = DatabaseOperations.sql_flush
 
+    guarded = {
+        "audit_auditevent": "audit_event_no_truncate",
+        "audit_auditcheckpoint": "audit_checkpoint_no_truncate",
+    }
+
     def sql_flush(self, style, tables, **kwargs):
         statements = original(self, style, tables, **kwargs)
-        if statements and "audit_auditevent" in tables:
-            trigger = "ALTER TABLE audit_auditevent {} TRIGGER audit_event_no_truncate"
-            statements = [trigger.format("DISABLE"), *statements, trigger.format("ENABLE")]
+        present = [(table, guarded[table]) for table in tables if table in guarded]
+        if statements and present:
+            toggle = "ALTER TABLE {} {} TRIGGER {}"
+            statements = [
+                *(toggle.format(table, "DISABLE", trigger) for table, trigger in present),
+                *statements,
+                *(toggle.format(table, "ENABLE", trigger) for table, trigger in present),
+            ]
         return statements
 
     DatabaseOperations.sql_flush = sql_flush

@@ -12,9 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
+from audit.checkpoints import make_checkpoint
 from audit.events import record
 from audit.models import AuditEvent
-from audit.verify import verify_chain
+from audit.verify import verify_chain, verify_checkpoints
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,6 +52,9 @@ def as_runtime(runtime_role):
 
 REFUSED = [
     "UPDATE audit_auditevent SET reason = 'rewritten'",
+    "UPDATE audit_auditcheckpoint SET hash = 'x'",
+    "DELETE FROM audit_auditcheckpoint",
+    "TRUNCATE audit_auditcheckpoint",
     "DELETE FROM audit_auditevent",
     "TRUNCATE audit_auditevent",
     "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update_delete",
@@ -72,10 +76,11 @@ def test_the_runtime_role_cannot_change_the_trail_or_its_guards(as_runtime, stat
     assert AuditEvent.objects.get().reason == "kept"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit_auditevent'::regclass "
-            "AND tgname LIKE 'audit_event_%%' AND tgenabled = 'O'"
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid IN "
+            "('audit_auditevent'::regclass, 'audit_auditcheckpoint'::regclass) "
+            "AND NOT tgisinternal AND tgenabled = 'O'"
         )
-        assert cursor.fetchone()[0] == 2
+        assert cursor.fetchone()[0] == 4
 
 
 def test_the_runtime_role_can_read_and_append(as_runtime, runtime_role):
@@ -85,8 +90,13 @@ def test_the_runtime_role_can_read_and_append(as_runtime, runtime_role):
         with connection.cursor() as cursor:
             cursor.execute(f'SET LOCAL ROLE "{runtime_role}"')
         record("case.noted", system="test", reason="appended by the runtime role")
+        make_checkpoint()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == runtime_role
     assert AuditEvent.objects.count() == 2
     assert verify_chain().count == 2
+    assert verify_checkpoints() == 1
 
 
 def test_it_refuses_to_grant_runtime_rights_to_a_superuser():
