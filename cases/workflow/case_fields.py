@@ -7,7 +7,14 @@ from django.db import transaction
 
 from audit.events import record
 from cases.models import SEVERITY_RANK, Case, Note, Severity
-from cases.workflow.common import lock_case, publish_on_commit, require_role, required_text, touch
+from cases.workflow.common import (
+    clean_text,
+    lock_case,
+    publish_on_commit,
+    require_role,
+    required_text,
+    touch,
+)
 from cases.workflow.table import COMMENTERS, WORKERS, OperationRefused
 from people.roles import Role, has_role
 
@@ -81,9 +88,9 @@ def set_attribution(
         case = lock_case(case)
         require_role(actor, WORKERS, "Changing attribution", case)
         before = {name: getattr(case, name) for name in fields}
-        case.attribution_actor = (suspected_actor or "").strip()[:200]
-        case.attribution_confidence = (confidence or "").strip()[:20]
-        case.attribution_rationale = (rationale or "").strip()
+        case.attribution_actor = clean_text(suspected_actor)[:200]
+        case.attribution_confidence = clean_text(confidence)[:20]
+        case.attribution_rationale = clean_text(rationale)
         touch(case, actor, fields)
         record(
             "case.attribution_changed",

@@ -30,8 +30,13 @@ def require_role(actor, roles: Iterable[str], what: str, case: Case) -> None:
         raise OperationRefused(f"{what} on case #{case.pk} is for {names}.")
 
 
+def clean_text(value: str | None) -> str:
+    """Trimmed text PostgreSQL can store (it refuses U+0000)."""
+    return str(value or "").replace("\x00", "\ufffd").strip()
+
+
 def required_text(value: str, field: str) -> str:
-    value = (value or "").strip()
+    value = clean_text(value)
     if not value:
         raise ValidationError({field: "This is required."})
     return value

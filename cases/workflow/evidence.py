@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from cases import evidence_store
 from cases.models import Case, Evidence, EvidenceKind
 from cases.workflow.common import (
     case_pk,
+    clean_text,
     lock_case,
     publish_on_commit,
     require_role,
@@ -72,7 +74,7 @@ def add_evidence_file(
             evidence = Evidence(
                 case=locked,
                 kind=EvidenceKind.FILE,
-                title=(title or "").strip()[:300] or filename or "Uploaded file",
+                title=clean_text(title)[:300] or filename or "Uploaded file",
                 file_path=stored.relative_path,
                 original_filename=filename,
                 content_type=evidence_store.clean_content_type(upload),
@@ -102,7 +104,13 @@ def add_evidence_text(
         case = lock_case(case)
         require_role(actor, WORKERS, "Adding evidence", case)
         title = required_text(title, "title")[:300]
-        content = required_text(content, "content").replace("\x00", "\ufffd")
+        content = required_text(content, "content")
+        if kind == EvidenceKind.LINK:
+            # Shown as a link later: only web addresses, never javascript: or data:.
+            try:
+                URLValidator(schemes=["http", "https"])(content)
+            except ValidationError as exc:
+                raise ValidationError({"content": "A link must be an http(s) URL."}) from exc
         encoded = content.encode()
         evidence = Evidence(
             case=case,

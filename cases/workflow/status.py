@@ -38,9 +38,14 @@ def transition(
     """
     with transaction.atomic():
         case = lock_case(case)
-        rules = rules_for(case, to_status, Via.TRANSITION, actor)
         if only_from is not None and case.status not in set(only_from):
-            rules = []
+            raise TransitionRefused(
+                case,
+                to_status,
+                allowed_transitions(case, actor),
+                detail=f"this operation starts only from {'/'.join(sorted(only_from))}",
+            )
+        rules = rules_for(case, to_status, Via.TRANSITION, actor)
         if not rules:
             raise TransitionRefused(case, to_status, allowed_transitions(case, actor))
 

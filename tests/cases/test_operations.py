@@ -271,3 +271,25 @@ def test_changes_are_published_only_after_commit(
         assert callbacks == []
     finally:
         case_changed.disconnect(receiver)
+
+
+def test_link_evidence_must_be_a_web_address(person, make_case):
+    case = make_case()
+    with pytest.raises(ValidationError, match="http"):
+        workflow.add_evidence_text(
+            case, title="x", content="javascript:alert(1)", kind="link", actor=person("lead")
+        )
+    link = workflow.add_evidence_text(
+        case,
+        title="Forum post",
+        content="https://example.net/t/1",
+        kind="link",
+        actor=person("lead"),
+    )
+    assert link.kind == "link"
+
+
+def test_text_postgresql_cannot_hold_is_stored_with_a_replacement_character(person, make_case):
+    note = workflow.add_note(make_case(), "before\x00after", actor=person("lead"))
+    note.refresh_from_db()
+    assert note.body == "before\ufffdafter"
