@@ -33,6 +33,20 @@ def webhook(settings, platform):
     return platform
 
 
+def worker_env(platform, **extra):
+    """Environment for a real worker calling ``platform`` through the webhook backend."""
+    return {
+        "ENFORCEMENT_BACKEND": "webhook",
+        "ENFORCEMENT_URL": platform.url,
+        "ENFORCEMENT_SECRET": SECRET,
+        "ENFORCEMENT_CONCURRENCY": "4",
+        "ENFORCEMENT_BACKOFF_BASE": "0.1",
+        "ENFORCEMENT_BACKOFF_MAX": "0.5",
+        "ENFORCEMENT_SWEEP_INTERVAL": "1",
+        **extra,
+    }
+
+
 def make_case_with_accounts(
     n=3, *, protected=(), prefix="acct", status="investigating", title=None
 ):

@@ -5,21 +5,9 @@ import pytest
 from cases.models import Action, ActionState, TargetState
 from enforcement.workflow import approve_action, propose_action
 from tests.pipeline.conftest import wait_for
-from tests.takedown.conftest import SECRET, make_case_with_accounts
+from tests.takedown.conftest import make_case_with_accounts, worker_env
 
 pytestmark = pytest.mark.integration
-
-
-def worker_env(platform):
-    return {
-        "ENFORCEMENT_BACKEND": "webhook",
-        "ENFORCEMENT_URL": platform.url,
-        "ENFORCEMENT_SECRET": SECRET,
-        "ENFORCEMENT_CONCURRENCY": "4",
-        "ENFORCEMENT_BACKOFF_BASE": "0.1",
-        "ENFORCEMENT_BACKOFF_MAX": "0.5",
-        "ENFORCEMENT_SWEEP_INTERVAL": "1",
-    }
 
 
 def test_a_worker_killed_mid_execution_and_restarted_executes_no_target_twice(
