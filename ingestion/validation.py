@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -180,11 +180,17 @@ def _invalid_from_msgspec(message: str) -> _Invalid:
 
 
 def _timestamp(value: str, field: str) -> datetime:
-    # The pattern already fixed the shape; this refuses impossible dates and times.
+    # The pattern already fixed the shape; this refuses impossible dates, times
+    # and offsets (RFC 3339 offsets are at most 23:59), and instants outside
+    # what Python can convert to UTC.
     try:
-        return datetime.fromisoformat(value.upper())
-    except ValueError:
+        if value[-1] not in "Zz" and (int(value[-5:-3]) > 23 or int(value[-2:]) > 59):
+            raise ValueError
+        parsed = datetime.fromisoformat(value.upper())
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise _Invalid(field, f"not a valid RFC 3339 timestamp: {value!r}") from None
+    return parsed
 
 
 def _check_accounts(accounts: list[schema.AccountRef]) -> None:

@@ -57,13 +57,17 @@ def make_alert(external_id: str = "a-1", **fields) -> dict:
     return alert
 
 
-def _load_validator() -> Draft202012Validator:
+def published_schema() -> dict:
     if not SCHEMA_PATH.is_file():
         pytest.fail(
             f"The published schema is missing: expected {SCHEMA_PATH.resolve()} "
             "(the shared/ folder must sit beside the repository)."
         )
-    schema = json.loads(SCHEMA_PATH.read_text())
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def _load_validator() -> Draft202012Validator:
+    schema = published_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
