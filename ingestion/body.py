@@ -54,23 +54,26 @@ def read_json_body(request: HttpRequest) -> bytes:
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     parts: list[bytes] = []
     size = 0
     pending = data
     try:
-        while True:
-            # max_length bounds memory: a gzip bomb stops at the limit.
-            out = inflater.decompress(pending, limit + 1 - size)
-            parts.append(out)
-            size += len(out)
-            if size > limit:
-                raise _too_large(limit)
-            pending = inflater.unconsumed_tail
-            if not pending:
-                break
-        if not inflater.eof:
-            raise ParseError("The gzip body is truncated.")
+        # A gzip stream may hold several members; they decode to one body.
+        while pending:
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            while True:
+                # max_length bounds memory: a gzip bomb stops at the limit.
+                out = inflater.decompress(pending, limit + 1 - size)
+                parts.append(out)
+                size += len(out)
+                if size > limit:
+                    raise _too_large(limit)
+                pending = inflater.unconsumed_tail
+                if not pending:
+                    break
+            if not inflater.eof:
+                raise ParseError("The gzip body is truncated.")
+            pending = inflater.unused_data
     except zlib.error:
         raise ParseError("The body is not valid gzip.") from None
     return b"".join(parts)

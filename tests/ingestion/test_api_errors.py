@@ -348,6 +348,20 @@ def test_it_stops_a_gzip_bomb_at_the_limit(api):
     assert_nothing_stored()
 
 
+def test_it_refuses_a_truncated_gzip_body(api):
+    body = gzip.compress(json.dumps(make_alert("cut")).encode())[:-12]
+    response = api.client.generic(
+        "POST",
+        "/api/v1/alerts/",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.token}", "Content-Encoding": "gzip"},
+    )
+
+    assert response.status_code == 400
+    assert_nothing_stored()
+
+
 def test_it_refuses_a_body_that_is_not_gzip_despite_the_header(api):
     response = api.client.generic(
         "POST",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 
@@ -246,3 +247,20 @@ def test_it_accepts_indicator_times(api):
         "last_seen": "2026-11-28T09:00:00.5+01:00",
     }
     assert api.post(make_alert("t", indicators=[indicator])).status_code == 202
+
+
+def test_it_decodes_a_gzip_body_of_several_members(api, client):
+    raw = json.dumps({"alerts": [make_alert("m-1"), make_alert("m-2")]}).encode()
+    half = len(raw) // 2
+    body = gzip.compress(raw[:half]) + gzip.compress(raw[half:])
+
+    response = client.generic(
+        "POST",
+        "/api/v1/alerts/",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.token}", "Content-Encoding": "gzip"},
+    )
+
+    assert response.status_code == 202
+    assert bytes(Batch.objects.get().raw_body) == raw
