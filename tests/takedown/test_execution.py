@@ -241,3 +241,19 @@ def test_progress_counts_targets_per_state(webhook, people):
     run_action(action.pk)
     counts = progress(action)
     assert (counts["executed"], counts["failed"], counts["total"]) == (2, 1, 3)
+
+
+def test_the_sweeper_enqueues_actions_with_due_work_and_expires_due_ones(
+    people, settings, redis_broker
+):
+    from enforcement import tasks
+
+    settings.ENFORCEMENT_BACKEND = "log"
+    due, _ = approved_action(people, 1)
+    expiring, _ = approved_action(people, 1, expires_at=timezone.now() + timedelta(seconds=1))
+    run_action(expiring.pk)
+    Action.objects.filter(pk=expiring.pk).update(expires_at=timezone.now())
+    outcome = tasks.sweep()
+    assert outcome["expired"] == [expiring.pk]
+    assert set(outcome["enqueued"]) == {due.pk, expiring.pk}
+    assert redis_broker.queue_length() == 2

@@ -228,3 +228,12 @@ def test_reverting_one_target_through_the_api(client, people, settings):
     run_action(action.pk)
     states = client.get(f"/api/v1/actions/{action.pk}/targets/").json()["results"]
     assert [t["state"] for t in states] == ["reverted", "executed"]
+
+
+def test_a_superuser_cannot_approve_through_the_admin(client, people, proposed):
+    client.force_login(people.super_lead)
+    url = reverse("admin:cases_action_change", args=[proposed.pk])
+    response = client.post(url, {"state": "approved", "approved_by": people.super_lead.pk})
+    assert response.status_code == 403
+    proposed.refresh_from_db()
+    assert proposed.state == ActionState.PROPOSED and proposed.approved_by is None
