@@ -11,6 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from audit.events import record
 from people.permissions import RoleRequiredMixin
 from people.roles import ALL_ROLES
 from people.tokens import PersonalToken
@@ -20,12 +21,6 @@ MAX_ACTIVE_TOKENS = 20
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name", help_text="What it is for.")
-
-
-def _record(verb: str, *, actor, target) -> None:
-    from audit.events import record
-
-    record(verb, actor=actor, target=target)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -50,7 +45,7 @@ class ProfileView(RoleRequiredMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         with transaction.atomic():
             token, clear = PersonalToken.issue(request.user, form.cleaned_data["name"])
-            _record("token.created", actor=request.user, target=token)
+            record("token.created", actor=request.user, target=token)
         # Shown in this answer only (never stored, never put in a cookie or message).
         return self.render_to_response(self.get_context_data(new_token=clear, new=token))
 
@@ -67,6 +62,6 @@ class RevokeTokenView(RoleRequiredMixin, TemplateView):
             if token.revoked_at is None:
                 token.revoked_at = timezone.now()
                 token.save(update_fields=["revoked_at"])
-                _record("token.revoked", actor=request.user, target=token)
+                record("token.revoked", actor=request.user, target=token)
         messages.success(request, f"Token “{token.name}” revoked.")
         return redirect("people:profile")

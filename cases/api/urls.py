@@ -32,7 +32,7 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/accounts/", records.CaseAccountsView.as_view(), name="case-accounts"),
     path(
-        "cases/<int:pk>/accounts/<str:external_id>/",
+        "cases/<int:pk>/accounts/<path:external_id>/",
         records.CaseAccountUnlinkView.as_view(),
         name="case-account",
     ),
