@@ -171,3 +171,32 @@ def test_the_api_docs_render_from_our_own_server(
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/cases/").first).to_be_visible()
     page.screenshot(path=artifacts / "api-docs.png")
     assert outside == []
+
+
+def test_a_person_makes_a_token_on_the_profile_page_and_uses_it(
+    django_db_setup, page, live_server, people, artifacts
+):
+    log_in(page, "ivy")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile").click()
+    page.get_by_label("Token name").fill("notebook")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#new-token").inner_text().strip()
+    assert token.startswith("dsp_")
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
+    answer = requests.get(
+        f"{live_server.url}/api/v1/cases/",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    page.goto("/accounts/profile/")
+    assert token not in page.content()
+    expect(page.locator("table")).to_contain_text("notebook")
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.locator("table")).to_contain_text("revoked")
+    answer = requests.get(
+        f"{live_server.url}/api/v1/cases/",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 401
