@@ -54,6 +54,9 @@ RUNNABLE_STATES = (ActionState.APPROVED, ActionState.EXECUTING, ActionState.REVE
 # How long a runner waits in place for targets due soon, before leaving them to the sweeper.
 MAX_IDLE_WAIT = 30.0
 FLUSH_EVERY = 200
+# Targets claimed per statement. A claimed target not yet sent when a worker
+# dies is only sent later, under its one key and body: claiming ahead is safe.
+CLAIM_CHUNK = 200
 FLUSH_SECONDS = 0.5
 
 # What the platform enforces on an account once a kind is applied to it.
@@ -237,7 +240,9 @@ class _Runner:
                         self._fail_past_deadline()
                 if not paused:
                     if len(queue) < self.concurrency:
-                        queue.extend(self._claim(self.concurrency * 4 - len(queue)))
+                        queue.extend(
+                            self._claim(max(CLAIM_CHUNK, self.concurrency * 4) - len(queue))
+                        )
                     while queue and len(inflight) < self.concurrency:
                         claimed = queue.pop(0)
                         inflight[pool.submit(self._send, claimed)] = claimed
