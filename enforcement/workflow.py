@@ -599,7 +599,8 @@ def expire_due_actions(now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     due = list(
         Action.objects.filter(state__in=REVERTIBLE_ACTION_STATES, expires_at__lte=now)
-        .filter(targets__state__in=REVERTIBLE_TARGET_STATES)
+        # Only still-applied targets: a revert the platform refused is not retried forever.
+        .filter(targets__state=TargetState.EXECUTED)
         .values_list("pk", flat=True)
         .distinct()
     )
