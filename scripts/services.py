@@ -142,8 +142,12 @@ def create_database(url: str) -> None:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return
         say(f"creating database {name}")
-        with contextlib.suppress(errors.DuplicateDatabase):  # created meanwhile by another run
+        try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except errors.DuplicateDatabase:
+            pass  # created meanwhile by another run
+        except psycopg.Error as exc:
+            raise ServiceError(f"could not create database {name}: {exc}") from exc
 
 
 def postgres_binaries() -> Path:
