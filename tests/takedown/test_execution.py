@@ -257,3 +257,26 @@ def test_the_sweeper_enqueues_actions_with_due_work_and_expires_due_ones(
     assert outcome["expired"] == [expiring.pk]
     assert set(outcome["enqueued"]) == {due.pk, expiring.pk}
     assert redis_broker.queue_length() == 2
+
+
+def test_params_and_network_targets_are_sent_as_the_contract_says(webhook, people):
+    case, _ = make_case_with_accounts(1)
+    action = propose_action(
+        case.pk,
+        actor=people.investigator,
+        kind="rate_limit",
+        targets=[("cidr", "198.51.100.0/24"), ("asn", "AS64500")],
+        params={"requests_per_minute": 30},
+    )
+    approve_action(action.pk, actor=people.lead)
+    assert run_action(action.pk) == ActionState.EXECUTED
+    bodies = sorted((r.json for r in webhook.requests), key=lambda b: b["target"]["type"])
+    assert [b["target"] for b in bodies] == [
+        {"type": "asn", "value": "AS64500"},
+        {"type": "cidr", "value": "198.51.100.0/24"},
+    ]
+    assert {b["params"]["requests_per_minute"] for b in bodies} == {30}
+    assert {b["kind"] for b in bodies} == {"rate_limit"}
+    assert {b["case"]["id"] for b in bodies} == {str(case.pk)}
+    assert all(b["case"]["url"].endswith(f"/cases/{case.pk}/") for b in bodies)
+    assert all(b["notice"] is None for b in bodies)

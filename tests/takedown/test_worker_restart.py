@@ -1,4 +1,5 @@
-"""A real Celery worker, killed mid-execution and restarted, executes no target twice."""
+"""Real Celery workers: one killed mid-execution and restarted executes no target twice;
+beat reverts an expired action on time."""
 
 import pytest
 
@@ -42,3 +43,32 @@ def test_a_worker_killed_mid_execution_and_restarted_executes_no_target_twice(
         assert len({r.body for r in platform.requests if r.key == key}) == 1
     assert len(repeated) <= in_flight
     print(f"\nkilled with {done_before} executed and {in_flight} in flight; {len(repeated)} resent")
+
+
+def test_beat_reverts_an_expired_action_on_time(start_worker, platform, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start_worker(beat=True, name="expirer", **worker_env(platform))
+    case, _ = make_case_with_accounts(3)
+    expires_at = timezone.now() + timedelta(seconds=4)
+    action = propose_action(
+        case.pk, actor=people.investigator, kind="suspend_accounts", expires_at=expires_at
+    )
+    approve_action(action.pk, actor=people.lead)
+    wait_for(
+        lambda: Action.objects.get(pk=action.pk).state == ActionState.EXECUTED,
+        timeout=60,
+        what="the action to be executed",
+    )
+    assert set(platform.state.values()) == {"applied"}
+    wait_for(
+        lambda: Action.objects.get(pk=action.pk).state == ActionState.REVERTED,
+        timeout=60,
+        what="the expired action to be reverted",
+    )
+    reverted = Action.objects.get(pk=action.pk).reverted_at
+    assert expires_at <= reverted <= expires_at + timedelta(seconds=10)
+    assert set(platform.state.values()) == {"reverted"}
+    assert all(r.json["expires_at"] for r in platform.requests)
