@@ -175,6 +175,43 @@ def start_server(env: dict[str, str], workers: int, threads: int = 1) -> Iterato
         process.wait(timeout=30)
 
 
+def server_pids(base_url: str) -> list[int]:
+    """The gunicorn master and workers serving ``base_url`` (they share its command line)."""
+    bind = urlsplit(base_url).netloc.encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if bind in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def database_pids(database_url: str) -> list[int]:
+    """Backends connected to the benchmark's database (the server's connections)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 # --- workload -------------------------------------------------------------
 
 
@@ -362,7 +399,17 @@ def accept_only(args: argparse.Namespace) -> None:
             with start_server(env, workers, args.server_threads) as base_url:
                 warm_up(base_url, token, args.threads)
                 say(f"posting {len(bodies)} requests from {args.threads} threads")
+                processes = {
+                    "server": server_pids(base_url),
+                    "database": database_pids(database_url),
+                }
+                cpu_before = {name: cpu_seconds(pids) for name, pids in processes.items()}
+                client_before = time.process_time()
                 result = post_bodies(base_url, token, bodies, args.threads)
+                cpu = {
+                    name: cpu_seconds(pids) - cpu_before[name] for name, pids in processes.items()
+                }
+                cpu["client"] = time.process_time() - client_before
             # Measured before and after: the machine's load may change meanwhile.
             for kind in FLOOR_KINDS:
                 floors[kind].append(measure_floor(database_url, alerts, kind))
@@ -375,6 +422,11 @@ def accept_only(args: argparse.Namespace) -> None:
         f"accept: {result.alerts} alerts ({result.accepted} new, {result.duplicates} duplicates) "
         f"in {result.requests} requests of {args.batch} in {result.seconds:.2f} s = {rate:,.0f} alerts/s "
         f"(gunicorn {workers} workers x {args.server_threads} threads, {args.threads} client threads, {cores} cores)"
+    )
+    print(
+        "cpu: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
+        + f" over {result.seconds:.1f} s of wall time"
     )
     print(
         f"load: 1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "

@@ -264,3 +264,20 @@ def test_it_decodes_a_gzip_body_of_several_members(api, client):
 
     assert response.status_code == 202
     assert bytes(Batch.objects.get().raw_body) == raw
+
+
+def test_it_stores_text_with_tabs_newlines_and_backslashes_exactly(api):
+    alert = make_alert(
+        "ext\\id\t1",
+        title="a\tb\nc\rd\\e \\N",
+        extra={"path": "C:\\new\\table", "multi": "line1\nline2\r\n\tindented"},
+    )
+    raw = json.dumps(alert, indent="\t").encode()
+
+    assert api.post(raw).status_code == 202
+
+    stored = Alert.objects.get()
+    assert stored.external_id == "ext\\id\t1"
+    assert stored.title == "a\tb\nc\rd\\e \\N"
+    assert stored.payload == alert
+    assert api.get("/api/v1/alerts/lookup/", external_id="ext\\id\t1").status_code == 200
