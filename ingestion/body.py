@@ -45,7 +45,12 @@ def read_json_body(request: HttpRequest) -> bytes:
     # A compressed body larger than the limit cannot decompress to less.
     if declared > limit:
         raise _too_large(limit)
-    raw = request.read(limit + 1)
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # No Content-Length: Django's stream would read nothing. The WSGI
+        # server has removed the chunk framing from wsgi.input.
+        raw = request.META["wsgi.input"].read(limit + 1)
+    else:
+        raw = request.read(limit + 1)
     if len(raw) > limit:
         raise _too_large(limit)
     if encoding == "identity":

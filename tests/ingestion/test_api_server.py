@@ -1,0 +1,130 @@
+"""The alerts API behind gunicorn, as detectors reach it: real HTTP, real limits."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+
+from ingestion.detectors import create_detector
+from ingestion.models import Alert, Batch
+from tests.ingestion.conftest import make_alert, schema_accepts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(transactional_db, private_redis):
+    """gunicorn on a free port, serving the test database."""
+    db = django_settings.DATABASES["default"]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": private_redis.url,
+        "CELERY_BROKER_URL": private_redis.url,
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "dossier.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.terminate()
+            pytest.fail("gunicorn did not start")
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/api/v1/alerts/"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def token(transactional_db):
+    return create_detector("scanner", rate=0).token
+
+
+def post(url: str, token: str, data, **headers):
+    return requests.post(
+        url,
+        data=data,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers},
+        timeout=60,
+    )
+
+
+def test_it_accepts_alerts_over_http(server, token, private_redis):
+    body = json.dumps({"alerts": [make_alert("h-1"), make_alert("h-2")]}).encode()
+    assert schema_accepts(body)
+
+    response = post(server, token, body)
+
+    assert response.status_code == 202
+    assert Alert.objects.count() == 2
+    assert private_redis.client.llen("celery") == 1
+
+
+def test_it_answers_413_over_http_before_reading_a_large_body(server, token):
+    body = json.dumps(make_alert("big", extra={"blob": "e" * (6 * 1024 * 1024)})).encode()
+
+    response = post(server, token, body)
+
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["field"] is None
+    assert Batch.objects.count() == 0
+
+
+def test_it_accepts_a_chunked_gzip_body(server, token):
+    raw = json.dumps({"alerts": [make_alert(f"c-{n}") for n in range(20)]}).encode()
+    packed = gzip.compress(raw)
+
+    def chunks():
+        for start in range(0, len(packed), 1000):
+            yield packed[start : start + 1000]
+
+    response = post(server, token, chunks(), **{"Content-Encoding": "gzip"})
+
+    assert response.status_code == 202, response.text
+    assert bytes(Batch.objects.get().raw_body) == raw
+
+
+def test_a_chunked_body_over_the_limit_is_413(server, token):
+    def chunks():
+        yield b'{"alerts": ['
+        for _ in range(6 * 1024):
+            yield b" " * 1024
+        yield b"]}"
+
+    response = post(server, token, chunks())
+
+    assert response.status_code == 413
+    assert Batch.objects.count() == 0
