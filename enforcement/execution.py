@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from audit.events import record
 from cases.models import Action, ActionKind, ActionState, EnforcementState, TargetState
-from enforcement import case_side
+from enforcement import case_side, target_store
 from enforcement.backends import (
     APPLY,
     REVERT,
@@ -45,6 +45,7 @@ from enforcement.backends import (
     build_body,
     get_backend,
 )
+from enforcement.target_store import Result
 
 logger = logging.getLogger("dossier.enforcement")
 
@@ -68,16 +69,6 @@ ACCOUNT_STATE_AFTER = {
 }
 
 
-STORE_APPLY_BODIES = (
-    "UPDATE cases_actiontarget t SET apply_body = v.body"
-    " FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, body) WHERE t.id = v.id"
-)
-STORE_REVERT_BODIES = (
-    "UPDATE cases_actiontarget t SET revert_body = v.body"
-    " FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, body) WHERE t.id = v.id"
-)
-
-
 @dataclass
 class Claimed:
     id: int
@@ -86,16 +77,6 @@ class Claimed:
     value: str
     body: bytes
     attempts: int
-
-
-@dataclass
-class Result:
-    id: int
-    state: str
-    reference: str = ""
-    error: str = ""
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
 
 
 class _ActionLock:
@@ -189,38 +170,19 @@ class _Runner:
         return Action.objects.filter(pk=self.action_id).values_list("state", flat=True).get()
 
     def _resend_in_flight(self) -> None:
-        """Targets a dead runner left in flight go back to their queue, body kept."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE cases_actiontarget SET state = CASE state WHEN 'executing' THEN 'pending'"
-                " ELSE 'revert_pending' END"
-                " WHERE action_id = %s AND state IN ('executing', 'reverting')",
-                [self.action_id],
+        resent = target_store.requeue_in_flight(self.action_id)
+        if resent:
+            logger.warning(
+                "action %s: resending %s call(s) left in flight by a stopped worker",
+                self.action_id,
+                resent,
             )
-            if cursor.rowcount:
-                logger.warning(
-                    "action %s: resending %s call(s) left in flight by a stopped worker",
-                    self.action_id,
-                    cursor.rowcount,
-                )
 
     def _unsettled(self) -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM cases_actiontarget WHERE action_id = %s AND state IN"
-                " ('pending', 'executing', 'revert_pending', 'reverting'))",
-                [self.action_id],
-            )
-            return bool(cursor.fetchone()[0])
+        return target_store.unsettled(self.action_id)
 
     def _next_due(self) -> datetime | None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT min(coalesce(next_attempt_at, clock_timestamp())) FROM cases_actiontarget"
-                " WHERE action_id = %s AND state IN ('pending', 'revert_pending')",
-                [self.action_id],
-            )
-            return cursor.fetchone()[0]
+        return target_store.next_due(self.action_id)
 
     # --- the loop ------------------------------------------------------------
 
@@ -279,34 +241,25 @@ class _Runner:
         if limit <= 0:
             return []
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE cases_actiontarget t
-                   SET state = CASE t.state WHEN 'pending' THEN 'executing' ELSE 'reverting' END,
-                       last_attempt_at = clock_timestamp()
-                  FROM (SELECT id FROM cases_actiontarget
-                         WHERE action_id = %s AND state IN ('pending', 'revert_pending')
-                           AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())
-                         ORDER BY id LIMIT %s
-                         FOR UPDATE SKIP LOCKED) due
-                 WHERE t.id = due.id
-             RETURNING t.id, t.state, t.target_type, t.value, t.apply_body, t.revert_body,
-                       t.attempts
-                """,
-                [self.action_id, limit],
-            )
-            rows = cursor.fetchall()
             claimed = []
-            new_bodies: list[tuple[int, str, bytes]] = []
-            for pk, state, target_type, value, apply_body, revert_body, attempts in rows:
+            new_bodies: list[tuple[int, bool, bytes]] = []
+            for (
+                pk,
+                state,
+                target_type,
+                value,
+                apply_body,
+                revert_body,
+                attempts,
+            ) in target_store.claim(cursor, self.action_id, limit):
                 operation = APPLY if state == TargetState.EXECUTING else REVERT
                 body = apply_body if operation == APPLY else revert_body
                 if body is None:
                     body = self._body(operation, target_type, value)
-                    new_bodies.append((pk, operation, body))
+                    new_bodies.append((pk, operation == APPLY, body))
                 claimed.append(Claimed(pk, operation, target_type, value, bytes(body), attempts))
             # Stored in the claiming transaction: a body is on record before it is sent.
-            self._store_bodies(cursor, new_bodies)
+            target_store.store_bodies(cursor, new_bodies)
         return claimed
 
     def _body(self, operation: str, target_type: str, value: str) -> bytes:
@@ -325,25 +278,8 @@ class _Runner:
             requested_at=timezone.now(),
         )
 
-    @staticmethod
-    def _store_bodies(cursor, bodies: list[tuple[int, str, bytes]]) -> None:
-        for operation in (APPLY, REVERT):
-            chosen = [(pk, body) for pk, op, body in bodies if op == operation]
-            if not chosen:
-                continue
-            cursor.execute(
-                STORE_APPLY_BODIES if operation == APPLY else STORE_REVERT_BODIES,
-                [[pk for pk, _ in chosen], [body for _, body in chosen]],
-            )
-
     def _unclaim(self, claimed: list[Claimed]) -> None:
-        """Put claimed-but-unsent targets back (the action was paused)."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE cases_actiontarget SET state = CASE state WHEN 'executing' THEN 'pending'"
-                " ELSE 'revert_pending' END WHERE id = ANY(%s) AND state IN ('executing', 'reverting')",
-                [[c.id for c in claimed]],
-            )
+        target_store.requeue([c.id for c in claimed])
 
     def _send(self, claimed: Claimed):
         call = Call(
@@ -434,15 +370,8 @@ class _Runner:
         deadline = (action.decided_at or action.approved_at) + timedelta(
             hours=float(settings.ENFORCEMENT_DEADLINE)
         )
-        if timezone.now() < deadline:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE cases_actiontarget SET state = 'failed',"
-                " error = 'deadline passed' || CASE WHEN error <> '' THEN ': ' || error ELSE '' END"
-                " WHERE action_id = %s AND state = 'pending'",
-                [self.action_id],
-            )
+        if timezone.now() >= deadline:
+            target_store.fail_pending(self.action_id, "deadline passed")
 
     def _maybe_flush(self) -> None:
         if len(self.results) >= FLUSH_EVERY or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
@@ -454,44 +383,7 @@ class _Runner:
             return
         results, self.results = self.results, []
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE cases_actiontarget t
-                   SET state = v.state, reference = CASE WHEN v.reference <> '' THEN v.reference
-                                                         ELSE t.reference END,
-                       error = v.error, attempts = v.attempts, next_attempt_at = v.next_at,
-                       executed_at = CASE WHEN v.state = 'executed' THEN clock_timestamp() ELSE t.executed_at END,
-                       reverted_at = CASE WHEN v.state = 'reverted' THEN clock_timestamp() ELSE t.reverted_at END
-                  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::int[],
-                              %s::timestamptz[]) AS v(id, state, reference, error, attempts, next_at)
-                 WHERE t.id = v.id
-                """,
-                [
-                    [r.id for r in results],
-                    [r.state for r in results],
-                    [r.reference for r in results],
-                    [r.error for r in results],
-                    [r.attempts for r in results],
-                    [r.next_attempt_at for r in results],
-                ],
-            )
-            self._update_accounts(cursor, results)
-
-    def _update_accounts(self, cursor, results: list[Result]) -> None:
-        after = ACCOUNT_STATE_AFTER.get(self.action.kind)
-        if after is None:
-            return
-        for state, account_state in (
-            (TargetState.EXECUTED, after),
-            (TargetState.REVERTED, EnforcementState.NONE),
-        ):
-            ids = [r.id for r in results if r.state == state]
-            if ids:
-                cursor.execute(
-                    "UPDATE cases_account SET enforcement_state = %s WHERE id IN"
-                    " (SELECT account_id FROM cases_actiontarget WHERE id = ANY(%s) AND account_id IS NOT NULL)",
-                    [account_state, ids],
-                )
+            target_store.write_results(cursor, results, ACCOUNT_STATE_AFTER.get(self.action.kind))
 
     # --- the end -------------------------------------------------------------
 

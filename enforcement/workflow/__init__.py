@@ -1,0 +1,66 @@
+"""The action workflow: propose, approve, reject, withdraw, override, revert, retry, expire.
+
+Pages, the API, the admin and the beat sweeper all call these functions;
+none of them contains workflow logic. Each step locks the action row,
+checks its state and the actor's roles, writes the change and one audit
+event in one transaction, and enqueues execution on commit.
+
+Being a superuser exempts nobody: only roles count, and approval needs a
+lead who is not the proposer (nor, for a second approval, the first approver).
+"""
+
+from enforcement.workflow.after import (
+    expire_due_actions,
+    open_actions_on,
+    progress,
+    retry_action,
+    revert_action,
+)
+from enforcement.workflow.common import (
+    APPROVER_ROLES,
+    AWAITING_DECISION,
+    PROPOSABLE_CASE_STATUSES,
+    PROPOSER_ROLES,
+    RETRY_ROLES,
+    REVERTIBLE_ACTION_STATES,
+    REVERTIBLE_TARGET_STATES,
+    ActionRefused,
+    InvalidProposal,
+    NotPermitted,
+    TargetSpec,
+    WrongState,
+    two_approval_kinds,
+)
+from enforcement.workflow.decide import (
+    approve_action,
+    override_protected,
+    reject_action,
+    withdraw_action,
+)
+from enforcement.workflow.propose import propose_action
+
+__all__ = [
+    "APPROVER_ROLES",
+    "AWAITING_DECISION",
+    "PROPOSABLE_CASE_STATUSES",
+    "PROPOSER_ROLES",
+    "RETRY_ROLES",
+    "REVERTIBLE_ACTION_STATES",
+    "REVERTIBLE_TARGET_STATES",
+    "ActionRefused",
+    "InvalidProposal",
+    "NotPermitted",
+    "TargetSpec",
+    "WrongState",
+    "approve_action",
+    "expire_due_actions",
+    "open_actions_on",
+    "override_protected",
+    "progress",
+    "propose_action",
+    "reject_action",
+    "retry_action",
+    "revert_action",
+    "two_approval_kinds",
+    "withdraw_action",
+]

@@ -1,0 +1,144 @@
+"""After approval: revert (all or some targets), resume a paused action, expiry;
+and the per-state counts that show progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from audit.events import record
+from cases.models import (
+    LIVE_ACTION_STATES,
+    Action,
+    ActionState,
+    ActionTarget,
+    TargetState,
+)
+from enforcement.workflow.common import (
+    RETRY_ROLES,
+    REVERTIBLE_ACTION_STATES,
+    REVERTIBLE_TARGET_STATES,
+    ActionRefused,
+    NotPermitted,
+    WrongState,
+    audited_refusal,
+    enqueue_execution,
+    lock_action,
+    snapshot,
+)
+from people.roles import Role, has_role
+
+
+@audited_refusal("revert")
+def revert_action(
+    action_id: int, *, actor=None, system: str | None = None, target_ids=None, reason: str = ""
+) -> Action:
+    """Undo a carried-out action: every executed target, or only ``target_ids``."""
+    with transaction.atomic():
+        action = lock_action(action_id)
+        if system is None and not has_role(actor, Role.LEAD):
+            raise NotPermitted("Only leads revert actions.")
+        if action.state not in REVERTIBLE_ACTION_STATES:
+            raise WrongState(
+                f"This action is {action.get_state_display().lower()}; only executed actions are reverted."
+            )
+        targets = ActionTarget.objects.filter(action=action, state__in=REVERTIBLE_TARGET_STATES)
+        if target_ids is not None:
+            ids = {int(t) for t in target_ids}
+            targets = targets.filter(pk__in=ids)
+            if targets.count() != len(ids):
+                raise WrongState("Only executed targets of this action can be reverted.")
+        before = snapshot(action)
+        count = targets.update(
+            state=TargetState.REVERT_PENDING, attempts=0, error="", next_attempt_at=None
+        )
+        if not count:
+            raise WrongState("There is nothing left to revert.")
+        action.state = ActionState.REVERTING
+        action.save(update_fields=["state"])
+        enqueue_execution(action.pk)
+        record(
+            "action.revert_requested",
+            actor=actor,
+            system=system,
+            target=action,
+            cases=[action.case_id],
+            before=before,
+            after={**snapshot(action), "targets": count, "all": target_ids is None},
+            reason=reason.strip(),
+        )
+    return action
+
+
+@audited_refusal("retry")
+def retry_action(action_id: int, *, actor, reason: str = "") -> Action:
+    """Resume an action paused on a configuration fault."""
+    with transaction.atomic():
+        action = lock_action(action_id)
+        if not has_role(actor, *RETRY_ROLES):
+            raise NotPermitted("Only leads and administrators resume a paused action.")
+        if action.state != ActionState.PAUSED:
+            raise WrongState(f"This action is {action.get_state_display().lower()}, not paused.")
+        before = snapshot(action)
+        reverting = action.targets.filter(
+            state__in=(TargetState.REVERT_PENDING, TargetState.REVERTING)
+        ).exists()
+        action.state = ActionState.REVERTING if reverting else ActionState.EXECUTING
+        action.paused_reason = ""
+        action.save(update_fields=["state", "paused_reason"])
+        enqueue_execution(action.pk)
+        record(
+            "action.resumed",
+            actor=actor,
+            target=action,
+            cases=[action.case_id],
+            before=before,
+            after=snapshot(action),
+            reason=reason.strip(),
+        )
+    return action
+
+
+def expire_due_actions(now: datetime | None = None) -> list[int]:
+    """Revert every carried-out action whose expiry has passed (run by the sweeper)."""
+    now = now or timezone.now()
+    due = list(
+        Action.objects.filter(state__in=REVERTIBLE_ACTION_STATES, expires_at__lte=now)
+        # Only still-applied targets: a revert the platform refused is not retried forever.
+        .filter(targets__state=TargetState.EXECUTED)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    expired = []
+    for action_id in due:
+        try:
+            revert_action(action_id, system="expiry", reason="The action expired.")
+        except ActionRefused:
+            continue  # changed state meanwhile; the next sweep looks again
+        expired.append(action_id)
+    return expired
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def progress(action: Action | int) -> dict[str, int]:
+    """Per-state target counts, one GROUP BY on the (action, state) index."""
+    action_id = action.pk if isinstance(action, Action) else action
+    counts = {state: 0 for state in TargetState.values}
+    for row in (
+        ActionTarget.objects.filter(action_id=action_id)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts[row["state"]] = row["n"]
+    counts["total"] = sum(counts[s] for s in TargetState.values)
+    return counts
+
+
+def open_actions_on(case_id: int) -> bool:
+    return Action.objects.filter(case_id=case_id, state__in=LIVE_ACTION_STATES).exists()

@@ -1,0 +1,180 @@
+"""What every workflow step shares: roles, states, refusals, locking, validation."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from audit.events import record
+from cases.models import (
+    Action,
+    ActionKind,
+    ActionState,
+    Case,
+    CaseStatus,
+    TargetState,
+    TargetType,
+)
+from enforcement import case_side
+from people.roles import Role
+
+PROPOSER_ROLES = (Role.INVESTIGATOR, Role.LEAD)
+APPROVER_ROLES = (Role.LEAD,)
+# Resuming a paused action is fixing the system, so administrators may too.
+RETRY_ROLES = (Role.LEAD, Role.ADMINISTRATOR)
+
+AWAITING_DECISION = (ActionState.PROPOSED, ActionState.AWAITING_SECOND_APPROVAL)
+REVERTIBLE_ACTION_STATES = (ActionState.EXECUTED, ActionState.PARTIALLY_FAILED)
+REVERTIBLE_TARGET_STATES = (TargetState.EXECUTED, TargetState.REVERT_FAILED)
+# Cases an action may be proposed on; proposing moves them to pending_action.
+PROPOSABLE_CASE_STATUSES = (
+    CaseStatus.INVESTIGATING,
+    CaseStatus.ESCALATED,
+    CaseStatus.PENDING_ACTION,
+)
+
+
+class ActionRefused(Exception):
+    """A step this actor may not take, or not in this state. The message says why."""
+
+    code = "refused"
+
+
+class NotPermitted(ActionRefused):
+    code = "not_permitted"
+
+
+class WrongState(ActionRefused):
+    code = "wrong_state"
+
+
+class InvalidProposal(ActionRefused):
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    type: str
+    value: str
+
+
+def enqueue_execution(action_id: int) -> None:
+    from enforcement.tasks import process_action
+
+    # robust: with the broker down the step is still committed; the sweeper
+    # finds the action and enqueues it later.
+    transaction.on_commit(lambda: process_action.delay(action_id), robust=True)
+
+
+def lock_action(action_id: int) -> Action:
+    try:
+        return Action.objects.select_for_update().get(pk=action_id)
+    except Action.DoesNotExist:
+        raise ActionRefused(f"There is no action {action_id}.") from None
+
+
+def lock_action_and_case(action_id: int) -> tuple[Case, Action]:
+    try:
+        return case_side.lock_case_and_action(action_id)
+    except Action.DoesNotExist:
+        raise ActionRefused(f"There is no action {action_id}.") from None
+
+
+def snapshot(action: Action) -> dict:
+    return {"state": action.state}
+
+
+def record_refusal(
+    verb: str, action_id: int, actor, exc: ActionRefused, case_id: int | None
+) -> None:
+    """Audit a refused step in its own transaction, so the refusal survives the rollback."""
+    with transaction.atomic():
+        action = Action.objects.filter(pk=action_id).first()
+        record(
+            f"action.{verb}_refused",
+            actor=actor,
+            target=action,
+            cases=[action.case_id] if action else ([case_id] if case_id else []),
+            reason=str(exc),
+        )
+
+
+def audited_refusal(verb: str):
+    """Run a step; a refusal is audited and raised again."""
+
+    def wrap(func):
+        def step(action_id: int, *args, actor=None, **kwargs):
+            try:
+                return func(action_id, *args, actor=actor, **kwargs)
+            except ActionRefused as exc:
+                record_refusal(verb, action_id, actor, exc, None)
+                raise
+
+        step.__name__ = func.__name__
+        step.__doc__ = func.__doc__
+        step.__wrapped__ = func
+        return step
+
+    return wrap
+
+
+def two_approval_kinds() -> frozenset[str]:
+    return frozenset(getattr(settings, "ACTIONS_TWO_APPROVAL_KINDS", ()))
+
+
+def _normalise_value(target_type: str, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidProposal("A target needs a value.", "targets")
+    try:
+        if target_type == TargetType.IP:
+            return str(ipaddress.ip_address(value))
+        if target_type == TargetType.CIDR:
+            return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise InvalidProposal(f"{value!r} is not a valid {target_type}.", "targets") from None
+    if target_type == TargetType.ASN:
+        match = re.fullmatch(r"(?:as)?(\d+)(?:\.(\d+))?", value, re.IGNORECASE)
+        if not match:
+            raise InvalidProposal(f"{value!r} is not an ASN.", "targets")
+        number = int(match[1]) if match[2] is None else int(match[1]) * 65536 + int(match[2])
+        if number > 4294967295:
+            raise InvalidProposal(f"{value!r} is not an ASN.", "targets")
+        return f"AS{number}"
+    if target_type == TargetType.PARTNER:
+        partners = set(getattr(settings, "ENFORCEMENT_PARTNERS", ()))
+        if value not in partners:
+            raise InvalidProposal(f"{value!r} is not a configured partner.", "targets")
+    return value
+
+
+def _validate_params(kind: str, params: dict | None) -> dict:
+    params = dict(params or {})
+    if kind == ActionKind.RATE_LIMIT:
+        rpm = params.get("requests_per_minute")
+        if (
+            not isinstance(rpm, int)
+            or isinstance(rpm, bool)
+            or rpm < 0
+            or set(params) != {"requests_per_minute"}
+        ):
+            raise InvalidProposal(
+                'rate_limit needs params {"requests_per_minute": an integer >= 0}.', "params"
+            )
+        return params
+    if kind == ActionKind.NOTIFY_PARTNER:
+        summary = params.get("summary")
+        if not isinstance(summary, str) or not summary.strip() or set(params) != {"summary"}:
+            raise InvalidProposal('notify_partner needs params {"summary": text}.', "params")
+        return params
+    if params:
+        raise InvalidProposal(f"{kind} takes no params.", "params")
+    return params

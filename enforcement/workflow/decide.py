@@ -1,0 +1,176 @@
+"""Deciding on a proposal: approve (two-person rule), reject, withdraw, override."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.events import record
+from cases.models import (
+    Action,
+    ActionState,
+    ActionTarget,
+    TargetState,
+)
+from enforcement import case_side
+from enforcement.workflow.common import (
+    APPROVER_ROLES,
+    AWAITING_DECISION,
+    PROPOSER_ROLES,
+    InvalidProposal,
+    NotPermitted,
+    WrongState,
+    audited_refusal,
+    enqueue_execution,
+    lock_action,
+    lock_action_and_case,
+    snapshot,
+)
+from people.roles import Role, has_role
+
+
+@audited_refusal("approve")
+def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
+    """Approve (first or second approval). The approver must be a lead other than
+    the proposer and, for a second approval, other than the first approver."""
+    with transaction.atomic():
+        action = lock_action(action_id)
+        if not has_role(actor, *APPROVER_ROLES):
+            raise NotPermitted("Only leads approve actions.")
+        if action.proposed_by_id == actor.pk:
+            raise NotPermitted("The proposer of an action cannot approve it.")
+        if action.state not in AWAITING_DECISION:
+            raise WrongState(
+                f"This action is {action.get_state_display().lower()}, not awaiting approval."
+            )
+        if (
+            action.state == ActionState.AWAITING_SECOND_APPROVAL
+            and action.approved_by_id == actor.pk
+        ):
+            raise NotPermitted("The second approval must come from another lead.")
+        if not action.targets.exclude(state=TargetState.EXCLUDED).exists():
+            raise WrongState(
+                "Every target is a protected account; override at least one before approving."
+            )
+        before = snapshot(action)
+        now = timezone.now()
+        comment = comment.strip()
+        if action.state == ActionState.PROPOSED:
+            action.approved_by, action.approved_at, action.approval_comment = actor, now, comment
+            second = False
+        else:
+            action.second_approved_by = actor
+            action.second_approved_at = now
+            action.second_approval_comment = comment
+            second = True
+        approvals = 2 if second else 1
+        if approvals >= action.approvals_required:
+            action.state = ActionState.APPROVED
+            action.decided_by, action.decided_at = actor, now
+            enqueue_execution(action.pk)
+        else:
+            action.state = ActionState.AWAITING_SECOND_APPROVAL
+        action.save()
+        record(
+            "action.second_approved" if second else "action.approved",
+            actor=actor,
+            target=action,
+            cases=[action.case_id],
+            before=before,
+            after=snapshot(action),
+            reason=comment,
+        )
+    return action
+
+
+@audited_refusal("reject")
+def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
+    with transaction.atomic():
+        case, action = lock_action_and_case(action_id)
+        if not has_role(actor, *APPROVER_ROLES):
+            raise NotPermitted("Only leads reject actions.")
+        if action.proposed_by_id == actor.pk:
+            raise NotPermitted("The proposer withdraws an action rather than rejecting it.")
+        if action.state not in AWAITING_DECISION:
+            raise WrongState(
+                f"This action is {action.get_state_display().lower()}, not awaiting approval."
+            )
+        before = snapshot(action)
+        action.state = ActionState.REJECTED
+        action.decided_by, action.decided_at = actor, timezone.now()
+        action.decision_reason = comment.strip()
+        action.save()
+        case_before, case_after = case_side.action_settled(case, actor=actor)
+        record(
+            "action.rejected",
+            actor=actor,
+            target=action,
+            cases=[action.case_id],
+            before={**case_before, **before},
+            after={**case_after, **snapshot(action)},
+            reason=action.decision_reason,
+        )
+        case_side.published(case, "action.rejected")
+    return action
+
+
+@audited_refusal("withdraw")
+def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
+    """The proposer (or a lead) takes back an action not yet approved."""
+    with transaction.atomic():
+        case, action = lock_action_and_case(action_id)
+        if not has_role(actor, *PROPOSER_ROLES):
+            raise NotPermitted("Only investigators and leads withdraw actions.")
+        if action.proposed_by_id != actor.pk and not has_role(actor, Role.LEAD):
+            raise NotPermitted("Only the proposer or a lead withdraws an action.")
+        if action.state not in AWAITING_DECISION:
+            raise WrongState(
+                f"This action is {action.get_state_display().lower()}; it can no longer be withdrawn."
+            )
+        before = snapshot(action)
+        action.state = ActionState.WITHDRAWN
+        action.decided_by, action.decided_at = actor, timezone.now()
+        action.decision_reason = reason.strip()
+        action.save()
+        case_before, case_after = case_side.action_settled(case, actor=actor)
+        record(
+            "action.withdrawn",
+            actor=actor,
+            target=action,
+            cases=[action.case_id],
+            before={**case_before, **before},
+            after={**case_after, **snapshot(action)},
+            reason=action.decision_reason,
+        )
+        case_side.published(case, "action.withdrawn")
+    return action
+
+
+@audited_refusal("override")
+def override_protected(action_id: int, target_id: int, *, actor, reason: str) -> ActionTarget:
+    """A lead includes one protected account in the action, saying why."""
+    with transaction.atomic():
+        action = lock_action(action_id)
+        if not has_role(actor, Role.LEAD):
+            raise NotPermitted("Only a lead overrides a protected account.")
+        if action.state not in AWAITING_DECISION:
+            raise WrongState("Protected accounts are overridden before the action is approved.")
+        if not reason.strip():
+            raise InvalidProposal("An override needs a reason.", "reason")
+        target = ActionTarget.objects.filter(action=action, pk=target_id).first()
+        if target is None or target.state != TargetState.EXCLUDED:
+            raise WrongState("That target is not an excluded protected account.")
+        target.state = TargetState.PENDING
+        target.override_by = actor
+        target.override_reason = reason.strip()
+        target.save(update_fields=["state", "override_by", "override_reason"])
+        record(
+            "action.protected_overridden",
+            actor=actor,
+            target=action,
+            cases=[action.case_id],
+            before={"target": target.value, "state": TargetState.EXCLUDED},
+            after={"target": target.value, "state": TargetState.PENDING},
+            reason=target.override_reason,
+        )
+    return target
