@@ -237,3 +237,33 @@ def test_a_superuser_cannot_approve_through_the_admin(client, people, proposed):
     assert response.status_code == 403
     proposed.refresh_from_db()
     assert proposed.state == ActionState.PROPOSED and proposed.approved_by is None
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_leads_and_administrators_resume_a_paused_action(client, make_user, role, people):
+    case, _ = make_case_with_accounts(1)
+    action = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
+    approve_action(action.pk, actor=people.lead)
+    Action.objects.filter(pk=action.pk).update(
+        state="paused", paused_reason="HTTP 401: not trusted"
+    )
+    client.force_login(user_for(role, make_user))
+    response = client.post(
+        f"/api/v1/actions/{action.pk}/retry/", {}, content_type="application/json"
+    )
+    allowed = role in ("lead", "administrator")
+    assert response.status_code == (200 if allowed else 403)
+    action.refresh_from_db()
+    assert action.state == ("executing" if allowed else "paused")
+
+
+def test_the_approvals_page_tells_leads_about_paused_actions(client, people):
+    case, _ = make_case_with_accounts(1)
+    action = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
+    Action.objects.filter(pk=action.pk).update(
+        state="paused", paused_reason="HTTP 401: bad signature"
+    )
+    client.force_login(people.lead)
+    page = client.get(reverse("cases:approvals")).content.decode()
+    assert "Paused: the enforcement service refused" in page
+    assert "HTTP 401: bad signature" in page
