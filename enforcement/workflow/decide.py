@@ -10,6 +10,8 @@ from cases.models import (
     Action,
     ActionState,
     ActionTarget,
+    Case,
+    CaseStatus,
     TargetState,
 )
 from enforcement import case_side
@@ -48,6 +50,8 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
             and action.approved_by_id == actor.pk
         ):
             raise NotPermitted("The second approval must come from another lead.")
+        if Case.objects.filter(pk=action.case_id, status=CaseStatus.CLOSED).exists():
+            raise WrongState("The case was closed; reopen it before approving its actions.")
         if not action.targets.exclude(state=TargetState.EXCLUDED).exists():
             raise WrongState(
                 "Every target is a protected account; override at least one before approving."

@@ -178,3 +178,13 @@ def test_a_case_with_another_live_action_stays_pending(people):
     reject_action(first.pk, actor=people.lead)
     case.refresh_from_db()
     assert case.status == CaseStatus.PENDING_ACTION
+
+
+def test_an_action_of_a_closed_case_cannot_be_approved(people):
+    from cases.models import Case
+
+    case, _ = make_case_with_accounts(1)
+    action = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
+    Case.objects.filter(pk=case.pk).update(status="closed", resolution="benign")
+    with pytest.raises(WrongState, match="closed"):
+        approve_action(action.pk, actor=people.lead)
