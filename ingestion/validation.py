@@ -7,7 +7,6 @@ alert or nothing: validation is all-or-nothing per request.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from ingestion import schema
+from ingestion import schema, unstorable
 from ingestion.normalise import InvalidIndicator, normalise, normalise_email_domain
 
 MAX_ALERTS = 1000
@@ -23,10 +22,6 @@ MAX_EXTRA_BYTES = 64 * 1024
 # Stop listing after this many invalid alerts; the detector has enough to fix.
 MAX_ERRORS = 100
 
-# JSON escapes PostgreSQL text and jsonb cannot hold: U+0000 and surrogates
-# (paired ones are fine; the slow path below tells them apart).
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
-_BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
 _AT_PATH = re.compile(r" - at `\$(.*)`$")
 
@@ -73,8 +68,10 @@ def parse_alerts(body: bytes, *, detector_name: str) -> list[ValidAlert]:
         raise InvalidBody(
             [FieldError(None, None, f"the body is not UTF-8: {exc.reason}")]
         ) from None
-    if _SUSPECT_ESCAPE.search(body):
-        _refuse_unstorable_text(text)
+    if unstorable.suspect(body):
+        found = unstorable.find_unstorable(text)
+        if found:
+            raise InvalidBody([FieldError(*found)])
     try:
         probe = schema.probe_decoder.decode(body)
     except RecursionError:
@@ -141,6 +138,9 @@ def _validate(raw: msgspec.Raw, detector_name: str) -> ValidAlert:
         alert = schema.alert_decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise _invalid_from_msgspec(str(exc)) from None
+    except (msgspec.DecodeError, RecursionError):
+        # The whole body decoded already; kept so no input can escape as a 500.
+        raise _Invalid(None, "the alert is not valid or is nested too deeply") from None
     observed_at = _timestamp(alert.observed_at, "observed_at")
     if alert.accounts:
         _check_accounts(alert.accounts)
@@ -237,52 +237,3 @@ def _check_extra(raw: bytes) -> None:
         MAX_EXTRA_BYTES
     ):
         raise _Invalid("extra", f"must be at most {MAX_EXTRA_BYTES} bytes serialised")
-
-
-def _refuse_unstorable_text(text: str) -> None:
-    """The slow path: find where U+0000 or an unpaired surrogate sits, to name it."""
-    try:
-        document = json.loads(text)
-    except RecursionError:
-        raise InvalidBody([FieldError(None, None, "the body is nested too deeply")]) from None
-    except ValueError:
-        return  # not JSON: the decoder reports it properly
-    if isinstance(document, dict) and "alerts" in document and "external_id" not in document:
-        if isinstance(document["alerts"], list):
-            for index, item in enumerate(document["alerts"]):
-                _raise_if_bad(item, "", index)
-        _raise_if_bad({k: v for k, v in document.items() if k != "alerts"}, "", None)
-    else:
-        _raise_if_bad(document, "", 0 if isinstance(document, dict) else None)
-
-
-def _raise_if_bad(value: Any, path: str, index: int | None) -> None:
-    bad = _find_bad_text(value, path)
-    if bad is not None:
-        raise InvalidBody(
-            [
-                FieldError(
-                    index,
-                    _BAD_CHAR.sub("\ufffd", bad) or None,
-                    "text must not contain U+0000 or unpaired surrogates",
-                )
-            ]
-        )
-
-
-def _find_bad_text(value: Any, path: str) -> str | None:
-    stack = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, str):
-            if _BAD_CHAR.search(item):
-                return where
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                child_path = f"{where}.{key}" if where else key
-                if _BAD_CHAR.search(key):
-                    return child_path
-                stack.append((child, child_path))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{n}]") for n, child in enumerate(item))
-    return None

@@ -391,3 +391,43 @@ def test_it_answers_415_to_an_unknown_content_encoding(api):
 
     assert response.status_code == 415
     assert_nothing_stored()
+
+
+def _with_raw_extra(number: bytes) -> bytes:
+    alert = json.dumps(make_alert("num")).encode()
+    return alert[:-1] + b', "extra": {"n": [1, ' + number + b"]}}"
+
+
+@pytest.mark.parametrize(
+    "number", [b"1e200000", b"1e-16384", b"1" * 140_000, b"0." + b"0" * 16_383 + b"1"]
+)
+def test_it_refuses_numbers_postgresql_cannot_store(api, number):
+    response = api.post(_with_raw_extra(number))
+
+    assert response.status_code == 400
+    assert only_error(response)["field"] == "extra.n[1]"
+    assert_nothing_stored()
+
+
+@pytest.mark.parametrize("number", [b"1e10000", b"1e-16383", b"-2.5E+00099", b"1" * 2000])
+def test_it_stores_large_numbers_postgresql_can_hold(api, number):
+    response = api.post(_with_raw_extra(number))
+
+    assert response.status_code == 202
+
+
+def test_it_refuses_a_confidence_too_large_to_parse(api):
+    alert = (
+        json.dumps(make_alert("c")).encode().replace(b'"confidence": 0.91', b'"confidence": 1e400')
+    )
+
+    response = api.post(alert)
+
+    assert response.status_code == 400
+    assert only_error(response)["field"] == "confidence"
+
+
+def test_number_like_text_is_ordinary_text(api):
+    response = api.post(make_alert("t", title="error e123456", extra={"note": "7" * 1200}))
+
+    assert response.status_code == 202
