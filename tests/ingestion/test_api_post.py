@@ -281,3 +281,12 @@ def test_it_stores_text_with_tabs_newlines_and_backslashes_exactly(api):
     assert stored.title == "a\tb\nc\rd\\e \\N"
     assert stored.payload == alert
     assert api.get("/api/v1/alerts/lookup/", external_id="ext\\id\t1").status_code == 200
+
+
+def test_it_stores_reasonably_deep_extra(api):
+    deep: dict = {"leaf": True}
+    for _ in range(300):
+        deep = {"d": deep}
+
+    assert api.post(make_alert("deep", extra=deep)).status_code == 202
+    assert Alert.objects.get().payload["extra"] == deep
