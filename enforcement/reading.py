@@ -93,6 +93,8 @@ def progress_report(action: Action, counts: dict[str, int] | None = None) -> dic
         label = f"{done:,} of {total:,} {noun} {verb}"
     if failed:
         label += f", {failed:,} failed"
+    if not reverting and action.state != ActionState.REVERTED and counts[TargetState.REVERTED]:
+        label += f", {counts[TargetState.REVERTED]:,} since reverted"
     if action.state == ActionState.PAUSED:
         label += " (paused)"
     return {

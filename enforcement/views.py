@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -185,7 +186,12 @@ class ActionStepView(RoleRequiredMixin, View):
         except workflow.ActionRefused as exc:
             return refused(request, action, exc)
         messages.success(request, message)
-        return redirect(request.POST.get("next") or reverse("enforcement:action", args=[pk]))
+        target = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("enforcement:action", args=[pk])
+        return redirect(target)
 
 
 class ProposeView(RoleRequiredMixin, TemplateView):

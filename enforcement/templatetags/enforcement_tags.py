@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from django import template
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, Value, When
 
-from cases.models import Action
+from cases.models import Action, TargetState
 from enforcement.reading import progress_by_action, progress_report
-from enforcement.workflow import PROPOSABLE_CASE_STATUSES, PROPOSER_ROLES
-from people.roles import has_role
+from enforcement.workflow import (
+    PROPOSABLE_CASE_STATUSES,
+    PROPOSER_ROLES,
+    REVERTIBLE_ACTION_STATES,
+)
+from people.roles import Role, has_role
 
 register = template.Library()
 
@@ -21,8 +27,28 @@ def case_actions_panel(context, case):
         .order_by("-proposed_at", "-pk")
     )
     counts = progress_by_action([a.pk for a in actions]) if actions else {}
+    latest = actions[0] if actions else None
     return {
+        "request": context["request"],
         "case": case,
         "rows": [(action, progress_report(action, counts[action.pk])) for action in actions],
+        "latest": latest,
+        "latest_targets": latest_targets(latest) if latest else [],
+        "can_revert": latest is not None
+        and latest.state in REVERTIBLE_ACTION_STATES
+        and has_role(user, Role.LEAD),
         "can_propose": has_role(user, *PROPOSER_ROLES) and case.status in PROPOSABLE_CASE_STATUSES,
     }
+
+
+SHOWN_TARGETS = 25
+
+
+def latest_targets(action: Action) -> list:
+    """The latest action's targets for the case page, failures first (one query)."""
+    failures_first = SqlCase(
+        When(state__in=(TargetState.FAILED, TargetState.REVERT_FAILED), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(action.targets.order_by(failures_first, "pk")[:SHOWN_TARGETS])

@@ -101,19 +101,24 @@ def test_a_takedown_is_proposed_approved_executed_and_partly_reverted(
     assert bar.get_attribute("value") == bar.get_attribute("max") == "24"
     page.screenshot(path=artifacts / "takedown-executed.png", full_page=True)
 
-    # The case shows the results.
+    # The case shows the results, target by target.
     page.goto(f"/cases/{case.pk}/")
     expect(page.locator("#case-status")).to_contain_text("Actioned")
-    expect(page.locator("#actions")).to_contain_text("24 of 24 accounts suspended")
+    panel = page.locator("#actions")
+    expect(panel).to_contain_text("24 of 24 accounts suspended")
+    expect(panel.locator("tr[data-value='acct_005'] .target-state")).to_have_text("Executed")
+    page.screenshot(path=artifacts / "takedown-case.png", full_page=True)
 
-    # The lead reverts one account; only it is undone.
-    page.goto(action_url)
-    target_row = page.locator("tr[data-value='acct_005']")
-    expect(target_row.locator(".target-state")).to_have_text("Executed")
-    target_row.get_by_role("button", name="Revert").click()
-    expect(page.locator("tr[data-value='acct_005'] .target-state")).to_have_text(
+    # The lead reverts one account from the case page; only it is undone.
+    panel.locator("tr[data-value='acct_005']").get_by_role("button", name="Revert").click()
+    expect(page.locator("#actions .progress-label")).to_have_text(
+        "24 of 24 accounts suspended, 1 since reverted", timeout=60_000
+    )
+    expect(page.locator("#actions tr[data-value='acct_005'] .target-state")).to_have_text(
         "Reverted", timeout=60_000
     )
+    page.goto(action_url)
+    expect(page.locator("tr[data-value='acct_005'] .target-state")).to_have_text("Reverted")
     expect(page.locator("tr[data-value='acct_006'] .target-state")).to_have_text("Executed")
     expect(page.locator("#action-state")).to_have_text("Executed")
     page.screenshot(path=artifacts / "takedown-reverted-one.png", full_page=True)
