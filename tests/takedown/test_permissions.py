@@ -267,3 +267,14 @@ def test_the_approvals_page_tells_leads_about_paused_actions(client, people):
     page = client.get(reverse("cases:approvals")).content.decode()
     assert "Paused: the enforcement service refused" in page
     assert "HTTP 401: bad signature" in page
+
+
+def test_a_step_never_redirects_off_site(client, people):
+    case, _ = make_case_with_accounts(1)
+    action = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
+    client.force_login(people.lead)
+    response = client.post(
+        reverse("enforcement:approve", args=[action.pk]), {"next": "https://elsewhere.example/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("enforcement:action", args=[action.pk])
