@@ -72,3 +72,23 @@ def test_beat_reverts_an_expired_action_on_time(start_worker, platform, people):
     assert expires_at <= reverted <= expires_at + timedelta(seconds=10)
     assert set(platform.state.values()) == {"reverted"}
     assert all(r.json["expires_at"] for r in platform.requests)
+
+
+def test_an_approval_with_the_broker_down_succeeds_and_the_sweeper_enqueues_it_later(
+    client, transactional_db, redis_broker, people
+):
+    from django.urls import reverse
+
+    from enforcement import tasks
+
+    case, _ = make_case_with_accounts(2)
+    action = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
+    redis_broker.stop()
+    client.force_login(people.lead)
+    response = client.post(reverse("enforcement:approve", args=[action.pk]))
+    assert response.status_code == 302
+    assert Action.objects.get(pk=action.pk).state == ActionState.APPROVED
+
+    redis_broker.start()
+    assert tasks.sweep()["enqueued"] == [action.pk]
+    assert redis_broker.queue_length() == 1
