@@ -44,7 +44,7 @@ IndicatorType = Literal[
 ]
 
 
-class AccountRef(msgspec.Struct):
+class AccountRef(msgspec.Struct, gc=False):
     external_id: Id
     email_domain: Text253 | None = None
     organization_id: Text200 | None = None
@@ -53,14 +53,14 @@ class AccountRef(msgspec.Struct):
     payment_fingerprint: Text200 | None = None
 
 
-class Indicator(msgspec.Struct):
+class Indicator(msgspec.Struct, gc=False):
     type: IndicatorType
     value: Value
     first_seen: Timestamp | None = None
     last_seen: Timestamp | None = None
 
 
-class Metrics(msgspec.Struct):
+class Metrics(msgspec.Struct, gc=False):
     requests: Count | None = None
     tokens_in: Count | None = None
     tokens_out: Count | None = None
@@ -68,7 +68,7 @@ class Metrics(msgspec.Struct):
     window_end: Timestamp | None = None
 
 
-class Sample(msgspec.Struct):
+class Sample(msgspec.Struct, gc=False):
     prompt_excerpt: Text4000 | None = None
     response_excerpt: Text4000 | None = None
     request_id: Text200 | None = None
@@ -78,7 +78,7 @@ class Sample(msgspec.Struct):
 NO_VALUE = msgspec.Raw(b"")
 
 
-class Alert(msgspec.Struct):
+class Alert(msgspec.Struct, gc=False):
     external_id: Id
     kind: Annotated[
         str, Meta(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*\Z")
@@ -98,7 +98,7 @@ class Alert(msgspec.Struct):
     extra: msgspec.Raw = NO_VALUE
 
 
-class Probe(msgspec.Struct):
+class Probe(msgspec.Struct, gc=False):
     """The top level of a body, decoded only far enough to tell its shape."""
 
     alerts: msgspec.Raw = NO_VALUE
