@@ -460,6 +460,12 @@ def main() -> None:
         "--server-threads", type=int, default=2, help="threads per gunicorn worker (default 2)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument(
+        "--naive",
+        type=int,
+        default=5000,
+        help="alerts in the naive baseline's sample (default 5000)",
+    )
     args = parser.parse_args()
     if args.accept_only:
         accept_only(args)

@@ -39,13 +39,13 @@ TYPE_LABELS = {
     "prompt_cluster": "prompt cluster",
 }
 
-_KEYS_SQL = "SELECT key, case_id, label FROM ingestion_correlationkey WHERE key = ANY(%s)"
+_KEYS_SQL = "SELECT key, case_id, label FROM ingestion_correlationkey WHERE key = ANY(%b)"
 _ACCOUNT_CASES_SQL = """
 SELECT ca.account_id, ca.case_id, a.external_id
   FROM cases_caseaccount ca JOIN cases_account a ON a.id = ca.account_id
- WHERE ca.account_id = ANY(%s)
+ WHERE ca.account_id = ANY(%b)
 """
-_CASES_SQL = "SELECT id, status, resolution, created_at FROM cases_case WHERE id = ANY(%s)"
+_CASES_SQL = "SELECT id, status, resolution, created_at FROM cases_case WHERE id = ANY(%b)"
 
 
 @dataclass(eq=False)

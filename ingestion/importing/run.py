@@ -26,6 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 
 # Serialises correlation between workers ("import" in ASCII).
 CORRELATION_LOCK_KEY = 0x696D706F7274
-TRANSIENT = (OperationalError, InterfaceError)
+# Deadlocks, serialisation failures, lost connections: worth another attempt.
+TRANSIENT = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 
 # In the order things were seen: the earliest alert opens the case the later ones join.
 _LOAD_SQL = """
@@ -52,19 +54,22 @@ SELECT id, detector_id, external_id, kind, severity, confidence, observed_at, ti
  WHERE batch_id = %s AND status = 'pending'
  ORDER BY observed_at, id
 """
+# First/last seen move by at least an hour: a value in every batch is not rewritten
+# by every batch.
 _INDICATOR_STATS_SQL = """
 UPDATE cases_indicator AS i SET
     account_count = i.account_count + v.n,
     is_too_common = i.is_too_common OR i.account_count + v.n > %s,
     first_seen = LEAST(i.first_seen, v.f),
     last_seen = GREATEST(i.last_seen, v.l)
-  FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[], %s::timestamptz[]) AS v(id, n, f, l)
- WHERE i.id = v.id AND (v.n > 0 OR v.f < i.first_seen OR v.l > i.last_seen)
+  FROM unnest(%b::bigint[], %b::int[], %b::timestamptz[], %b::timestamptz[]) AS v(id, n, f, l)
+ WHERE i.id = v.id
+   AND (v.n > 0 OR v.f < i.first_seen - interval '1 hour' OR v.l > i.last_seen + interval '1 hour')
 """
-_TOO_COMMON_SQL = "SELECT id FROM cases_indicator WHERE id = ANY(%s) AND is_too_common"
+_TOO_COMMON_SQL = "SELECT id FROM cases_indicator WHERE id = ANY(%b) AND is_too_common"
 _FAIL_ALERTS_SQL = """
 UPDATE ingestion_alert AS a SET status = 'failed', error = v.error
-  FROM unnest(%s::bigint[], %s::text[]) AS v(id, error)
+  FROM unnest(%b::bigint[], %b::text[]) AS v(id, error)
  WHERE a.id = v.id AND a.status = 'pending'
 """
 _COUNTS_SQL = "SELECT status, count(*) FROM ingestion_alert WHERE batch_id = %s GROUP BY status"
@@ -74,7 +79,7 @@ SELECT external_id, error FROM ingestion_alert
 """
 _FINISH_SQL = """
 UPDATE ingestion_batch SET status = %s, imported = %s, failed = %s, errors = %s::jsonb,
-       finished_at = %s
+       finished_at = clock_timestamp()
  WHERE id = %s
 """
 
@@ -142,7 +147,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
     now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), _pg_cursor() as cursor:
         if not still_ours(cursor, claim):
             return None
         detector = Detector.objects.only("id", "name").get(pk=claim.detector_id)
@@ -163,6 +168,13 @@ def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
         elif prepared:
             totals = _import_group(cursor, prepared, now, locked=False)
         return _finish(cursor, claim, detector, failures, totals, now)
+
+
+def _pg_cursor() -> psycopg.Cursor:
+    """A cursor on Django's connection (same transaction) binding parameters on the
+    server: large arrays travel without being quoted into the SQL text in Python."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
 
 def _lock_correlation(cursor) -> None:
@@ -247,7 +259,7 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
         status = "failed"
     cursor.execute(
         _FINISH_SQL,
-        [status, imported, failed, msgspec.json.encode(errors).decode(), now, claim.batch_id],
+        [status, imported, failed, msgspec.json.encode(errors).decode(), claim.batch_id],
     )
     batch = Batch(id=claim.batch_id, detector_id=claim.detector_id)
     cases = sorted(totals.cases)

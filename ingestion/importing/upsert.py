@@ -19,8 +19,8 @@ from ingestion.importing.prepare import PreparedAlert, is_strong
 _ACCOUNTS_SQL = """
 INSERT INTO cases_account AS a (external_id, organization_id, email_domain, country,
                                 platform_created_at, payment_fingerprint, first_seen, last_seen)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],
-                     %s::text[], %s::timestamptz[], %s::timestamptz[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[],
+                     %b::text[], %b::timestamptz[], %b::timestamptz[])
 ORDER BY 1
 ON CONFLICT (external_id) DO UPDATE SET
     organization_id = COALESCE(NULLIF(EXCLUDED.organization_id, ''), a.organization_id),
@@ -36,7 +36,7 @@ RETURNING external_id, id
 
 _INDICATORS_SQL = """
 INSERT INTO cases_indicator (type, value, first_seen, last_seen)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[])
 ORDER BY 1, 2
 ON CONFLICT (type, value) DO NOTHING
 """
@@ -44,18 +44,20 @@ ON CONFLICT (type, value) DO NOTHING
 _INDICATOR_IDS_SQL = """
 SELECT i.type, i.value, i.id
   FROM cases_indicator i
-  JOIN unnest(%s::text[], %s::text[]) AS v(type, value) ON i.type = v.type AND i.value = v.value
+  JOIN unnest(%b::text[], %b::text[]) AS v(type, value) ON i.type = v.type AND i.value = v.value
 """
 
-# (xmax = 0) tells a freshly inserted row from an updated one.
+# (xmax = 0) tells a freshly inserted row from an updated one. Seen times move by
+# at least an hour, so links seen again and again are not rewritten each time.
 _LINKS_SQL = """
 INSERT INTO cases_accountindicator AS l (account_id, indicator_id, first_seen, last_seen)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
+SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::timestamptz[], %b::timestamptz[])
 ORDER BY 1, 2
 ON CONFLICT (account_id, indicator_id) DO UPDATE SET
     first_seen = LEAST(l.first_seen, EXCLUDED.first_seen),
     last_seen = GREATEST(l.last_seen, EXCLUDED.last_seen)
-WHERE EXCLUDED.last_seen > l.last_seen OR EXCLUDED.first_seen < l.first_seen
+WHERE EXCLUDED.last_seen > l.last_seen + interval '1 hour'
+   OR EXCLUDED.first_seen < l.first_seen - interval '1 hour'
 RETURNING indicator_id, (xmax = 0) AS inserted
 """
 

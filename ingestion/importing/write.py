@@ -16,39 +16,39 @@ from ingestion.importing.correlate import SEVERITY_RANK, CaseRef, Correlation, D
 RANK_SEVERITY = {rank: name for name, rank in SEVERITY_RANK.items()}
 
 _TAKEN_KEYS_SQL = """
-SELECT correlation_key FROM cases_case WHERE status <> 'closed' AND correlation_key = ANY(%s)
+SELECT correlation_key FROM cases_case WHERE status <> 'closed' AND correlation_key = ANY(%b)
 """
 _KEYS_SQL = """
 INSERT INTO ingestion_correlationkey (key, case_id, indicator_id, label, created_at)
-SELECT *, %s::timestamptz FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::text[])
+SELECT *, %s::timestamptz FROM unnest(%b::text[], %b::bigint[], %b::bigint[], %b::text[])
 ORDER BY 1, 2
 ON CONFLICT (key, case_id) DO NOTHING
 """
 _CASE_ACCOUNTS_SQL = """
 INSERT INTO cases_caseaccount (case_id, account_id, reason, linked_by_detector, linked_at)
-SELECT *, %s::timestamptz FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[])
+SELECT *, %s::timestamptz FROM unnest(%b::bigint[], %b::bigint[], %b::text[], %b::text[])
 ORDER BY 1, 2
 ON CONFLICT (case_id, account_id) DO NOTHING
 RETURNING case_id
 """
 _RELATED_SQL = """
 INSERT INTO cases_case_related_cases (from_case_id, to_case_id)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ORDER BY 1, 2
+SELECT * FROM unnest(%b::bigint[], %b::bigint[]) ORDER BY 1, 2
 ON CONFLICT DO NOTHING
 """
 _EVIDENCE_SQL = """
 INSERT INTO cases_evidence (case_id, kind, title, content, data, source_ref, sha256,
                             created_by_detector, created_at)
 SELECT *, %s::timestamptz
-  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]::jsonb[],
-              %s::text[], %s::text[], %s::text[])
+  FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[]::jsonb[],
+              %b::text[], %b::text[], %b::text[])
 ON CONFLICT DO NOTHING
 RETURNING case_id
 """
 _ALERTS_SQL = """
 UPDATE ingestion_alert AS a SET status = 'imported', case_id = v.case_id, imported_at = %s,
        error = ''
-  FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, case_id)
+  FROM unnest(%b::bigint[], %b::bigint[]) AS v(id, case_id)
  WHERE a.id = v.id AND a.status = 'pending'
 """
 _COUNTERS_SQL = """
@@ -65,8 +65,8 @@ UPDATE cases_case AS c SET
     is_possible_evasion = c.is_possible_evasion OR v.evasion,
     last_activity_at = %s,
     updated_at = %s
-  FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[], %s::int[],
-              %s::bool[]) AS v(id, alerts, accounts, evidence, rank, severity, sla_hours, evasion)
+  FROM unnest(%b::bigint[], %b::int[], %b::int[], %b::int[], %b::int[], %b::text[], %b::int[],
+              %b::bool[]) AS v(id, alerts, accounts, evidence, rank, severity, sla_hours, evasion)
  WHERE c.id = v.id
 """
 
