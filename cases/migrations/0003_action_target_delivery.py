@@ -6,55 +6,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_accounts_indicators_evidence_actions'),
+        ("cases", "0002_accounts_indicators_evidence_actions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='action',
-            name='approval_comment',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="action",
+            name="approval_comment",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AddField(
-            model_name='action',
-            name='second_approval_comment',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="action",
+            name="second_approval_comment",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AddField(
-            model_name='actiontarget',
-            name='apply_body',
+            model_name="actiontarget",
+            name="apply_body",
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='actiontarget',
-            name='is_protected',
+            model_name="actiontarget",
+            name="is_protected",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='actiontarget',
-            name='override_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="actiontarget",
+            name="override_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='actiontarget',
-            name='override_reason',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="actiontarget",
+            name="override_reason",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AddField(
-            model_name='actiontarget',
-            name='revert_body',
+            model_name="actiontarget",
+            name="revert_body",
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='actiontarget',
-            name='state',
-            field=models.CharField(choices=[('excluded', 'Excluded (protected)'), ('pending', 'Pending'), ('executing', 'Executing'), ('executed', 'Executed'), ('failed', 'Failed'), ('revert_pending', 'Revert pending'), ('reverting', 'Reverting'), ('reverted', 'Reverted'), ('revert_failed', 'Revert failed')], db_default='pending', default='pending', max_length=20),
+            model_name="actiontarget",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("excluded", "Excluded (protected)"),
+                    ("pending", "Pending"),
+                    ("executing", "Executing"),
+                    ("executed", "Executed"),
+                    ("failed", "Failed"),
+                    ("revert_pending", "Revert pending"),
+                    ("reverting", "Reverting"),
+                    ("reverted", "Reverted"),
+                    ("revert_failed", "Revert failed"),
+                ],
+                db_default="pending",
+                default="pending",
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='actiontarget',
-            index=models.Index(fields=['action', 'state'], name='action_target_state'),
+            model_name="actiontarget",
+            index=models.Index(fields=["action", "state"], name="action_target_state"),
         ),
     ]
