@@ -44,11 +44,6 @@ KIND_TARGET_TYPES: dict[str, frozenset[str]] = {
     ActionKind.NOTIFY_PARTNER: frozenset({TargetType.PARTNER}),
 }
 
-# Irreversible or wide-reaching kinds need a second lead's approval.
-TWO_APPROVER_KINDS: frozenset[str] = frozenset(
-    {ActionKind.TERMINATE_ACCOUNTS, ActionKind.BLOCK_NETWORK}
-)
-
 
 class ActionState(models.TextChoices):
     PROPOSED = "proposed", "Proposed"

@@ -2,6 +2,9 @@
 
 Pages, the API, ingestion and enforcement call these functions (always as
 ``cases.workflow.<name>``); none of them holds workflow logic of its own.
+Enforcement actions have their own workflow (``enforcement.workflow``); it
+moves the case through the hooks ``case_follows_proposal`` and
+``case_follows_actions``.
 The allowed status changes live in one table, ``cases.workflow.table``.
 Each function
 
@@ -23,14 +26,7 @@ input and ``EvidenceTooLarge`` for an upload over the limit.
 
 from cases.evidence_store import EvidenceTooLarge
 from cases.workflow.accounts import link_account, unlink_account
-from cases.workflow.actions import (
-    case_follows_actions,
-    case_follows_proposal,
-    mark_case_actioned,
-    propose_action,
-    reject_action,
-    withdraw_action,
-)
+from cases.workflow.actions import case_follows_actions, case_follows_proposal
 from cases.workflow.case_fields import add_note, assign, set_attribution, set_severity
 from cases.workflow.evidence import add_evidence_file, add_evidence_text, redact_evidence
 from cases.workflow.status import close, escalate, hand_back, reopen, transition
@@ -61,14 +57,10 @@ __all__ = [
     "escalate",
     "hand_back",
     "link_account",
-    "mark_case_actioned",
-    "propose_action",
     "redact_evidence",
-    "reject_action",
     "reopen",
     "set_attribution",
     "set_severity",
     "transition",
     "unlink_account",
-    "withdraw_action",
 ]

@@ -1,5 +1,7 @@
 """Every workflow operation besides status changes: who may do it, and its audit event.
 
+(Action steps go through enforcement.workflow: see test_actions.)
+
 Each allowed call writes exactly one audit event naming the actor, the reason
 and the case; each refused call raises and leaves the case, its records and
 the trail as they were.
@@ -97,25 +99,6 @@ OPERATIONS = {
     "unlink_account": (
         WORKERS,
         lambda s, a: workflow.unlink_account(s["case"], s["linked"], actor=a, reason="because"),
-    ),
-    "propose_action": (
-        WORKERS,
-        lambda s, a: workflow.propose_action(
-            s["case"],
-            "suspend_accounts",
-            [("account", "acct_linked")],
-            actor=a,
-            rationale="because",
-        ),
-    ),
-    # Withdrawing is for the proposer or a lead; the people asked here never proposed it.
-    "withdraw_action": (
-        {"lead"},
-        lambda s, a: workflow.withdraw_action(s["action"], actor=a, reason="because"),
-    ),
-    "reject_action": (
-        {"lead"},
-        lambda s, a: workflow.reject_action(s["action"], actor=a, reason="because"),
     ),
     "transition": (
         {"lead"},
