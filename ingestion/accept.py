@@ -142,6 +142,8 @@ def publish_import(batch_id: uuid.UUID) -> None:
 
 
 def _touch(detector: Detector, now) -> None:
+    if detector.last_seen_at and detector.last_seen_at >= now - LAST_SEEN_RESOLUTION:
+        return  # recent enough, as read when the request was authenticated
     Detector.objects.filter(pk=detector.pk).filter(
         Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_RESOLUTION)
     ).update(last_seen_at=now)
