@@ -38,7 +38,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-BENCH_DATABASE = "dossier_bench"
+# One per run: two benchmarks started at once must not drop each other's database.
+BENCH_DATABASE = f"dossier_bench_{os.getpid()}"
 FLOOR_KINDS = ("text", "jsonb")
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
