@@ -30,14 +30,17 @@ ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Search title and summary")
-    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    # distinct=False: these are the case's own columns (no join, no duplicate
+    # rows), and a DISTINCT would sort every matching case before the page's
+    # LIMIT instead of reading the sort's index.
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, distinct=False)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
     assignee = django_filters.CharFilter(
         method="filter_assignee",
         label="Assignee",
         help_text='A username, "me" or "unassigned".',
     )
-    tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices, label="TLP")
+    tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices, label="TLP", distinct=False)
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
     created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Created between")
     due = django_filters.DateFromToRangeFilter(field_name="sla_due_at", label="SLA due between")

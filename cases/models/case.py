@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
+
+from cases.pagination import FAR_FUTURE
 
 
 class CaseStatus(models.TextChoices):
@@ -103,9 +106,22 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # The queue's keyset sorts (cases.pagination.SORTS), each read in index
+        # order from the first page to the last; tests/cases/test_queue_plans.py
+        # proves the plans. The due index's expression must be exactly the
+        # sort's, or the planner cannot match it.
         indexes = [
             models.Index(
                 fields=["status", "-last_activity_at", "-id"], name="case_status_activity"
+            ),
+            models.Index(fields=["-last_activity_at", "-id"], name="case_activity"),
+            models.Index(fields=["-severity_rank", "-id"], name="case_severity"),
+            models.Index(
+                Coalesce(
+                    "sla_due_at", models.Value(FAR_FUTURE, output_field=models.DateTimeField())
+                ),
+                "id",
+                name="case_due",
             ),
         ]
         constraints = [
