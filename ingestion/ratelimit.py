@@ -19,6 +19,9 @@ from ingestion.auth import detector_of
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
+RETRY_AFTER_FAULT_SECONDS = 5
+# Per store URL: when each store last failed, plus the pause.
+_down_until: dict[str, float] = {}
 _clients: dict[str, redis.Redis] = {}
 
 
@@ -36,6 +39,8 @@ def take(detector_id: int, rate: int, *, now: float | None = None) -> float | No
     """Count one request; ``None`` if allowed, else seconds until the window ends."""
     if rate <= 0:
         return None
+    if time.monotonic() < _down_until.get(settings.REDIS_URL, 0.0):
+        return None  # the store failed moments ago: don't make every request wait for it
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
     key = f"dossier:detector-rate:{detector_id}:{window}"
@@ -45,8 +50,11 @@ def take(detector_id: int, rate: int, *, now: float | None = None) -> float | No
         pipe.expire(key, WINDOW_SECONDS + 5, nx=True)
         count = pipe.execute()[0]
     except redis.RedisError as exc:
+        _down_until[settings.REDIS_URL] = time.monotonic() + RETRY_AFTER_FAULT_SECONDS
         logger.warning(
-            "rate limit store unreachable, letting detector %s through: %s", detector_id, exc
+            "rate limit store unreachable, letting detectors through for %ss: %s",
+            RETRY_AFTER_FAULT_SECONDS,
+            exc,
         )
         return None
     if count <= rate:

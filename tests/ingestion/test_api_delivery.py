@@ -91,4 +91,6 @@ def test_it_lets_requests_through_when_the_rate_store_is_down(
         assert limited.post(make_alert("d-2")).status_code == 202
 
     assert "rate limit store unreachable" in caplog.text
+    # After one failure the store is left alone for a moment: one warning, not one per request.
+    assert caplog.text.count("rate limit store unreachable") == 1
     assert Alert.objects.count() == 2
