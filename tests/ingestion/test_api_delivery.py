@@ -23,17 +23,24 @@ def test_it_publishes_the_import_once_stored(
 
 
 def test_it_answers_202_and_keeps_the_alert_when_the_broker_is_down(
-    api, private_broker, django_capture_on_commit_callbacks
+    api, private_broker, django_capture_on_commit_callbacks, caplog
 ):
     private_broker.stop()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.WARNING):
         response = api.post({"alerts": [make_alert("safe-1"), make_alert("safe-2")]})
+        again = api.post({"alerts": [make_alert("safe-3")]})
 
-    assert response.status_code == 202
+    assert response.status_code == 202 and again.status_code == 202
     assert response.json()["accepted"] == 2
-    assert set(Alert.objects.values_list("external_id", flat=True)) == {"safe-1", "safe-2"}
-    assert Batch.objects.get().status == "pending"  # the sweeper will enqueue it
+    assert set(Alert.objects.values_list("external_id", flat=True)) == {
+        "safe-1",
+        "safe-2",
+        "safe-3",
+    }
+    # The sweeper will enqueue them.
+    assert set(Batch.objects.values_list("status", flat=True)) == {"pending"}
+    assert caplog.text.count("could not publish import") == 1
 
 
 def test_an_all_duplicate_batch_publishes_nothing(
