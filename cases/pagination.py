@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import DateTimeField, Expression, F, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Expression,
+    F,
+    Field,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 # Cases without an SLA sort after every case with one.
@@ -93,15 +103,41 @@ def _decode(sort: Sort, cursor: str) -> tuple[Any, int, str]:
     return key, pk, direction
 
 
+class _Row(Func):
+    """A row value ``(a, b)``, which PostgreSQL compares as a whole."""
+
+    function = ""
+    output_field = Field()
+
+
+class _Compare(Func):
+    """``left < right`` (or ``>``) between two row values."""
+
+    template = "%(expressions)s"
+    output_field = BooleanField()
+
+    def __init__(self, left: Expression, op: str, right: Expression) -> None:
+        super().__init__(left, right)
+        self.arg_joiner = f" {op} "
+
+
 def _after(sort: Sort, key: Any, pk: int, *, backwards: bool) -> Q:
-    """Rows strictly after (key, pk) in the sort's order (before it when ``backwards``)."""
+    """Rows strictly after (key, pk) in the sort's order (before it when ``backwards``).
+
+    A row comparison, ``(key, id) <= (k, pk)``, is the index range itself:
+    the scan of the index on (key, id) starts exactly at the cursor. (The
+    equivalent ``key < k OR (key = k AND id < pk)`` steps over every earlier
+    row sharing the key, and severities share keys by the thousand.) It is
+    inclusive, and the cursor's own row is left out by its id, because
+    PostgreSQL estimates a row comparison from its first column alone: a
+    strict ``<`` would count none of the rows sharing the key (every case
+    without an SLA shares one) and plan a sort of all of them.
+    """
     descending = sort.descending != backwards
-    op = "lt" if descending else "gt"
-    # The first term repeats the bound on the key alone, so an index on
-    # (key, id) can start its range scan there despite the OR.
-    return Q(**{f"{sort.key}__{op}e": key}) & (
-        Q(**{f"{sort.key}__{op}": key}) | Q(**{sort.key: key, f"id__{op}": pk})
+    in_range = _Compare(
+        _Row(F(sort.key), F("id")), "<=" if descending else ">=", _Row(Value(key), Value(pk))
     )
+    return Q(in_range) & ~Q(id=pk)
 
 
 def paginate(queryset: QuerySet, *, sort: str | None, cursor: str | None, size: int) -> KeysetPage:
