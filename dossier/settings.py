@@ -284,6 +284,12 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "schedule": env_float("AUDIT_CHECKPOINT_INTERVAL", 3600.0, minimum=10.0),
 }
 
+# Evidence files no row refers to (an upload whose transaction rolled back).
+CELERY_BEAT_SCHEDULE["evidence-orphans"] = {
+    "task": "cases.tasks.remove_orphaned_evidence",
+    "schedule": 3600.0,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -63,7 +63,13 @@ class Evidence(models.Model):
                 name="evidence_kind_source_unique",
             ),
         ]
-        indexes = [models.Index(fields=["case", "-created_at"], name="evidence_case_created")]
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="evidence_case_created"),
+            # The orphaned-file sweep looks each stored file up by its path.
+            models.Index(
+                fields=["file_path"], condition=~models.Q(file_path=""), name="evidence_file_path"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
