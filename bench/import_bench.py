@@ -25,7 +25,9 @@ from ingest import (
     PYTHON,
     ROOT,
     app_environment,
+    cpu_seconds,
     create_database,
+    database_pids,
     drop_database,
     make_alerts,
     make_bodies,
@@ -34,13 +36,15 @@ from ingest import (
     post_bodies,
     private_redis,
     say,
+    server_pids,
     start_server,
     warm_up,
     with_database,
 )
 
-E2E_DATABASE = "dossier_bench_import"
-NAIVE_DATABASE = "dossier_bench_naive"
+# Named per run, so two benchmarks running at once cannot drop each other's database.
+E2E_DATABASE = f"dossier_bench_import_{os.getpid()}"
+NAIVE_DATABASE = f"dossier_bench_naive_{os.getpid()}"
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
@@ -79,6 +83,36 @@ def pool_rss_mib(main: subprocess.Popen) -> float:
     )
     sizes = [int(line) for line in result.stdout.split() if line.strip().isdigit()]
     return max(sizes, default=0) / 1024
+
+
+def pool_pids(main: subprocess.Popen) -> list[int]:
+    result = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(main.pid)], capture_output=True, text=True
+    )
+    return [main.pid, *(int(pid) for pid in result.stdout.split())]
+
+
+class CpuMeter:
+    """CPU seconds used by the web server, the import workers and the database backends."""
+
+    def __init__(self, base_url: str, workers: subprocess.Popen, database_url: str) -> None:
+        self.groups = {
+            "web": lambda: server_pids(base_url),
+            "import workers": lambda: pool_pids(workers),
+            "database": lambda: database_pids(database_url),
+        }
+        self.start = {name: self._read(find()) for name, find in self.groups.items()}
+
+    @staticmethod
+    def _read(pids: list[int]) -> dict[int, float]:
+        return {pid: cpu_seconds([pid]) for pid in pids}
+
+    def used(self) -> dict[str, float]:
+        spent = {}
+        for name, find in self.groups.items():
+            now = self._read(find())
+            spent[name] = sum(now[pid] - self.start[name].get(pid, 0.0) for pid in now)
+        return spent
 
 
 def unfinished(conn) -> tuple[int, int]:
@@ -173,12 +207,14 @@ def end_to_end(args) -> None:
                 with psycopg.connect(database_url) as conn:
                     _, warm_imported = unfinished(conn)
                 say(f"posting {len(bodies)} requests; {cores} import worker processes")
+                meter = CpuMeter(base_url, workers, database_url)
                 started = time.perf_counter()
                 posted = post_bodies(base_url, token, bodies, args.threads)
                 samples = wait_for_imports(
                     database_url, workers, expected + warm_imported, timeout=3600
                 )
                 seconds = time.perf_counter() - started
+                cpu = meter.used()
             floor = (floor_before + measure_floor(database_url, alerts)) / 2
             outcome = check(database_url)
             say(f"naive baseline: {args.naive} alerts, one save() per row")
@@ -204,6 +240,13 @@ def end_to_end(args) -> None:
         f"= {naive:,.0f} alerts/s"
     )
     print(f"ratio: end-to-end / naive = {rate / naive:.1f}x")
+    print(
+        "cpu: "
+        + ", ".join(f"{name} {spent:.1f} s" for name, spent in cpu.items())
+        + " (ms per alert: "
+        + ", ".join(f"{name} {spent * 1000 / expected:.2f}" for name, spent in cpu.items())
+        + f"; wall {seconds:.1f} s x {os.cpu_count()} cores)"
+    )
     print(
         "memory: largest import pool process at "
         + ", ".join(f"{int(mark * 100)}% ({n} alerts) {mib:.0f} MiB" for mark, n, mib in samples)

@@ -1,19 +1,22 @@
-"""Import one claimed batch in one transaction: all of it, or nothing.
+"""Import one claimed batch: its facts first, then its cases, all or nothing.
 
-Order of work inside the transaction, chosen so workers never deadlock:
+Two transactions, each of which first locks the batch row and checks that the
+claim is still ours, ordered so workers never deadlock:
 
-1. lock the batch row and check the claim is still ours;
-2. upsert accounts, indicators and their links (sorted keys; no lock on
-   existing indicator rows);
-3. take the correlation lock (one transaction-scoped advisory lock), then
-   update indicator counters, correlate, and write cases, links and evidence;
-   only holders of this lock write those rows, so nobody holding it ever
-   waits for a worker that is waiting for it;
-4. record the batch's audit event (the audit chain lock, always last).
+1. upsert accounts, indicators and their links, and count the new links on
+   the indicators (sorted keys, indicator rows locked in id order). This is
+   committed on its own: the rows are facts of accepted alerts and upserting
+   them again changes nothing, so a crash after it loses nothing;
+2. take the correlation lock (one transaction-scoped advisory lock), then
+   correlate, write cases, keys, links, evidence, counters and alert
+   statuses, and record the batch's audit event last (the audit chain lock).
+   Only holders of the correlation lock write these rows, so nobody holding
+   it waits for a worker that is waiting for it; and two workers never open
+   two cases for the same key.
 
-A killed worker's transaction rolls back entirely; its claim goes stale and
-the sweeper has the batch claimed again. A database error caused by the data
-(not a deadlock or a lost connection) makes the import start over in
+A killed worker's second transaction rolls back entirely; its claim goes
+stale and the sweeper has the batch claimed again. A database error caused by
+the data (not a deadlock or a lost connection) makes the import start over in
 isolation mode: alerts are imported in halves, each in a savepoint, down to
 the single alert that fails, which is recorded with its error.
 """
@@ -35,7 +38,7 @@ from audit.events import record
 from ingestion.importing.claim import Claim, claim_batch, release, still_ours
 from ingestion.importing.correlate import correlate
 from ingestion.importing.prepare import AlertRejected, PreparedAlert, prepare
-from ingestion.importing.upsert import upsert
+from ingestion.importing.upsert import Upserted, upsert
 from ingestion.importing.write import write
 from ingestion.models import Batch, Detector
 
@@ -66,6 +69,9 @@ UPDATE cases_indicator AS i SET
  WHERE i.id = v.id
    AND (v.n > 0 OR v.f < i.first_seen - interval '1 hour' OR v.l > i.last_seen + interval '1 hour')
 """
+_LOCK_INDICATORS_SQL = (
+    "SELECT id FROM cases_indicator WHERE id = ANY(%b::bigint[]) ORDER BY id FOR NO KEY UPDATE"
+)
 _TOO_COMMON_SQL = "SELECT id FROM cases_indicator WHERE id = ANY(%b) AND is_too_common"
 _FAIL_ALERTS_SQL = """
 UPDATE ingestion_alert AS a SET status = 'failed', error = v.error
@@ -150,6 +156,7 @@ def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
     with transaction.atomic(), _pg_cursor() as cursor:
         if not still_ours(cursor, claim):
             return None
+        _relax_commit(cursor)
         detector = Detector.objects.only("id", "name").get(pk=claim.detector_id)
         cursor.execute(_LOAD_SQL, [claim.batch_id])
         prepared: list[PreparedAlert] = []
@@ -161,13 +168,33 @@ def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
                 failures.append((row[0], str(exc)))
             except Exception as exc:  # anything unexpected in one payload fails that alert
                 failures.append((row[0], f"cannot be read: {_first_line(exc)}"))
+        upserted = None
+        if prepared and not isolate:
+            # Committed on its own: accounts, indicators and links are facts of
+            # accepted alerts, and upserting them again changes nothing. Other
+            # workers upserting the same values wait only for this short
+            # transaction, not for a whole import.
+            upserted = _upsert(cursor, prepared)
+
+    with transaction.atomic(), _pg_cursor() as cursor:
+        if not still_ours(cursor, claim):
+            return None
+        _relax_commit(cursor)
+        _lock_correlation(cursor)
         totals = Totals()
         if isolate:
-            _lock_correlation(cursor)
             _bisect(cursor, prepared, failures, totals, now)
         elif prepared:
-            totals = _import_group(cursor, prepared, now, locked=False)
+            totals = _correlate_and_write(cursor, prepared, upserted, now)
         return _finish(cursor, claim, detector, failures, totals, now)
+
+
+def _relax_commit(cursor) -> None:
+    # The import can always be redone from the raw alerts, which the alerts
+    # endpoint committed durably: if a crash loses this commit, it loses the
+    # batch's status with it and the sweeper imports the batch again. Not
+    # waiting for the WAL flush shortens the time the correlation lock is held.
+    cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _pg_cursor() -> psycopg.Cursor:
@@ -181,13 +208,18 @@ def _lock_correlation(cursor) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CORRELATION_LOCK_KEY])
 
 
-def _import_group(cursor, alerts: list[PreparedAlert], now: datetime, *, locked: bool) -> Totals:
+def _upsert(cursor, alerts: list[PreparedAlert]) -> Upserted:
+    """Accounts, indicators, links, and the indicators' counters, in one transaction.
+
+    Counters move with the links they count (exactly once). Indicator rows are
+    locked in id order first, so two workers counting the same values cannot
+    deadlock.
+    """
     upserted = upsert(cursor, alerts, max_links_per_alert=settings.IMPORT_MAX_LINKS_PER_ALERT)
-    if not locked:
-        _lock_correlation(cursor)
     stats = upserted.indicator_stats
     if stats:
         ids = sorted(stats)
+        cursor.execute(_LOCK_INDICATORS_SQL, [ids])
         cursor.execute(
             _INDICATOR_STATS_SQL,
             [
@@ -198,6 +230,15 @@ def _import_group(cursor, alerts: list[PreparedAlert], now: datetime, *, locked:
                 [stats[pk][2] for pk in ids],
             ],
         )
+    return upserted
+
+
+def _import_group(cursor, alerts: list[PreparedAlert], now: datetime) -> Totals:
+    """Upsert and correlate in the current transaction (isolation mode)."""
+    return _correlate_and_write(cursor, alerts, _upsert(cursor, alerts), now)
+
+
+def _correlate_and_write(cursor, alerts, upserted: Upserted, now: datetime) -> Totals:
     strong = sorted({pk for alert in alerts for pk, *_ in alert.strong})
     too_common: set[int] = set()
     if strong:
@@ -222,7 +263,7 @@ def _bisect(cursor, alerts, failures, totals: Totals, now: datetime) -> None:
         return
     try:
         with transaction.atomic():
-            part = _import_group(cursor, alerts, now, locked=True)
+            part = _import_group(cursor, alerts, now)
     except TRANSIENT:
         raise
     except Exception as exc:
