@@ -99,22 +99,7 @@ def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
             raise WrongState(
                 f"This action is {action.get_state_display().lower()}, not awaiting approval."
             )
-        before = snapshot(action)
-        action.state = ActionState.REJECTED
-        action.decided_by, action.decided_at = actor, timezone.now()
-        action.decision_reason = comment.strip()
-        action.save()
-        case_before, case_after = case_side.action_settled(case, actor=actor)
-        record(
-            "action.rejected",
-            actor=actor,
-            target=action,
-            cases=[action.case_id],
-            before={**case_before, **before},
-            after={**case_after, **snapshot(action)},
-            reason=action.decision_reason,
-        )
-        case_side.published(case, "action.rejected")
+        _settle(case, action, ActionState.REJECTED, "action.rejected", actor=actor, reason=comment)
     return action
 
 
@@ -131,23 +116,30 @@ def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
             raise WrongState(
                 f"This action is {action.get_state_display().lower()}; it can no longer be withdrawn."
             )
-        before = snapshot(action)
-        action.state = ActionState.WITHDRAWN
-        action.decided_by, action.decided_at = actor, timezone.now()
-        action.decision_reason = reason.strip()
-        action.save()
-        case_before, case_after = case_side.action_settled(case, actor=actor)
-        record(
-            "action.withdrawn",
-            actor=actor,
-            target=action,
-            cases=[action.case_id],
-            before={**case_before, **before},
-            after={**case_after, **snapshot(action)},
-            reason=action.decision_reason,
-        )
-        case_side.published(case, "action.withdrawn")
+        _settle(case, action, ActionState.WITHDRAWN, "action.withdrawn", actor=actor, reason=reason)
     return action
+
+
+def _settle(case: Case, action: Action, state: str, verb: str, *, actor, reason: str) -> None:
+    """Ends an undecided action without running it and moves its case on.
+
+    The caller holds the locks on both rows (``lock_action_and_case``)."""
+    before = snapshot(action)
+    action.state = state
+    action.decided_by, action.decided_at = actor, timezone.now()
+    action.decision_reason = reason.strip()
+    action.save()
+    case_before, case_after = case_side.action_settled(case, actor=actor)
+    record(
+        verb,
+        actor=actor,
+        target=action,
+        cases=[action.case_id],
+        before={**case_before, **before},
+        after={**case_after, **snapshot(action)},
+        reason=action.decision_reason,
+    )
+    case_side.published(case, verb)
 
 
 @audited_refusal("override")
