@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def validated(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
+    """The request body checked by ``serializer_class``; a 400 names what is wrong."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def error_body(message: str, *, field: str | None = None, index: int | None = None) -> dict:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from cases.api.base import AUTHENTICATION
 from cases.models import Action, ActionKind, ActionTarget, TargetState
 from cases.visibility import restricted_q
+from dossier.api import validated
 from enforcement import workflow
 from enforcement.reading import progress_report
 from ingestion.auth import NotDetector
@@ -168,7 +169,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(ActionSerializer(self._visible(pk)).data)
 
     def create(self, request):
-        data = self._valid(ProposeSerializer, request)
+        data = validated(ProposeSerializer, request)
         targets = data["targets"]
         try:
             action = workflow.propose_action(
@@ -187,12 +188,6 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ActionSerializer(self._visible(action.pk)).data, status=status.HTTP_201_CREATED
         )
 
-    @staticmethod
-    def _valid(serializer_class, request) -> dict:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
     def _step(self, pk, call):
         if not Action.objects.filter(pk=pk).exists():
             raise exceptions.NotFound("No such action.")
@@ -204,7 +199,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @route(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = self._valid(CommentSerializer, request)
+        data = validated(CommentSerializer, request)
         return self._step(
             pk,
             lambda: workflow.approve_action(int(pk), actor=request.user, comment=data["comment"]),
@@ -212,21 +207,21 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @route(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = self._valid(CommentSerializer, request)
+        data = validated(CommentSerializer, request)
         return self._step(
             pk, lambda: workflow.reject_action(int(pk), actor=request.user, comment=data["comment"])
         )
 
     @route(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        data = self._valid(ReasonSerializer, request)
+        data = validated(ReasonSerializer, request)
         return self._step(
             pk, lambda: workflow.withdraw_action(int(pk), actor=request.user, reason=data["reason"])
         )
 
     @route(detail=True, methods=["post"])
     def revert(self, request, pk=None):
-        data = self._valid(RevertSerializer, request)
+        data = validated(RevertSerializer, request)
         return self._step(
             pk,
             lambda: workflow.revert_action(
@@ -236,7 +231,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @route(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        data = self._valid(ReasonSerializer, request)
+        data = validated(ReasonSerializer, request)
         return self._step(
             pk, lambda: workflow.retry_action(int(pk), actor=request.user, reason=data["reason"])
         )

@@ -7,14 +7,22 @@ recognised and refused (403) on every cases endpoint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from cases import workflow
 from cases.api import serializers as s
 from cases.guards import StaleCase, based_on, record_refusal
+from cases.models import Case
 from cases.queries import case_for
+from dossier.api import validated
 from ingestion.auth import BearerAuthentication, NotDetector
 from people.api_auth import PersonalTokenAuthentication
 from people.navigation import CASE_WORKERS
@@ -53,6 +61,24 @@ class CaseOperationMixin(CaseWorkerAPI):
         if case is None:
             raise exceptions.NotFound("No such case.")
         return case
+
+    def case_rows(self, model: type[Model]) -> QuerySet:
+        """``model``'s rows of the case in the URL; none while the schema is generated."""
+        if getattr(self, "swagger_fake_view", False):
+            return model.objects.none()
+        return model.objects.filter(case=self.get_case())
+
+    def change_case(
+        self,
+        serializer_class: type[Serializer],
+        change: Callable[[Case, dict[str, Any]], object],
+    ) -> Response:
+        """Validates the body, applies ``change(case, data)`` to the version the
+        caller sent and answers with the case as it now is."""
+        case = self.get_case()
+        data = validated(serializer_class, self.request)
+        self.run(case, lambda: change(case, data), data.get("version"))
+        return Response(case_detail_data(self, case))
 
     def run(self, case, call, version: int | None = None):
         try:

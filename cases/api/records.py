@@ -16,6 +16,7 @@ from cases.api.pagination import IdCursorPagination
 from cases.models import Account, CaseAccount, Evidence, Note
 from cases.queries import case_for
 from cases.views.evidence import evidence_response
+from dossier.api import validated
 
 
 @extend_schema(tags=["cases"])
@@ -25,9 +26,7 @@ class CaseNotesView(CaseOperationMixin, generics.ListCreateAPIView):
     operation = "add_note"
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return Note.objects.none()
-        return Note.objects.filter(case=self.get_case()).select_related("author")
+        return self.case_rows(Note).select_related("author")
 
     def create(self, request, *args, **kwargs):
         case = self.get_case()
@@ -48,20 +47,12 @@ class CaseEvidenceView(CaseOperationMixin, generics.ListCreateAPIView):
     operation = "add_evidence"
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return Evidence.objects.none()
-        return (
-            Evidence.objects.filter(case=self.get_case())
-            .select_related("created_by")
-            .defer("content", "data")
-        )
+        return self.case_rows(Evidence).select_related("created_by").defer("content", "data")
 
     @extend_schema(request=s.EvidenceInputSerializer, responses={201: s.EvidenceSerializer})
     def post(self, request, *args, **kwargs):
         case = self.get_case()
-        serializer = s.EvidenceInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.EvidenceInputSerializer, request)
         if data.get("file"):
 
             def call():
@@ -129,18 +120,12 @@ class CaseAccountsView(CaseOperationMixin, generics.ListAPIView):
     operation = "link_account"
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return CaseAccount.objects.none()
-        return CaseAccount.objects.filter(case=self.get_case()).select_related(
-            "account", "linked_by"
-        )
+        return self.case_rows(CaseAccount).select_related("account", "linked_by")
 
     @extend_schema(request=s.LinkAccountInputSerializer, responses={201: s.CaseAccountSerializer})
     def post(self, request, pk: int):
         case = self.get_case()
-        serializer = s.LinkAccountInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.LinkAccountInputSerializer, request)
         account = Account.objects.filter(external_id=data["external_id"].strip()).first()
         if account is None:
             raise exceptions.ValidationError({"external_id": "No platform account has this id."})
@@ -163,9 +148,7 @@ class CaseAccountUnlinkView(CaseOperationMixin, APIView):
     @extend_schema(request=s.UnlinkAccountInputSerializer, responses={204: None})
     def delete(self, request, pk: int, external_id: str):
         case = self.get_case()
-        serializer = s.UnlinkAccountInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.UnlinkAccountInputSerializer, request)
         account = Account.objects.filter(external_id=external_id).first()
         if account is None:
             raise exceptions.NotFound("No such account.")

@@ -14,6 +14,7 @@ from cases.api.base import CaseOperationMixin, CaseWorkerAPI, case_detail_data
 from cases.api.pagination import CaseKeysetPagination
 from cases.filters import CaseFilter
 from cases.queries import queue_queryset
+from dossier.api import validated
 
 
 @extend_schema(tags=["cases"])
@@ -45,13 +46,9 @@ class CaseTransitionsView(CaseOperationMixin, APIView):
 
     @extend_schema(request=s.TransitionInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):
-        case = self.get_case()
-        serializer = s.TransitionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        self.run(
-            case,
-            lambda: workflow.transition(
+        return self.change_case(
+            s.TransitionInputSerializer,
+            lambda case, data: workflow.transition(
                 case.pk,
                 data["to_status"],
                 actor=request.user,
@@ -59,9 +56,7 @@ class CaseTransitionsView(CaseOperationMixin, APIView):
                 resolution=data.get("resolution") or None,
                 level=data.get("level") or None,
             ),
-            data.get("version"),
         )
-        return Response(case_detail_data(self, case))
 
 
 @extend_schema(tags=["cases"])
@@ -72,9 +67,7 @@ class CaseAssignView(CaseOperationMixin, APIView):
     @extend_schema(request=s.AssignInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):
         case = self.get_case()
-        serializer = s.AssignInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.AssignInputSerializer, request)
         name = data["assignee"].strip()
         if name == "me":
             assignee = request.user
@@ -99,18 +92,12 @@ class CaseSeverityView(CaseOperationMixin, APIView):
 
     @extend_schema(request=s.SeverityInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):
-        case = self.get_case()
-        serializer = s.SeverityInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        self.run(
-            case,
-            lambda: workflow.set_severity(
+        return self.change_case(
+            s.SeverityInputSerializer,
+            lambda case, data: workflow.set_severity(
                 case.pk, data["severity"], actor=request.user, reason=data["reason"]
             ),
-            data.get("version"),
         )
-        return Response(case_detail_data(self, case))
 
 
 @extend_schema(tags=["cases"])
@@ -120,19 +107,13 @@ class CaseAttributionView(CaseOperationMixin, APIView):
 
     @extend_schema(request=s.AttributionInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):
-        case = self.get_case()
-        serializer = s.AttributionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        self.run(
-            case,
-            lambda: workflow.set_attribution(
+        return self.change_case(
+            s.AttributionInputSerializer,
+            lambda case, data: workflow.set_attribution(
                 case.pk,
                 suspected_actor=data["actor"],
                 confidence=data["confidence"],
                 rationale=data["rationale"],
                 actor=request.user,
             ),
-            data.get("version"),
         )
-        return Response(case_detail_data(self, case))
