@@ -41,8 +41,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,8 @@ DATABASE_NAME = "dossier"
 PRIVATE_DB_USER = "dossier"
 SHARED_POSTGRES = "postgres://postgres@127.0.0.1:5432/" + DATABASE_NAME
 SHARED_REDIS = "redis://127.0.0.1:6379"
+
+T = TypeVar("T")
 
 
 class ServiceError(RuntimeError):
@@ -111,6 +114,26 @@ def apt_install(package: str) -> None:
     subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
 
 
+def found_or_installed(
+    find: Callable[[], T | None], *, package: str, missing: str, installs: str, setting: str
+) -> T:
+    """What ``find`` finds, installing Debian's ``package`` first (as root) when it
+    finds nothing; otherwise a ServiceError saying what to install or set."""
+    found = find()
+    if found is not None:
+        return found
+    if not is_root():
+        raise ServiceError(
+            f"{missing}; install Debian's {package} package, "
+            f"or set {setting} to a server that answers"
+        )
+    apt_install(package)
+    found = find()
+    if found is None:
+        raise ServiceError(f"the {package} package installed no {installs}")
+    return found
+
+
 # PostgreSQL ---------------------------------------------------------------
 
 
@@ -159,18 +182,13 @@ def postgres_binaries() -> Path:
             return None
         return Path(max(found, key=lambda p: int(Path(p).parts[-3].split(".")[0]))).parent
 
-    bin_dir = newest()
-    if bin_dir is None:
-        if not is_root():
-            raise ServiceError(
-                "no PostgreSQL server binaries under /usr/lib/postgresql; install Debian's "
-                "postgresql package, or set DATABASE_URL to a server that answers"
-            )
-        apt_install("postgresql")
-        bin_dir = newest()
-        if bin_dir is None:
-            raise ServiceError("the postgresql package installed no server binaries")
-    return bin_dir
+    return found_or_installed(
+        newest,
+        package="postgresql",
+        missing="no PostgreSQL server binaries under /usr/lib/postgresql",
+        installs="server binaries",
+        setting="DATABASE_URL",
+    )
 
 
 class PrivatePostgres:
@@ -355,21 +373,18 @@ def redis_problem(url: str) -> str | None:
 
 
 def redis_binary() -> str:
-    found = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-    )
-    if found:
-        return found
-    if not is_root():
-        raise ServiceError(
-            "no redis-server; install Debian's redis-server package, "
-            "or set REDIS_URL to a server that answers"
+    def on_path() -> str | None:
+        return shutil.which("redis-server") or (
+            "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
         )
-    apt_install("redis-server")
-    found = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.path.exists(found):
-        raise ServiceError("the redis-server package installed no redis-server")
-    return found
+
+    return found_or_installed(
+        on_path,
+        package="redis-server",
+        missing="no redis-server",
+        installs="redis-server",
+        setting="REDIS_URL",
+    )
 
 
 class PrivateRedis:
