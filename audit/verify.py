@@ -7,6 +7,7 @@ behind PgBouncer in transaction mode where server-side cursors do not.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
@@ -43,22 +44,27 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainHead:
     count = 0
     last_sequence = 0
     last_hash = GENESIS_HASH
-    cursor_position = _BEFORE_EVERYTHING
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(_PAGE_SQL, [cursor_position, chunk_size])
-            rows = cursor.fetchall()
-            if not rows:
-                break
-            for row in rows:
-                fields = dict(zip(HASHED_FIELDS, row, strict=False))
-                stored_hash = row[-1]
-                sequence = fields["sequence"]
-                _check(fields, stored_hash, last_sequence, last_hash)
-                last_sequence, last_hash = sequence, stored_hash
-                count += 1
-            cursor_position = last_sequence
+    for row in _by_sequence(_PAGE_SQL, chunk_size):
+        fields = dict(zip(HASHED_FIELDS, row, strict=False))
+        stored_hash = row[-1]
+        _check(fields, stored_hash, last_sequence, last_hash)
+        last_sequence, last_hash = fields["sequence"], stored_hash
+        count += 1
     return ChainHead(count=count, sequence=last_sequence, hash=last_hash)
+
+
+def _by_sequence(sql: str, chunk_size: int) -> Iterator[tuple]:
+    """Every row of ``sql`` (its first column the sequence), fetched a page at a time
+    after the last sequence seen."""
+    position = _BEFORE_EVERYTHING
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [position, chunk_size])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield from rows
+        position = rows[-1][0]
 
 
 def _check(fields: dict, stored_hash: str, last_sequence: int, last_hash: str) -> None:
@@ -101,31 +107,26 @@ def verify_checkpoints(*, chunk_size: int = 2000) -> int:
     if not _keys():
         raise CheckpointKeyMissing("AUDIT_CHECKPOINT_KEYS is not set")
     count = 0
-    position = _BEFORE_EVERYTHING
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(_CHECKPOINT_SQL, [position, chunk_size])
-            rows = cursor.fetchall()
-            if not rows:
-                return count
-            for sequence, signed_hash, created_at, signature, event_hash in rows:
-                if not signature_is_valid(sequence, signed_hash, created_at, signature):
-                    raise ChainBroken(
-                        sequence,
-                        f"the checkpoint at event {sequence} has an invalid signature "
-                        "(forged, or signed with a key no longer configured)",
-                    )
-                if event_hash is None:
-                    raise ChainBroken(
-                        sequence,
-                        f"event {sequence} missing: a signed checkpoint vouches for it "
-                        "(events removed from the end)",
-                    )
-                if event_hash != signed_hash:
-                    raise ChainBroken(
-                        sequence,
-                        f"event {sequence} differs from its signed checkpoint "
-                        "(events up to it were rewritten and rehashed)",
-                    )
-                count += 1
-                position = sequence
+    for sequence, signed_hash, created_at, signature, event_hash in _by_sequence(
+        _CHECKPOINT_SQL, chunk_size
+    ):
+        if not signature_is_valid(sequence, signed_hash, created_at, signature):
+            raise ChainBroken(
+                sequence,
+                f"the checkpoint at event {sequence} has an invalid signature "
+                "(forged, or signed with a key no longer configured)",
+            )
+        if event_hash is None:
+            raise ChainBroken(
+                sequence,
+                f"event {sequence} missing: a signed checkpoint vouches for it "
+                "(events removed from the end)",
+            )
+        if event_hash != signed_hash:
+            raise ChainBroken(
+                sequence,
+                f"event {sequence} differs from its signed checkpoint "
+                "(events up to it were rewritten and rehashed)",
+            )
+        count += 1
+    return count
