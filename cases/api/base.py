@@ -44,7 +44,8 @@ class CaseWorkerAPI:
     allowed_roles = CASE_WORKERS
 
 
-def _django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
+def drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A model or workflow validation error as the API's 400, field by field."""
     if hasattr(exc, "error_dict"):
         return exceptions.ValidationError(exc.message_dict)
     return exceptions.ValidationError({"non_field_errors": exc.messages})
@@ -92,7 +93,7 @@ class CaseOperationMixin(CaseWorkerAPI):
             record_refusal(self.request.user, case, self.operation, str(exc))
             raise exceptions.PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise drf_validation_error(exc) from exc
 
 
 def case_detail_data(view, case):

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, viewsets
+from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import workflow
 from cases.api import serializers as s
-from cases.api.base import CaseOperationMixin, CaseWorkerAPI, case_detail_data
+from cases.api.base import (
+    CaseOperationMixin,
+    CaseWorkerAPI,
+    case_detail_data,
+    drf_validation_error,
+)
 from cases.api.pagination import CaseKeysetPagination
 from cases.filters import CaseFilter
 from cases.queries import queue_queryset
+from cases.views.operations import assignee_named
 from dossier.api import validated
 
 
@@ -68,15 +74,10 @@ class CaseAssignView(CaseOperationMixin, APIView):
     def post(self, request, pk: int):
         case = self.get_case()
         data = validated(s.AssignInputSerializer, request)
-        name = data["assignee"].strip()
-        if name == "me":
-            assignee = request.user
-        elif not name:
-            assignee = None
-        else:
-            assignee = get_user_model().objects.filter(username=name, is_active=True).first()
-            if assignee is None:
-                raise exceptions.ValidationError({"assignee": f"No active person named {name!r}."})
+        try:
+            assignee = assignee_named(data["assignee"], request.user)
+        except DjangoValidationError as exc:
+            raise drf_validation_error(exc) from exc
         self.run(
             case,
             lambda: workflow.assign(case.pk, assignee, actor=request.user, reason=data["reason"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,20 @@ def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def assignee_named(name: str, user: AbstractBaseUser) -> AbstractBaseUser | None:
+    """Who an assign form names: ``user`` for "me", nobody when blank, otherwise
+    the active person with that username (a ValidationError on "assignee" if none)."""
+    name = name.strip()
+    if name == "me":
+        return user
+    if not name:
+        return None
+    assignee = get_user_model().objects.filter(username=name, is_active=True).first()
+    if assignee is None:
+        raise ValidationError({"assignee": f"No active person named {name!r}."})
+    return assignee
 
 
 class CaseOperationView(RoleRequiredMixin, View):
@@ -91,16 +106,8 @@ class AssignView(CaseOperationView):
     operation = "assign"
 
     def perform(self, case, data, **kwargs):
-        name = data["assignee"].strip()
         user = self.request.user
-        if name == "me":
-            assignee = user
-        elif not name:
-            assignee = None
-        else:
-            assignee = get_user_model().objects.filter(username=name, is_active=True).first()
-            if assignee is None:
-                raise ValidationError({"assignee": f"No active person named {name!r}."})
+        assignee = assignee_named(data["assignee"], user)
         workflow.assign(case.pk, assignee, actor=user, reason=data["reason"])
         return f"Assigned to {assignee.get_username() if assignee else 'nobody'}."
 

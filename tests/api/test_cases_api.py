@@ -208,6 +208,29 @@ def test_a_stale_transition_is_refused_with_409(as_role, make_user):
     assert case.status == "new"
 
 
+def test_assigning_to_no_active_person_is_a_400_naming_the_field(as_role, make_user):
+    case = make_case()
+    gone = make_user("lead", username="gone")
+    gone.is_active = False
+    gone.save()
+    api = as_role("lead")
+    for name in ("nobody-here", "gone"):
+        response = api.post(f"/api/v1/cases/{case.pk}/assign/", {"assignee": name})
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            {"index": None, "field": "assignee", "message": f"No active person named {name!r}."}
+        ]
+    case.refresh_from_db()
+    assert case.assignee is None and case.version == 1
+
+
+def test_a_blank_assignee_unassigns_the_case(as_role):
+    api = as_role("lead")
+    case = make_case(assignee=api.user)
+    body = api.post(f"/api/v1/cases/{case.pk}/assign/", {"assignee": " "}).json()
+    assert body["assignee"] is None
+
+
 def test_assign_severity_and_attribution(as_role):
     case = make_case()
     api = as_role("investigator")

@@ -98,6 +98,17 @@ def test_an_investigator_assigns_the_case_to_themself(client, ivy, case):
     assert "Assigned to ivy" in body  # on the timeline
 
 
+def test_assigning_to_no_active_person_shows_the_error_at_the_field(client, make_user, case):
+    lead = make_user("lead", username="lee")
+    response = login(client, lead).post(
+        f"/cases/{case.pk}/assign/", {"assignee": "nobody-here", "version": 1}
+    )
+    assert response.status_code == 400
+    assert "No active person named &#x27;nobody-here&#x27;." in response.content.decode()
+    case.refresh_from_db()
+    assert case.assignee is None and case.version == 1
+
+
 def test_an_investigator_may_not_assign_someone_else(client, ivy, make_user, case):
     make_user("investigator", username="otto")
     response = login(client, ivy).post(
