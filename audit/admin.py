@@ -5,20 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from audit.models import AuditCheckpoint, AuditEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from dossier.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)

@@ -23,6 +23,7 @@ from cases.models import (
     Indicator,
     Note,
 )
+from dossier.admin import ViewOnlyAdmin
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -54,19 +55,6 @@ def _plain(value):
     if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
     return str(value)
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Shows records; changing them is the workflow's business."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ViewOnlyInline(admin.TabularInline):
