@@ -18,7 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from audit.chain import GENESIS_HASH, compute_hash
+from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
 from audit.models import AuditEvent
 from dossier.middleware import current_remote_addr, current_request_id
 
@@ -112,26 +112,10 @@ def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
         event = AuditEvent(
             sequence=sequence, occurred_at=occurred_at, prev_hash=prev_hash, **fields
         )
-        event.hash = compute_hash(
-            sequence=sequence,
-            occurred_at=occurred_at,
-            actor_id=event.actor_id,
-            actor_username=event.actor_username,
-            detector_id=event.detector_id,
-            detector_name=event.detector_name,
-            system=event.system,
-            verb=event.verb,
-            target_type=event.target_type,
-            target_id=event.target_id,
-            target_repr=event.target_repr,
-            case_ids=event.case_ids,
-            before=canonical[2 * index],
-            after=canonical[2 * index + 1],
-            reason=event.reason,
-            remote_addr=event.remote_addr,
-            request_id=event.request_id,
-            prev_hash=prev_hash,
-        )
+        hashed = {name: getattr(event, name) for name in HASHED_FIELDS}
+        # The documents are hashed as PostgreSQL will store them (jsonb::text), as verify reads them.
+        hashed["before"], hashed["after"] = canonical[2 * index], canonical[2 * index + 1]
+        event.hash = compute_hash(**hashed)
         prev_hash = event.hash
         events.append(event)
     _insert(events, occurred_at, documents)
