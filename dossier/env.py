@@ -14,6 +14,7 @@ from typing import TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 T = TypeVar("T")
+Number = TypeVar("Number", int, float)
 
 _MISSING = object()
 _TRUE = {"1", "true", "yes", "on"}
@@ -68,20 +69,20 @@ def env_optional(name: str) -> str | None:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = _convert(name, raw.strip(), int, "an integer")
-    if minimum is not None and value < minimum:
-        raise SettingError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
+    return _env_number(name, default, int, "an integer", minimum)
 
 
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    return _env_number(name, default, float, "a number", minimum)
+
+
+def _env_number(
+    name: str, default: Number, parse: Callable[[str], Number], what: str, minimum: Number | None
+) -> Number:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
-    value = _convert(name, raw.strip(), float, "a number")
+    value = _convert(name, raw.strip(), parse, what)
     if minimum is not None and value < minimum:
         raise SettingError(f"{name} must be at least {minimum}, got {raw!r}")
     return value

@@ -98,3 +98,20 @@ def test_debug_supplies_development_values_for_the_required_settings():
     unset = dict.fromkeys(PRODUCTION)
     result = start_django(DEBUG="1", **unset)
     assert result.returncode == 0, result.stderr
+
+
+def test_number_settings_name_what_they_expect(monkeypatch):
+    from dossier.env import SettingError, env_float, env_int
+
+    monkeypatch.delenv("DOSSIER_TEST_NUMBER", raising=False)
+    assert env_int("DOSSIER_TEST_NUMBER", 5) == 5
+    monkeypatch.setenv("DOSSIER_TEST_NUMBER", " 7 ")
+    assert env_int("DOSSIER_TEST_NUMBER", 5, minimum=7) == 7
+    assert env_float("DOSSIER_TEST_NUMBER", 0.5) == 7.0
+    for read, expected in ((env_int, "an integer"), (env_float, "a number")):
+        monkeypatch.setenv("DOSSIER_TEST_NUMBER", "soon")
+        with pytest.raises(SettingError, match=f"DOSSIER_TEST_NUMBER must be {expected}, got"):
+            read("DOSSIER_TEST_NUMBER", 1)
+        monkeypatch.setenv("DOSSIER_TEST_NUMBER", "0")
+        with pytest.raises(SettingError, match="DOSSIER_TEST_NUMBER must be at least 1, got '0'"):
+            read("DOSSIER_TEST_NUMBER", 1, minimum=1)
