@@ -16,6 +16,7 @@ from cases.api.pagination import IdCursorPagination
 from cases.models import Account, CaseAccount, Evidence, Note
 from cases.queries import case_for
 from cases.views.evidence import evidence_response
+from cases.views.operations import account_to_link
 from dossier.api import validated
 
 
@@ -126,13 +127,14 @@ class CaseAccountsView(CaseOperationMixin, generics.ListAPIView):
     def post(self, request, pk: int):
         case = self.get_case()
         data = validated(s.LinkAccountInputSerializer, request)
-        account = Account.objects.filter(external_id=data["external_id"].strip()).first()
-        if account is None:
-            raise exceptions.ValidationError({"external_id": "No platform account has this id."})
+        # run answers an unknown account (a ValidationError) with a 400 at "external_id".
         link = self.run(
             case,
             lambda: workflow.link_account(
-                case.pk, account, actor=request.user, reason=data["reason"]
+                case.pk,
+                account_to_link(data["external_id"]),
+                actor=request.user,
+                reason=data["reason"],
             ),
         )
         return Response(s.CaseAccountSerializer(link).data, status=status.HTTP_201_CREATED)

@@ -49,6 +49,14 @@ def assignee_named(name: str, user: AbstractBaseUser) -> AbstractBaseUser | None
     return assignee
 
 
+def account_to_link(external_id: str) -> Account:
+    """The platform account with this id (a ValidationError on "external_id" if none)."""
+    account = Account.objects.filter(external_id=external_id.strip()).first()
+    if account is None:
+        raise ValidationError({"external_id": "No platform account has this id."})
+    return account
+
+
 class CaseOperationView(RoleRequiredMixin, View):
     # Reaching the view needs a case-working role; the workflow checks the rest.
     allowed_roles = CASE_WORKERS
@@ -166,9 +174,7 @@ class LinkAccountView(CaseOperationView):
     checks_version = False  # adds a link; overwrites nothing
 
     def perform(self, case, data, **kwargs):
-        account = Account.objects.filter(external_id=data["external_id"].strip()).first()
-        if account is None:
-            raise ValidationError({"external_id": "No platform account has this id."})
+        account = account_to_link(data["external_id"])
         workflow.link_account(case.pk, account, actor=self.request.user, reason=data["reason"])
         return f"Account {account.external_id} linked."
 

@@ -277,7 +277,11 @@ def test_linking_needs_a_known_account_and_a_reason(as_role):
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "reason"
     response = api.post(f"/api/v1/cases/{case.pk}/accounts/", {"external_id": "n", "reason": "r"})
-    assert response.json()["errors"][0]["field"] == "external_id"
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"index": None, "field": "external_id", "message": "No platform account has this id."}
+    ]
+    assert not case.account_links.exists()
 
 
 @pytest.mark.parametrize("role", CASE_ROLES)
