@@ -27,7 +27,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Approvals", "cases:approvals", (Role.LEAD,)),
     NavEntry("Import health", "ingestion:health", (Role.LEAD, Role.ADMINISTRATOR)),
     NavEntry("Detectors", "ingestion:detectors", (Role.ADMINISTRATOR,)),
-    NavEntry("Dashboard", "cases:dashboard", (Role.MANAGER, Role.EXECUTIVE)),
     NavEntry("Audit", "audit:events", (Role.MANAGER,)),
     NavEntry("API docs", "api-docs", ALL_ROLES),
     NavEntry("Profile", "people:profile", ALL_ROLES),
