@@ -121,6 +121,14 @@ class Correlation:
     new_accounts: list[tuple[CaseRef, int, str]] = field(default_factory=list)
     cases: dict[int, CaseRef] = field(default_factory=dict)
     opened: list[CaseRef] = field(default_factory=list)
+    # Pairs already given a relation in this batch (by object: new cases have no id yet).
+    related_pairs: set[frozenset[int]] = field(default_factory=set)
+
+    def relate(self, relation: Relation) -> None:
+        pair = frozenset((id(relation.a), id(relation.b)))
+        if relation.a is not relation.b and pair not in self.related_pairs:
+            self.related_pairs.add(pair)
+            self.relations.append(relation)
 
 
 def alert_keys(alert: PreparedAlert, too_common: set[int]) -> list[Key]:
@@ -195,7 +203,7 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
                     f"alert {alert.external_id} {open_hits[target][0]} (this case) "
                     f"and {open_hits[other][0]} (the other)"
                 )
-                result.relations.append(Relation(target, other, alert, why))
+                result.relate(Relation(target, other, alert, why))
     else:
         target = CaseRef(
             None,
@@ -217,7 +225,7 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
             f"possible evasion: alert {alert.external_id} {reasons[0]}, "
             f"of a case {case.describe_closure()}"
         )
-        result.relations.append(Relation(target, case, alert, why, evasion=True))
+        result.relate(Relation(target, case, alert, why, evasion=True))
 
     target.alerts += 1
     target.max_rank = max(target.max_rank, rank)

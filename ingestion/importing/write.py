@@ -36,6 +36,10 @@ INSERT INTO cases_case_related_cases (from_case_id, to_case_id)
 SELECT * FROM unnest(%b::bigint[], %b::bigint[]) ORDER BY 1, 2
 ON CONFLICT DO NOTHING
 """
+_RELATED_PAIRS_SQL = """
+SELECT from_case_id, to_case_id FROM cases_case_related_cases
+ WHERE from_case_id = ANY(%b::bigint[]) AND to_case_id = ANY(%b::bigint[])
+"""
 _EVIDENCE_SQL = """
 INSERT INTO cases_evidence (case_id, kind, title, content, data, source_ref, sha256,
                             created_by_detector, created_at)
@@ -118,12 +122,17 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         linked = Counter(case_id for (case_id,) in cursor.fetchall())
 
     evidence = _EvidenceRows()
-    pairs = set()
+    # Cases related before keep their relation and its note; only new pairs are written.
+    existing = _already_related(cursor, correlation)
+    pairs: set[tuple[int, int]] = set()
+    written_relations = []
     for relation in correlation.relations:
         a, b = relation.a.id, relation.b.id
-        if a == b or (min(a, b), max(a, b)) in pairs:
+        pair = (min(a, b), max(a, b))
+        if a == b or pair in existing or pair in pairs:
             continue
-        pairs.add((min(a, b), max(a, b)))
+        pairs.add(pair)
+        written_relations.append(relation)
         for this, other in ((relation.a, relation.b), (relation.b, relation.a)):
             evidence.add(
                 this.id,
@@ -153,7 +162,7 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
     cases: dict[int, CaseRef] = {}
     for decision in correlation.decisions:
         cases[decision.case.id] = decision.case
-    for relation in correlation.relations:
+    for relation in written_relations:
         cases.setdefault(relation.a.id, relation.a)
         cases.setdefault(relation.b.id, relation.b)
     touched = sorted(cases)
@@ -181,6 +190,14 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         evidence=sum(added.values()),
         case_accounts=sum(linked.values()),
     )
+
+
+def _already_related(cursor, correlation: Correlation) -> set[tuple[int, int]]:
+    ids = sorted({case.id for r in correlation.relations for case in (r.a, r.b) if not case.is_new})
+    if len(ids) < 2:
+        return set()
+    cursor.execute(_RELATED_PAIRS_SQL, [ids, ids])
+    return {(min(a, b), max(a, b)) for a, b in cursor.fetchall()}
 
 
 def _open_cases(cursor, opened: list[CaseRef], now: datetime, sla_hours: dict) -> None:

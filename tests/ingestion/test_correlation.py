@@ -138,6 +138,12 @@ def test_an_alert_matching_two_open_cases_joins_the_older_and_relates_them(clien
     note = Evidence.objects.get(case_id=newer, kind="link")
     assert f"case #{older}" in note.title and "acct_b" in note.content
 
+    # Another alert bridging the same two cases adds no second relation note.
+    again = alert("bridge-2", accounts=[{"external_id": "acct_a"}, {"external_id": "acct_b"}])
+    post_and_import(client, token, [again])
+    assert Evidence.objects.filter(case_id=newer, kind="link").count() == 1
+    assert cases_of(["bridge-2"]) == {older}
+
 
 def test_a_returning_operator_opens_a_case_flagged_as_possible_evasion(client, token, make_user):
     from cases.workflow import close
