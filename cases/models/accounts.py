@@ -86,6 +86,15 @@ class Indicator(models.Model):
     type = models.CharField(max_length=30, choices=IndicatorType)
     # Up to 1000 characters, plus "<detector>/" for prompt clusters.
     value = models.TextField()
+    # SHA-256 of the value, kept by PostgreSQL: the unique key. A btree entry
+    # holds at most 2704 bytes, and 1000 characters of UTF-8 may take 4000.
+    value_digest = models.GeneratedField(
+        expression=models.Func(
+            "value", function="indicator_digest", output_field=models.BinaryField()
+        ),
+        output_field=models.BinaryField(),
+        db_persist=True,
+    )
     first_seen = models.DateTimeField(default=timezone.now, db_default=Now())
     last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
     # Seen across so many accounts that it says nothing: shown, never followed.
@@ -97,7 +106,9 @@ class Indicator(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["type", "value"], name="indicator_type_value_unique"),
+            models.UniqueConstraint(
+                fields=["type", "value_digest"], name="indicator_type_digest_unique"
+            ),
         ]
 
     def __str__(self) -> str:

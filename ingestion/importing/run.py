@@ -48,6 +48,10 @@ logger = logging.getLogger(__name__)
 CORRELATION_LOCK_KEY = 0x696D706F7274
 # Deadlocks, serialisation failures, lost connections: worth another attempt.
 TRANSIENT = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+# psycopg counts "program limit exceeded" (an index row or a statement too large)
+# as an OperationalError, but the same data is refused the same way every time:
+# it fails the alert that carries it instead of retrying the batch.
+_PERMANENT_SQLSTATE_CLASSES = ("54",)
 
 # In the order things were seen: the earliest alert opens the case the later ones join.
 _LOAD_SQL = """
@@ -94,6 +98,14 @@ class TransientImportError(Exception):
     """The attempt failed for a reason worth retrying (deadlock, lost connection)."""
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Whether another attempt at the same data may succeed."""
+    if not isinstance(exc, TRANSIENT):
+        return False
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(exc.__cause__, "sqlstate", None)
+    return not (sqlstate or "").startswith(_PERMANENT_SQLSTATE_CLASSES)
+
+
 @dataclass
 class Totals:
     alerts: int = 0
@@ -132,16 +144,16 @@ def import_batch_now(batch_id: uuid.UUID | str) -> Outcome | None:
         return _give_up(claim)
     try:
         return _attempt(claim, isolate=False)
-    except TRANSIENT as exc:
-        release(claim, _first_line(exc))
-        raise TransientImportError(_first_line(exc)) from exc
     except Exception as exc:
+        if is_transient(exc):
+            release(claim, _first_line(exc))
+            raise TransientImportError(_first_line(exc)) from exc
         logger.warning("batch %s: %s; importing in isolation", claim.batch_id, _first_line(exc))
     try:
         return _attempt(claim, isolate=True)
     except Exception as exc:
         release(claim, _first_line(exc))
-        if isinstance(exc, TRANSIENT):
+        if is_transient(exc):
             raise TransientImportError(_first_line(exc)) from exc
         raise
 
@@ -264,9 +276,9 @@ def _bisect(cursor, alerts, failures, totals: Totals, now: datetime) -> None:
     try:
         with transaction.atomic():
             part = _import_group(cursor, alerts, now)
-    except TRANSIENT:
-        raise
     except Exception as exc:
+        if is_transient(exc):
+            raise
         if len(alerts) == 1:
             failures.append((alerts[0].id, _first_line(exc)))
             return

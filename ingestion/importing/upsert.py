@@ -38,13 +38,14 @@ _INDICATORS_SQL = """
 INSERT INTO cases_indicator (type, value, first_seen, last_seen)
 SELECT * FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[])
 ORDER BY 1, 2
-ON CONFLICT (type, value) DO NOTHING
+ON CONFLICT (type, value_digest) DO NOTHING
 """
 
 _INDICATOR_IDS_SQL = """
 SELECT i.type, i.value, i.id
   FROM cases_indicator i
-  JOIN unnest(%b::text[], %b::text[]) AS v(type, value) ON i.type = v.type AND i.value = v.value
+  JOIN unnest(%b::text[], %b::text[]) AS v(type, value)
+    ON i.type = v.type AND i.value_digest = indicator_digest(v.value) AND i.value = v.value
 """
 
 # (xmax = 0) tells a freshly inserted row from an updated one. Seen times move by
