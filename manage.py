@@ -5,6 +5,11 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dossier.settings")
+    if sys.argv[1:2] == ["makemigrations"]:
+        # Writing or checking migrations reads only the models: a bare checkout
+        # may run it without production secrets. Every other command, the web
+        # server and the workers still refuse to start without them.
+        os.environ.setdefault("DEBUG", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
