@@ -126,8 +126,18 @@ class Indicator(models.Model):
 class CaseAccount(models.Model):
     """An account linked to a case, with why and by whom (a person or a detector)."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="account_links")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="case_links")
+    # No single-column indexes: case_account_unique leads with the case and
+    # case_account_by_account with the account, and every import writes here.
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="account_links",
+        db_index=False,
+        db_constraint=False,
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="case_links", db_index=False
+    )
     reason = models.TextField()
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -154,8 +164,27 @@ class CaseAccount(models.Model):
 
 
 class AccountIndicator(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="indicator_links")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="account_links")
+    # Every import inserts thousands of these rows, so each costs as little as
+    # possible. The two composite indexes below lead with each column, so no
+    # single-column index. No database foreign keys either: PostgreSQL checks
+    # them row by row (two lookups and row locks per link, most of the cost of
+    # the insert). The import only links ids it upserted in the same
+    # transaction, and accounts and indicators are never deleted (were one
+    # deleted through the ORM, on_delete would still remove its links).
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="indicator_links",
+        db_index=False,
+        db_constraint=False,
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="account_links",
+        db_index=False,
+        db_constraint=False,
+    )
     first_seen = models.DateTimeField(default=timezone.now, db_default=Now())
     last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
 
