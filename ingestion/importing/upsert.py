@@ -10,6 +10,7 @@ every batch shares (a proxy ASN) does not serialise the imports' upserts.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,18 +35,21 @@ ON CONFLICT (external_id) DO UPDATE SET
 RETURNING external_id, id
 """
 
+# Values already known are looked up by digest (computed here: SHA-256 of the
+# UTF-8 text, as indicator_digest() does in the database) and only the others
+# are inserted, so a batch of familiar values writes nothing.
+_INDICATOR_IDS_SQL = """
+SELECT i.type, i.value, i.id
+  FROM unnest(%b::text[], %b::bytea[]) AS v(type, digest)
+  JOIN cases_indicator i ON i.type = v.type AND i.value_digest = v.digest
+"""
+
 _INDICATORS_SQL = """
 INSERT INTO cases_indicator (type, value, first_seen, last_seen)
 SELECT * FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[])
 ORDER BY 1, 2
 ON CONFLICT (type, value_digest) DO NOTHING
-"""
-
-_INDICATOR_IDS_SQL = """
-SELECT i.type, i.value, i.id
-  FROM cases_indicator i
-  JOIN unnest(%b::text[], %b::text[]) AS v(type, value)
-    ON i.type = v.type AND i.value_digest = indicator_digest(v.value) AND i.value = v.value
+RETURNING type, value, id
 """
 
 # (xmax = 0) tells a freshly inserted row from an updated one. Seen times move by
@@ -130,17 +134,7 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
                 _widen(spans, ("payment_fingerprint", ref.payment_fingerprint), *_at(alert))
             if ref.email_domain:
                 _widen(spans, ("email_domain", ref.email_domain), *_at(alert))
-    indicator_ids: dict[tuple[str, str], int] = {}
-    if spans:
-        keys = sorted(spans)
-        kinds = [k for k, _ in keys]
-        values = [v for _, v in keys]
-        cursor.execute(
-            _INDICATORS_SQL,
-            [kinds, values, [spans[k][0] for k in keys], [spans[k][1] for k in keys]],
-        )
-        cursor.execute(_INDICATOR_IDS_SQL, [kinds, values])
-        indicator_ids = {(kind, value): pk for kind, value, pk in cursor.fetchall()}
+    indicator_ids = _indicator_ids(cursor, spans) if spans else {}
     result.indicators = len(indicator_ids)
 
     # Links, and what each alert refers to (ids for correlation).
@@ -196,6 +190,36 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
         first, last = spans[key]
         result.indicator_stats[pk] = [new_links.get(pk, 0), first, last]
     return result
+
+
+def _indicator_ids(cursor, spans: dict[tuple[str, str], list]) -> dict[tuple[str, str], int]:
+    ids = _lookup(cursor, sorted(spans))
+    missing = sorted(key for key in spans if key not in ids)
+    if missing:
+        cursor.execute(
+            _INDICATORS_SQL,
+            [
+                [k for k, _ in missing],
+                [v for _, v in missing],
+                [spans[key][0] for key in missing],
+                [spans[key][1] for key in missing],
+            ],
+        )
+        ids.update(((kind, value), pk) for kind, value, pk in cursor.fetchall())
+        # Inserted meanwhile by another worker (DO NOTHING waited for its
+        # commit): visible to the next statement.
+        late = [key for key in missing if key not in ids]
+        if late:
+            ids.update(_lookup(cursor, late))
+    return ids
+
+
+def _lookup(cursor, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    cursor.execute(
+        _INDICATOR_IDS_SQL,
+        [[k for k, _ in keys], [hashlib.sha256(v.encode("utf-8")).digest() for _, v in keys]],
+    )
+    return {(kind, value): pk for kind, value, pk in cursor.fetchall()}
 
 
 def _at(alert: PreparedAlert) -> tuple[datetime, datetime]:
