@@ -10,22 +10,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from dossier.admin import ReadOnlyAdmin
 from ingestion.detectors import EDITABLE_FIELDS, revoke_token, update_detector
 from ingestion.models import Alert, Batch, Detector, DetectorToken
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TokenInline(admin.TabularInline):
