@@ -11,9 +11,6 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ import redis
 from jsonschema import Draft202012Validator
 
 from ingestion.detectors import create_detector
+from scripts import services
 
 CONTRACTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "contracts"
 SCHEMA_PATH = CONTRACTS / "alert-v1.schema.json"
@@ -148,50 +146,12 @@ def api(client, detector) -> AlertsClient:
     return AlertsClient(client, detector.token)
 
 
-class PrivateRedis:
-    """A redis-server of the test's own on a free port, so stopping it harms nobody."""
-
-    def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client.ping()
-                break
-            except redis.RedisError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def private_redis():
-    server = PrivateRedis()
+def private_redis(tmp_path):
+    """A redis-server of the test's own on a free port, so stopping it harms nobody."""
+    server = services.PrivateRedis(tmp_path / "redis")
+    server.url = server.start()
+    server.client = redis.Redis.from_url(server.url, socket_connect_timeout=0.5)
     yield server
     server.stop()
 
