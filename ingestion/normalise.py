@@ -20,18 +20,6 @@ class InvalidIndicator(ValueError):
     pass
 
 
-INDICATOR_TYPES = (
-    "ip",
-    "cidr",
-    "asn",
-    "payment_fingerprint",
-    "device_fingerprint",
-    "email_domain",
-    "api_key_prefix",
-    "prompt_cluster",
-    "user_agent",
-)
-
 ASN_MAX = 4294967295
 _ASN = re.compile(r"(?:[Aa][Ss])?([0-9]{1,10})(?:\.([0-9]{1,5}))?")
 # Plain ASCII host names need no IDNA processing beyond lower-casing.
