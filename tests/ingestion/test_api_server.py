@@ -17,22 +17,17 @@ from django.conf import settings as django_settings
 
 from ingestion.detectors import create_detector
 from ingestion.models import Alert, Batch
+from scripts.services import free_port
 from tests.ingestion.conftest import make_alert, schema_accepts
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(transactional_db, private_redis):
     """gunicorn on a free port, serving the test database."""
     db = django_settings.DATABASES["default"]
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DEBUG": "1",
