@@ -40,11 +40,7 @@ TYPE_LABELS = {
 }
 
 _KEYS_SQL = "SELECT key, case_id, label FROM ingestion_correlationkey WHERE key = ANY(%b)"
-_ACCOUNT_CASES_SQL = """
-SELECT ca.account_id, ca.case_id, a.external_id
-  FROM cases_caseaccount ca JOIN cases_account a ON a.id = ca.account_id
- WHERE ca.account_id = ANY(%b)
-"""
+_ACCOUNT_CASES_SQL = "SELECT account_id, case_id FROM cases_caseaccount WHERE account_id = ANY(%b)"
 _CASES_SQL = "SELECT id, status, resolution, created_at FROM cases_case WHERE id = ANY(%b)"
 
 
@@ -167,10 +163,9 @@ def correlate(
         cursor.execute(_KEYS_SQL, [wanted])
         rows += cursor.fetchall()
     if account_ids:
+        labels = {k.account_id: k.label for keys in per_alert for k in keys if k.account_id}
         cursor.execute(_ACCOUNT_CASES_SQL, [account_ids])
-        rows += [
-            (f"account:{a}", case_id, f"account {ext}") for a, case_id, ext in cursor.fetchall()
-        ]
+        rows += [(f"account:{a}", case_id, labels[a]) for a, case_id in cursor.fetchall()]
     if rows:
         cursor.execute(_CASES_SQL, [sorted({case_id for _, case_id, _ in rows})])
         for pk, status, resolution, created_at in cursor.fetchall():

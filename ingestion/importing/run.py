@@ -62,7 +62,8 @@ SELECT id, detector_id, external_id, kind, severity, confidence, observed_at, ti
  ORDER BY observed_at, id
 """
 # First/last seen move by at least an hour: a value in every batch is not rewritten
-# by every batch.
+# by every batch. ``i.id = ANY`` makes the planner reach the rows by the primary
+# key; joined only to the unnest it scans the whole table.
 _INDICATOR_STATS_SQL = """
 UPDATE cases_indicator AS i SET
     account_count = i.account_count + v.n,
@@ -70,7 +71,7 @@ UPDATE cases_indicator AS i SET
     first_seen = LEAST(i.first_seen, v.f),
     last_seen = GREATEST(i.last_seen, v.l)
   FROM unnest(%b::bigint[], %b::int[], %b::timestamptz[], %b::timestamptz[]) AS v(id, n, f, l)
- WHERE i.id = v.id
+ WHERE i.id = v.id AND i.id = ANY(%b::bigint[])
    AND (v.n > 0 OR v.f < i.first_seen - interval '1 hour' OR v.l > i.last_seen + interval '1 hour')
 """
 _LOCK_INDICATORS_SQL = (
@@ -80,7 +81,7 @@ _TOO_COMMON_SQL = "SELECT id FROM cases_indicator WHERE id = ANY(%b) AND is_too_
 _FAIL_ALERTS_SQL = """
 UPDATE ingestion_alert AS a SET status = 'failed', error = v.error
   FROM unnest(%b::bigint[], %b::text[]) AS v(id, error)
- WHERE a.id = v.id AND a.status = 'pending'
+ WHERE a.id = v.id AND a.id = ANY(%b::bigint[]) AND a.status = 'pending'
 """
 _COUNTS_SQL = "SELECT status, count(*) FROM ingestion_alert WHERE batch_id = %s GROUP BY status"
 _ERRORS_SQL = """
@@ -240,6 +241,7 @@ def _upsert(cursor, alerts: list[PreparedAlert]) -> Upserted:
                 [stats[pk][0] for pk in ids],
                 [stats[pk][1] for pk in ids],
                 [stats[pk][2] for pk in ids],
+                ids,
             ],
         )
     return upserted
@@ -295,7 +297,12 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
     if failures:
         failures.sort()
         cursor.execute(
-            _FAIL_ALERTS_SQL, [[pk for pk, _ in failures], [msg[:2000] for _, msg in failures]]
+            _FAIL_ALERTS_SQL,
+            [
+                [pk for pk, _ in failures],
+                [msg[:2000] for _, msg in failures],
+                [pk for pk, _ in failures],
+            ],
         )
     cursor.execute(_COUNTS_SQL, [claim.batch_id])
     counts = dict(cursor.fetchall())

@@ -38,10 +38,16 @@ RETURNING external_id, id
 # Values already known are looked up by digest (computed here: SHA-256 of the
 # UTF-8 text, as indicator_digest() does in the database) and only the others
 # are inserted, so a batch of familiar values writes nothing.
+# One index probe per key: as a plain join, the planner hashes the whole
+# indicator table once it has a few thousand keys, a cost that grows with the
+# table rather than the batch. LIMIT 1 keeps the subquery a per-key lookup.
 _INDICATOR_IDS_SQL = """
-SELECT i.type, i.value, i.id
+SELECT v.type, i.value, i.id
   FROM unnest(%b::text[], %b::bytea[]) AS v(type, digest)
-  JOIN cases_indicator i ON i.type = v.type AND i.value_digest = v.digest
+ CROSS JOIN LATERAL (
+       SELECT value, id FROM cases_indicator
+        WHERE type = v.type AND value_digest = v.digest
+        LIMIT 1) AS i
 """
 
 _INDICATORS_SQL = """

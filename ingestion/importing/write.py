@@ -53,7 +53,7 @@ _ALERTS_SQL = """
 UPDATE ingestion_alert AS a SET status = 'imported', case_id = v.case_id, imported_at = %s,
        error = ''
   FROM unnest(%b::bigint[], %b::bigint[]) AS v(id, case_id)
- WHERE a.id = v.id AND a.status = 'pending'
+ WHERE a.id = v.id AND a.id = ANY(%b::bigint[]) AND a.status = 'pending'
 """
 _COUNTERS_SQL = """
 UPDATE cases_case AS c SET
@@ -71,7 +71,7 @@ UPDATE cases_case AS c SET
     updated_at = %s
   FROM unnest(%b::bigint[], %b::int[], %b::int[], %b::int[], %b::int[], %b::text[], %b::int[],
               %b::bool[]) AS v(id, alerts, accounts, evidence, rank, severity, sla_hours, evasion)
- WHERE c.id = v.id
+ WHERE c.id = v.id AND c.id = ANY(%b::bigint[])
 """
 
 
@@ -155,9 +155,8 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         added = Counter(case_id for (case_id,) in cursor.fetchall())
 
     decisions = sorted(correlation.decisions, key=lambda d: d.alert.id)
-    cursor.execute(
-        _ALERTS_SQL, [now, [d.alert.id for d in decisions], [d.case.id for d in decisions]]
-    )
+    alert_ids = [d.alert.id for d in decisions]
+    cursor.execute(_ALERTS_SQL, [now, alert_ids, [d.case.id for d in decisions], alert_ids])
 
     cases: dict[int, CaseRef] = {}
     for decision in correlation.decisions:
@@ -180,6 +179,7 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
             [RANK_SEVERITY.get(ref.max_rank, "low") for ref in refs],
             [sla_hours[RANK_SEVERITY.get(ref.max_rank, "low")] for ref in refs],
             [ref.possible_evasion for ref in refs],
+            touched,
         ],
     )
     return Written(
