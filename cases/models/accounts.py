@@ -26,7 +26,9 @@ class EnforcementState(models.TextChoices):
 class Account(models.Model):
     """An account on the monitored platform (not a Dossier user)."""
 
-    external_id = models.CharField(max_length=200, unique=True)
+    # Unique by a constraint rather than unique=True, which would add a second
+    # (pattern-matching) index that no query uses to every account insert.
+    external_id = models.CharField(max_length=200)
     organization_id = models.CharField(max_length=200, blank=True, default="", db_default="")
     email_domain = models.CharField(max_length=253, blank=True, default="", db_default="")
     country = models.CharField(max_length=2, blank=True, default="", db_default="")
@@ -46,9 +48,17 @@ class Account(models.Model):
     last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="account_external_id_unique"),
+        ]
+        # Accounts are found by payment fingerprint through their indicator
+        # links; most accounts have no organisation, and those are not indexed.
         indexes = [
-            models.Index(fields=["organization_id"], name="account_org"),
-            models.Index(fields=["payment_fingerprint"], name="account_payment_fp"),
+            models.Index(
+                fields=["organization_id"],
+                condition=~models.Q(organization_id=""),
+                name="account_org",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,8 +149,14 @@ class CaseAccount(models.Model):
         Account, on_delete=models.PROTECT, related_name="case_links", db_index=False
     )
     reason = models.TextField()
+    # Indexed only where set (see Meta): imports, which write most links, leave it empty.
     linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     linked_by_detector = models.CharField(max_length=200, blank=True, default="", db_default="")
     linked_at = models.DateTimeField(default=timezone.now, db_default=Now())
@@ -153,7 +169,14 @@ class CaseAccount(models.Model):
                 name="case_account_linked_by_someone",
             ),
         ]
-        indexes = [models.Index(fields=["account", "case"], name="case_account_by_account")]
+        indexes = [
+            models.Index(fields=["account", "case"], name="case_account_by_account"),
+            models.Index(
+                fields=["linked_by"],
+                condition=models.Q(linked_by__isnull=False),
+                name="case_account_linked_by",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} in case #{self.case_id}"

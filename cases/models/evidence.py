@@ -22,7 +22,10 @@ class EvidenceKind(models.TextChoices):
 
 
 class Evidence(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="evidence")
+    # Found by evidence_case_created, which leads with the case.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="evidence", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=EvidenceKind)
     title = models.CharField(max_length=300)
     # Text, link URL, or a verbatim sample; shown escaped, never rendered as HTML.
@@ -41,15 +44,27 @@ class Evidence(models.Model):
     # SHA-256 of the file bytes, or of the UTF-8 content for other kinds, taken when stored.
     sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
 
+    # Both user references are indexed only where set (see Meta): imported
+    # evidence, most of it, has neither.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_by_detector = models.CharField(max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     redacted_at = models.DateTimeField(null=True, blank=True)
     redacted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     redaction_reason = models.TextField(blank=True, default="", db_default="")
     removed_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
@@ -68,6 +83,16 @@ class Evidence(models.Model):
             # The orphaned-file sweep looks each stored file up by its path.
             models.Index(
                 fields=["file_path"], condition=~models.Q(file_path=""), name="evidence_file_path"
+            ),
+            models.Index(
+                fields=["created_by"],
+                condition=models.Q(created_by__isnull=False),
+                name="evidence_created_by",
+            ),
+            models.Index(
+                fields=["redacted_by"],
+                condition=models.Q(redacted_by__isnull=False),
+                name="evidence_redacted_by",
             ),
         ]
 
