@@ -154,8 +154,9 @@ def correlate(
     result = Correlation()
     per_alert = [alert_keys(alert, too_common) for alert in alerts]
 
-    # What the database already holds for these keys.
-    holders: dict[str, list[tuple[CaseRef, str]]] = {}
+    # What the database already holds for these keys:
+    # key -> {case holding it: how it holds it}, in the order cases took the key.
+    holders: dict[str, dict[CaseRef, str]] = {}
     wanted = sorted({k.key for keys in per_alert for k in keys if k.account_id is None})
     account_ids = sorted({k.account_id for keys in per_alert for k in keys if k.account_id})
     rows: list[tuple[str, int, str]] = []
@@ -171,7 +172,7 @@ def correlate(
         for pk, status, resolution, created_at in cursor.fetchall():
             result.cases[pk] = CaseRef(pk, status, resolution, created_at, order=0)
         for key, case_id, label in rows:
-            holders.setdefault(key, []).append((result.cases[case_id], label))
+            holders.setdefault(key, {})[result.cases[case_id]] = label
 
     for alert, keys in zip(alerts, per_alert, strict=True):
         result.decisions.append(_assign(alert, keys, holders, result, now))
@@ -182,7 +183,7 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
     open_hits: dict[CaseRef, list[str]] = {}
     evasion_hits: dict[CaseRef, list[str]] = {}
     for key in keys:
-        for case, label in holders.get(key.key, ()):
+        for case, label in holders.get(key.key, {}).items():
             if case.joinable:
                 open_hits.setdefault(case, []).append(f"shares {label}")
             elif case.evasion_source and not key.key.startswith("campaign:"):
@@ -235,10 +236,10 @@ def _remember(case: CaseRef, alert, keys, reasons, holders, result: Correlation)
     if reasons:
         origin += f", which joined because it {reasons[0]}"
     for key in keys:
-        held = holders.setdefault(key.key, [])
-        if any(existing is case for existing, _ in held):
+        held = holders.setdefault(key.key, {})
+        if case in held:
             continue
-        held.append((case, key.label))
+        held[case] = key.label
         if key.account_id is not None:
             result.new_accounts.append((case, key.account_id, origin))
         else:

@@ -32,7 +32,7 @@ ON CONFLICT (external_id) DO UPDATE SET
                                    a.payment_fingerprint),
     first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
     last_seen = GREATEST(a.last_seen, EXCLUDED.last_seen)
-RETURNING external_id, id
+RETURNING external_id, id, (xmax = 0) AS inserted
 """
 
 # Values already known are looked up by digest (computed here: SHA-256 of the
@@ -58,8 +58,18 @@ ON CONFLICT (type, value_digest) DO NOTHING
 RETURNING type, value, id
 """
 
-# (xmax = 0) tells a freshly inserted row from an updated one. Seen times move by
-# at least an hour, so links seen again and again are not rewritten each time.
+# Links of accounts this transaction created cannot exist yet, and no other
+# worker can see those accounts before it commits: they are copied in without
+# a conflict check (COPY writes many rows per page and WAL record).
+_NEW_LINKS_COPY = (
+    "COPY cases_accountindicator (account_id, indicator_id, first_seen, last_seen)"
+    " FROM STDIN (FORMAT BINARY)"
+)
+_NEW_LINKS_TYPES = ("int8", "int8", "timestamptz", "timestamptz")
+
+# Links of accounts seen before. (xmax = 0) tells a freshly inserted row from
+# an updated one. Seen times move by at least an hour, so links seen again and
+# again are not rewritten each time.
 _LINKS_SQL = """
 INSERT INTO cases_accountindicator AS l (account_id, indicator_id, first_seen, last_seen)
 SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::timestamptz[], %b::timestamptz[])
@@ -122,11 +132,15 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
             row[5] = min(row[5], alert.observed_at)
             row[6] = max(row[6], alert.observed_at)
     account_ids: dict[str, int] = {}
+    created: set[int] = set()
     if accounts:
         keys = sorted(accounts)
         columns = list(zip(*(accounts[k] for k in keys), strict=True))
         cursor.execute(_ACCOUNTS_SQL, [keys, *map(list, columns)])
-        account_ids = dict(cursor.fetchall())
+        for external_id, pk, inserted in cursor.fetchall():
+            account_ids[external_id] = pk
+            if inserted:
+                created.add(pk)
     result.accounts = len(account_ids)
 
     # Indicators: the alert's own, plus each account's payment fingerprint and
@@ -173,29 +187,49 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
             # Beyond the cap an alert's indicators stay on the alert only: one
             # alert naming 1,000 accounts and 5,000 values must not add 5M links.
             shared = alert.indicator_ids if pairs_allowed else []
+            seen_at = alert.observed_at
             for pk in (*own, *shared):
-                _widen(links, (account_id, pk), *_at(alert))
+                span = links.get((account_id, pk))
+                if span is None:
+                    links[(account_id, pk)] = [seen_at, seen_at]
+                elif seen_at < span[0]:
+                    span[0] = seen_at
+                elif seen_at > span[1]:
+                    span[1] = seen_at
 
-    if links:
-        keys = sorted(links)
-        cursor.execute(
-            _LINKS_SQL,
-            [
-                [a for a, _ in keys],
-                [i for _, i in keys],
-                [links[k][0] for k in keys],
-                [links[k][1] for k in keys],
-            ],
-        )
-        new_links = Counter(pk for pk, inserted in cursor.fetchall() if inserted)
-        result.links = sum(new_links.values())
-    else:
-        new_links = Counter()
+    new_links = _write_links(cursor, links, created)
+    result.links = sum(new_links.values())
 
     for key, pk in indicator_ids.items():
         first, last = spans[key]
         result.indicator_stats[pk] = [new_links.get(pk, 0), first, last]
     return result
+
+
+def _write_links(cursor, links: dict[tuple[int, int], list], created: set[int]) -> Counter:
+    """Insert or widen the links; returns how many new links each indicator got."""
+    new_links: Counter = Counter()
+    fresh = [key for key in links if key[0] in created]
+    if fresh:
+        with cursor.copy(_NEW_LINKS_COPY) as copy:
+            copy.set_types(_NEW_LINKS_TYPES)
+            for key in fresh:
+                copy.write_row((*key, *links[key]))
+        new_links.update(indicator_id for _, indicator_id in fresh)
+    known = sorted(key for key in links if key[0] not in created)
+    if known:
+        spans = [links[key] for key in known]
+        cursor.execute(
+            _LINKS_SQL,
+            [
+                [a for a, _ in known],
+                [i for _, i in known],
+                [first for first, _ in spans],
+                [last for _, last in spans],
+            ],
+        )
+        new_links.update(pk for pk, inserted in cursor.fetchall() if inserted)
+    return new_links
 
 
 def _indicator_ids(cursor, spans: dict[tuple[str, str], list]) -> dict[tuple[str, str], int]:

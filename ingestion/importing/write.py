@@ -37,8 +37,9 @@ SELECT * FROM unnest(%b::bigint[], %b::bigint[]) ORDER BY 1, 2
 ON CONFLICT DO NOTHING
 """
 _RELATED_PAIRS_SQL = """
-SELECT from_case_id, to_case_id FROM cases_case_related_cases
- WHERE from_case_id = ANY(%b::bigint[]) AND to_case_id = ANY(%b::bigint[])
+SELECT r.from_case_id, r.to_case_id
+  FROM unnest(%b::bigint[], %b::bigint[]) AS v(a, b)
+  JOIN cases_case_related_cases r ON r.from_case_id = v.a AND r.to_case_id = v.b
 """
 _EVIDENCE_SQL = """
 INSERT INTO cases_evidence (case_id, kind, title, content, data, source_ref, sha256,
@@ -193,11 +194,18 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
 
 
 def _already_related(cursor, correlation: Correlation) -> set[tuple[int, int]]:
-    ids = sorted({case.id for r in correlation.relations for case in (r.a, r.b) if not case.is_new})
-    if len(ids) < 2:
+    """Of the pairs this batch relates, those related before (both directions are stored)."""
+    pairs = sorted(
+        {
+            (min(r.a.id, r.b.id), max(r.a.id, r.b.id))
+            for r in correlation.relations
+            if not (r.a.is_new or r.b.is_new) and r.a.id != r.b.id
+        }
+    )
+    if not pairs:
         return set()
-    cursor.execute(_RELATED_PAIRS_SQL, [ids, ids])
-    return {(min(a, b), max(a, b)) for a, b in cursor.fetchall()}
+    cursor.execute(_RELATED_PAIRS_SQL, [[a for a, _ in pairs], [b for _, b in pairs]])
+    return set(cursor.fetchall())
 
 
 def _open_cases(cursor, opened: list[CaseRef], now: datetime, sla_hours: dict) -> None:
