@@ -61,8 +61,8 @@ SELECT id, detector_id, external_id, kind, severity, confidence, observed_at, ti
  WHERE batch_id = %s AND status = 'pending'
  ORDER BY observed_at, id
 """
-# First/last seen move by at least an hour: a value in every batch is not rewritten
-# by every batch. ``i.id = ANY`` makes the planner reach the rows by the primary
+# Only values with new links (not yet too common) or seen times moved by more
+# than an hour come here (see upsert). ``i.id = ANY`` makes the planner reach the rows by the primary
 # key; joined only to the unnest it scans the whole table.
 _INDICATOR_STATS_SQL = """
 UPDATE cases_indicator AS i SET
@@ -171,7 +171,9 @@ def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
             return None
         _relax_commit(cursor)
         detector = Detector.objects.only("id", "name").get(pk=claim.detector_id)
-        cursor.execute(_LOAD_SQL, [claim.batch_id])
+        # Binary results: timestamps are read by psycopg's C loader rather
+        # than Django's Python one for text.
+        cursor.execute(_LOAD_SQL, [claim.batch_id], binary=True)
         prepared: list[PreparedAlert] = []
         failures: list[tuple[int, str]] = []
         for row in cursor.fetchall():
@@ -224,9 +226,9 @@ def _lock_correlation(cursor) -> None:
 def _upsert(cursor, alerts: list[PreparedAlert]) -> Upserted:
     """Accounts, indicators, links, and the indicators' counters, in one transaction.
 
-    Counters move with the links they count (exactly once). Indicator rows are
-    locked in id order first, so two workers counting the same values cannot
-    deadlock.
+    Counters move with the links they count (exactly once), until a value is
+    too common. Indicator rows are locked in id order first, so two workers
+    counting the same values cannot deadlock.
     """
     upserted = upsert(cursor, alerts, max_links_per_alert=settings.IMPORT_MAX_LINKS_PER_ALERT)
     stats = upserted.indicator_stats

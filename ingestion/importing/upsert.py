@@ -3,9 +3,10 @@
 Set-based: one statement per table over deduplicated, sorted keys (an
 ``INSERT ... ON CONFLICT`` may not meet the same key twice, and two workers
 locking keys in the same order cannot deadlock). Indicator rows are only
-*inserted* here (``DO NOTHING`` takes no lock on existing rows); their
-counters and timestamps change later under the correlation lock, so a value
-every batch shares (a proxy ASN) does not serialise the imports' upserts.
+*inserted* here (``DO NOTHING`` takes no lock on existing rows); the caller
+then updates the counters and timestamps of those that changed, last in its
+transaction. A value past the common cap (a proxy ASN every batch shares) is
+no longer counted, so it is rewritten only when its seen times move.
 """
 
 from __future__ import annotations
@@ -41,11 +42,17 @@ RETURNING external_id, id, (xmax = 0) AS inserted
 # One index probe per key: as a plain join, the planner hashes the whole
 # indicator table once it has a few thousand keys, a cost that grows with the
 # table rather than the batch. LIMIT 1 keeps the subquery a per-key lookup.
+# Each row comes back with its position in the arrays, whether the value is
+# too common, and whether the batch moves its first or last seen by more than
+# an hour (only then are they rewritten: a value named in every batch is not
+# rewritten by every batch).
 _INDICATOR_IDS_SQL = """
-SELECT v.type, i.value, i.id
-  FROM unnest(%b::text[], %b::bytea[]) AS v(type, digest)
+SELECT v.n, i.id, i.is_too_common,
+       v.f < i.first_seen - interval '1 hour' OR v.l > i.last_seen + interval '1 hour'
+  FROM unnest(%b::text[], %b::bytea[], %b::timestamptz[], %b::timestamptz[])
+       WITH ORDINALITY AS v(type, digest, f, l, n)
  CROSS JOIN LATERAL (
-       SELECT value, id FROM cases_indicator
+       SELECT id, is_too_common, first_seen, last_seen FROM cases_indicator
         WHERE type = v.type AND value_digest = v.digest
         LIMIT 1) AS i
 """
@@ -154,7 +161,7 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
                 _widen(spans, ("payment_fingerprint", ref.payment_fingerprint), *_at(alert))
             if ref.email_domain:
                 _widen(spans, ("email_domain", ref.email_domain), *_at(alert))
-    indicator_ids = _indicator_ids(cursor, spans) if spans else {}
+    indicator_ids, known = _indicator_ids(cursor, spans) if spans else ({}, {})
     result.indicators = len(indicator_ids)
 
     # Links, and what each alert refers to (ids for correlation).
@@ -202,7 +209,17 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
 
     for key, pk in indicator_ids.items():
         first, last = spans[key]
-        result.indicator_stats[pk] = [new_links.get(pk, 0), first, last]
+        added = new_links.get(pk, 0)
+        stored = known.get(pk)
+        if stored is None:  # inserted by this transaction, with these times
+            if added:
+                result.indicator_stats[pk] = [added, first, last]
+            continue
+        too_common, seen_moved = stored
+        if too_common:
+            added = 0
+        if added or seen_moved:
+            result.indicator_stats[pk] = [added, first, last]
     return result
 
 
@@ -232,8 +249,12 @@ def _write_links(cursor, links: dict[tuple[int, int], list], created: set[int]) 
     return new_links
 
 
-def _indicator_ids(cursor, spans: dict[tuple[str, str], list]) -> dict[tuple[str, str], int]:
-    ids = _lookup(cursor, sorted(spans))
+def _indicator_ids(
+    cursor, spans: dict[tuple[str, str], list]
+) -> tuple[dict[tuple[str, str], int], dict[int, tuple]]:
+    """Ids of the values, and (too common, seen times moved) of those stored before."""
+    known: dict[int, tuple] = {}
+    ids = _lookup(cursor, spans, sorted(spans), known)
     missing = sorted(key for key in spans if key not in ids)
     if missing:
         cursor.execute(
@@ -250,16 +271,25 @@ def _indicator_ids(cursor, spans: dict[tuple[str, str], list]) -> dict[tuple[str
         # commit): visible to the next statement.
         late = [key for key in missing if key not in ids]
         if late:
-            ids.update(_lookup(cursor, late))
-    return ids
+            ids.update(_lookup(cursor, spans, late, known))
+    return ids, known
 
 
-def _lookup(cursor, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _lookup(cursor, spans: dict, keys: list[tuple[str, str]], known: dict) -> dict:
     cursor.execute(
         _INDICATOR_IDS_SQL,
-        [[k for k, _ in keys], [hashlib.sha256(v.encode("utf-8")).digest() for _, v in keys]],
+        [
+            [k for k, _ in keys],
+            [hashlib.sha256(v.encode("utf-8")).digest() for _, v in keys],
+            [spans[key][0] for key in keys],
+            [spans[key][1] for key in keys],
+        ],
     )
-    return {(kind, value): pk for kind, value, pk in cursor.fetchall()}
+    ids = {}
+    for position, pk, too_common, seen_moved in cursor.fetchall():
+        ids[keys[position - 1]] = pk
+        known[pk] = (too_common, seen_moved)
+    return ids
 
 
 def _at(alert: PreparedAlert) -> tuple[datetime, datetime]:
