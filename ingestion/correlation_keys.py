@@ -17,12 +17,24 @@ from django.utils import timezone
 class CorrelationKey(models.Model):
     # "campaign:<detector id>:<hint>" or "indicator:<indicator id>".
     key = models.CharField(max_length=320)
+    # Written only by the import, for a case and an indicator it holds in the
+    # same transaction; cases and indicators are never deleted (through the
+    # ORM, on_delete still removes the keys). No database constraints: their
+    # checks would run twice for each of about one key per alert.
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, related_name="correlation_keys"
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="correlation_keys",
+        db_constraint=False,
     )
     # Set for indicator keys, so a value marked too common stops joining at once.
     indicator = models.ForeignKey(
-        "cases.Indicator", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "cases.Indicator",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     # How the case holds the key, shown in join reasons:
     # "payment fingerprint pf_77ab with acct_8f2c".

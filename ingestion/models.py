@@ -153,7 +153,10 @@ class Alert(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=AlertStatus, default=AlertStatus.PENDING)
     error = models.TextField(blank=True, default="")
-    # Null until imported; indexed only when set (see alert_case).
+    # Null until imported; indexed only when set (see alert_case). Set only by
+    # the import, to a case it holds under the correlation lock in the same
+    # transaction, and cases are never deleted: no database constraint, whose
+    # check would run for every alert of every batch at commit.
     case = models.ForeignKey(
         "cases.Case",
         null=True,
@@ -161,6 +164,7 @@ class Alert(models.Model):
         on_delete=models.SET_NULL,
         related_name="alerts",
         db_index=False,
+        db_constraint=False,
     )
     imported_at = models.DateTimeField(null=True, blank=True)
 

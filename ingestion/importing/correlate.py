@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from cases.models import CaseStatus, Resolution
 from ingestion.importing.prepare import PreparedAlert
@@ -82,8 +83,9 @@ class CaseRef:
         return "actioned" if self.status == CaseStatus.ACTIONED else "closed as confirmed abuse"
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
+    """One key of an alert (a tuple: an import makes a few thousand)."""
+
     key: str
     label: str  # how a case holds it: "payment fingerprint pf_77ab with acct_8f2c"
     indicator_id: int | None = None

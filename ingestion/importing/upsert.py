@@ -138,17 +138,6 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
                 row[4] = ref.payment_fingerprint
             row[5] = min(row[5], alert.observed_at)
             row[6] = max(row[6], alert.observed_at)
-    account_ids: dict[str, int] = {}
-    created: set[int] = set()
-    if accounts:
-        keys = sorted(accounts)
-        columns = list(zip(*(accounts[k] for k in keys), strict=True))
-        cursor.execute(_ACCOUNTS_SQL, [keys, *map(list, columns)])
-        for external_id, pk, inserted in cursor.fetchall():
-            account_ids[external_id] = pk
-            if inserted:
-                created.add(pk)
-    result.accounts = len(account_ids)
 
     # Indicators: the alert's own, plus each account's payment fingerprint and
     # email domain (the contract records those as indicators of the account).
@@ -163,6 +152,21 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
                 _widen(spans, ("email_domain", ref.email_domain), *_at(alert))
     indicator_ids, known = _indicator_ids(cursor, spans) if spans else ({}, {})
     result.indicators = len(indicator_ids)
+
+    # Upserted after the indicators, just before the links that need their
+    # ids: another worker upserting the same accounts waits for this
+    # transaction's commit, and the wait is shorter from here.
+    account_ids: dict[str, int] = {}
+    created: set[int] = set()
+    if accounts:
+        keys = sorted(accounts)
+        columns = list(zip(*(accounts[k] for k in keys), strict=True))
+        cursor.execute(_ACCOUNTS_SQL, [keys, *map(list, columns)])
+        for external_id, pk, inserted in cursor.fetchall():
+            account_ids[external_id] = pk
+            if inserted:
+                created.add(pk)
+    result.accounts = len(account_ids)
 
     # Links, and what each alert refers to (ids for correlation).
     links: dict[tuple[int, int], list] = {}
