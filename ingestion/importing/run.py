@@ -3,8 +3,9 @@
 Two transactions, each of which first locks the batch row and checks that the
 claim is still ours, ordered so workers never deadlock:
 
-1. upsert accounts, indicators and their links, and count the new links on
-   the indicators (sorted keys, indicator rows locked in id order). This is
+1. upsert indicators, accounts and their links (sorted keys), then take the
+   counters lock (a transaction-scoped advisory lock) and count the new links
+   on the indicators, just before the commit. This is
    committed on its own: the rows are facts of accepted alerts and upserting
    them again changes nothing, so a crash after it loses nothing;
 2. take the correlation lock (one transaction-scoped advisory lock), then
@@ -46,6 +47,10 @@ logger = logging.getLogger(__name__)
 
 # Serialises correlation between workers ("import" in ASCII).
 CORRELATION_LOCK_KEY = 0x696D706F7274
+# Serialises the indicator counter updates between workers ("counts"): one
+# lock in place of a row lock on each of a batch's few thousand indicators,
+# which cost a WAL record apiece.
+COUNTERS_LOCK_KEY = 0x636F756E7473
 # Deadlocks, serialisation failures, lost connections: worth another attempt.
 TRANSIENT = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 # psycopg counts "program limit exceeded" (an index row or a statement too large)
@@ -74,9 +79,6 @@ UPDATE cases_indicator AS i SET
  WHERE i.id = v.id AND i.id = ANY(%b::bigint[])
    AND (v.n > 0 OR v.f < i.first_seen - interval '1 hour' OR v.l > i.last_seen + interval '1 hour')
 """
-_LOCK_INDICATORS_SQL = (
-    "SELECT id FROM cases_indicator WHERE id = ANY(%b::bigint[]) ORDER BY id FOR NO KEY UPDATE"
-)
 _TOO_COMMON_SQL = "SELECT id FROM cases_indicator WHERE id = ANY(%b) AND is_too_common"
 _FAIL_ALERTS_SQL = """
 UPDATE ingestion_alert AS a SET status = 'failed', error = v.error
@@ -227,14 +229,15 @@ def _upsert(cursor, alerts: list[PreparedAlert]) -> Upserted:
     """Accounts, indicators, links, and the indicators' counters, in one transaction.
 
     Counters move with the links they count (exactly once), until a value is
-    too common. Indicator rows are locked in id order first, so two workers
-    counting the same values cannot deadlock.
+    too common. They are updated under the counters lock, last: two workers
+    counting the same values cannot deadlock, and the lock is held only for
+    the update and the commit.
     """
     upserted = upsert(cursor, alerts, max_links_per_alert=settings.IMPORT_MAX_LINKS_PER_ALERT)
     stats = upserted.indicator_stats
     if stats:
         ids = sorted(stats)
-        cursor.execute(_LOCK_INDICATORS_SQL, [ids])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COUNTERS_LOCK_KEY])
         cursor.execute(
             _INDICATOR_STATS_SQL,
             [
