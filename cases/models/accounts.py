@@ -141,6 +141,10 @@ class CaseAccount(models.Model):
 
     # No single-column indexes: case_account_unique leads with the case and
     # case_account_by_account with the account, and every import writes here.
+    # No database foreign keys to either: the import and the link operation only
+    # link cases and accounts they hold, and neither is ever deleted (through
+    # the ORM, on_delete still applies). Checked at commit, inside the import's
+    # correlation lock, they cost every worker a wait.
     case = models.ForeignKey(
         "cases.Case",
         on_delete=models.CASCADE,
@@ -149,7 +153,11 @@ class CaseAccount(models.Model):
         db_constraint=False,
     )
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="case_links", db_index=False
+        Account,
+        on_delete=models.PROTECT,
+        related_name="case_links",
+        db_index=False,
+        db_constraint=False,
     )
     reason = models.TextField()
     # Indexed only where set (see Meta): imports, which write most links, leave it empty.

@@ -216,8 +216,13 @@ def _relax_commit(cursor) -> None:
 
 def _pg_cursor() -> psycopg.Cursor:
     """A cursor on Django's connection (same transaction) binding parameters on the
-    server: large arrays travel without being quoted into the SQL text in Python."""
+    server: large arrays travel without being quoted into the SQL text in Python.
+
+    Its statements are prepared on first use (Django's own cursors bind on the
+    client and never are): a worker runs the same two dozen for every batch.
+    """
     connection.ensure_connection()
+    connection.connection.prepare_threshold = 0
     return psycopg.Cursor(connection.connection)
 
 
