@@ -173,6 +173,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes Django's database connections around every task unless this
+# is set, and a new PostgreSQL backend per batch costs the import a fork and
+# cold catalog caches. Workers keep their connection instead, under Django's
+# own rules (dossier.celery: DATABASE_CONN_MAX_AGE, health checks).
+CELERY_DB_REUSE_MAX = 1_000_000
 # Publishing must fail fast when the broker is down: data is already safe in
 # PostgreSQL and the sweeper re-enqueues it later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

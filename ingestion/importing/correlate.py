@@ -122,10 +122,14 @@ class Correlation:
     # Pairs already given a relation in this batch (by object: new cases have no id yet).
     related_pairs: set[frozenset[int]] = field(default_factory=set)
 
+    def related(self, a: CaseRef, b: CaseRef) -> bool:
+        """Whether the pair is one case or already related in this batch (checked
+        first: alerts of a busy batch meet the same pair again and again)."""
+        return a is b or frozenset((id(a), id(b))) in self.related_pairs
+
     def relate(self, relation: Relation) -> None:
-        pair = frozenset((id(relation.a), id(relation.b)))
-        if relation.a is not relation.b and pair not in self.related_pairs:
-            self.related_pairs.add(pair)
+        if not self.related(relation.a, relation.b):
+            self.related_pairs.add(frozenset((id(relation.a), id(relation.b))))
             self.relations.append(relation)
 
 
@@ -196,7 +200,7 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
         target = min(open_hits, key=CaseRef.sort_key)
         opened = False
         for other in sorted(open_hits, key=CaseRef.sort_key):
-            if other is not target:
+            if not result.related(target, other):
                 why = (
                     f"alert {alert.external_id} {open_hits[target][0]} (this case) "
                     f"and {open_hits[other][0]} (the other)"
@@ -219,6 +223,8 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
         opened = True
     for case, reasons in sorted(evasion_hits.items(), key=lambda item: item[0].sort_key()):
         target.possible_evasion = True
+        if result.related(target, case):
+            continue
         why = (
             f"possible evasion: alert {alert.external_id} {reasons[0]}, "
             f"of a case {case.describe_closure()}"

@@ -171,7 +171,7 @@ def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
     with transaction.atomic(), _pg_cursor() as cursor:
         if not still_ours(cursor, claim):
             return None
-        _relax_commit(cursor)
+        _tune_transaction(cursor)
         detector = Detector.objects.only("id", "name").get(pk=claim.detector_id)
         # Binary results: timestamps are read by psycopg's C loader rather
         # than Django's Python one for text.
@@ -196,7 +196,7 @@ def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
     with transaction.atomic(), _pg_cursor() as cursor:
         if not still_ours(cursor, claim):
             return None
-        _relax_commit(cursor)
+        _tune_transaction(cursor)
         _lock_correlation(cursor)
         totals = Totals()
         if isolate:
@@ -206,24 +206,32 @@ def _attempt(claim: Claim, *, isolate: bool) -> Outcome | None:
         return _finish(cursor, claim, detector, failures, totals, now)
 
 
-def _relax_commit(cursor) -> None:
+def _tune_transaction(cursor) -> None:
     # The import can always be redone from the raw alerts, which the alerts
     # endpoint committed durably: if a crash loses this commit, it loses the
     # batch's status with it and the sweeper imports the batch again. Not
     # waiting for the WAL flush shortens the time the correlation lock is held.
-    cursor.execute("SET LOCAL synchronous_commit = off")
+    cursor.execute("SET LOCAL synchronous_commit = off", prepare=False)
+    # Statements are prepared once per connection, but planned for each batch:
+    # a generic plan cannot know that an array holds thousands of keys, and
+    # hashes whole tables where a custom plan probes an index per key.
+    cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan", prepare=False)
+
+
+class _ImportCursor(psycopg.Cursor):
+    """Prepares each statement on first use: a worker runs the same two dozen for
+    every batch on the connection it keeps (Django's own cursors bind on the
+    client and never prepare)."""
+
+    def execute(self, query, params=None, *, prepare: bool | None = True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 def _pg_cursor() -> psycopg.Cursor:
     """A cursor on Django's connection (same transaction) binding parameters on the
-    server: large arrays travel without being quoted into the SQL text in Python.
-
-    Its statements are prepared on first use (Django's own cursors bind on the
-    client and never are): a worker runs the same two dozen for every batch.
-    """
+    server: large arrays travel without being quoted into the SQL text in Python."""
     connection.ensure_connection()
-    connection.connection.prepare_threshold = 0
-    return psycopg.Cursor(connection.connection)
+    return _ImportCursor(connection.connection)
 
 
 def _lock_correlation(cursor) -> None:
@@ -238,7 +246,12 @@ def _upsert(cursor, alerts: list[PreparedAlert]) -> Upserted:
     counting the same values cannot deadlock, and the lock is held only for
     the update and the commit.
     """
-    upserted = upsert(cursor, alerts, max_links_per_alert=settings.IMPORT_MAX_LINKS_PER_ALERT)
+    upserted = upsert(
+        cursor,
+        alerts,
+        max_links_per_alert=settings.IMPORT_MAX_LINKS_PER_ALERT,
+        common_cap=settings.INDICATOR_COMMON_CAP,
+    )
     stats = upserted.indicator_stats
     if stats:
         ids = sorted(stats)

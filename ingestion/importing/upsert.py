@@ -57,9 +57,13 @@ SELECT v.n, i.id, i.is_too_common,
         LIMIT 1) AS i
 """
 
+# A new value is inserted already counted: every account this batch links it
+# to is a new link, so its row is written once, not inserted and then updated.
 _INDICATORS_SQL = """
-INSERT INTO cases_indicator (type, value, first_seen, last_seen)
-SELECT * FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[])
+INSERT INTO cases_indicator (type, value, first_seen, last_seen, account_count, is_too_common)
+SELECT type, value, f, l, n, n > %b
+  FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[], %b::int[])
+       AS v(type, value, f, l, n)
 ORDER BY 1, 2
 ON CONFLICT (type, value_digest) DO NOTHING
 RETURNING type, value, id
@@ -103,12 +107,34 @@ def _widen(spans: dict, key, first: datetime, last: datetime) -> None:
     span = spans.get(key)
     if span is None:
         spans[key] = [first, last]
-    else:
-        span[0] = min(span[0], first)
-        span[1] = max(span[1], last)
+        return
+    if first < span[0]:
+        span[0] = first
+    if last > span[1]:
+        span[1] = last
 
 
-def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> Upserted:
+def _linked_values(alert: PreparedAlert, max_links_per_alert: int) -> list[list[tuple[str, str]]]:
+    """For each account of the alert, the (type, value) keys it is linked to: its
+    own payment fingerprint and email domain, and the alert's indicators."""
+    # Beyond the cap an alert's indicators stay on the alert only: one alert
+    # naming 1,000 accounts and 5,000 values must not add 5M links.
+    pairs_allowed = len(alert.accounts) * len(alert.indicators) <= max_links_per_alert
+    shared = [(kind, value) for kind, value, _, _ in alert.indicators] if pairs_allowed else []
+    per_account = []
+    for ref in alert.accounts:
+        own = []
+        if ref.payment_fingerprint:
+            own.append(("payment_fingerprint", ref.payment_fingerprint))
+        if ref.email_domain:
+            own.append(("email_domain", ref.email_domain))
+        per_account.append(own + shared)
+    return per_account
+
+
+def upsert(
+    cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int, common_cap: int
+) -> Upserted:
     result = Upserted()
     if not alerts:
         return result
@@ -141,16 +167,26 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
 
     # Indicators: the alert's own, plus each account's payment fingerprint and
     # email domain (the contract records those as indicators of the account).
+    # Also which accounts each value is linked to, to count a new value's accounts.
     spans: dict[tuple[str, str], list] = {}
+    linked: list[list[list[tuple[str, str]]]] = []
+    linked_accounts: dict[tuple[str, str], set[str]] = {}
     for alert in alerts:
         for kind, value, first, last in alert.indicators:
             _widen(spans, (kind, value), first, last)
+        seen_at = alert.observed_at
         for ref in alert.accounts:
             if ref.payment_fingerprint:
-                _widen(spans, ("payment_fingerprint", ref.payment_fingerprint), *_at(alert))
+                _widen(spans, ("payment_fingerprint", ref.payment_fingerprint), seen_at, seen_at)
             if ref.email_domain:
-                _widen(spans, ("email_domain", ref.email_domain), *_at(alert))
-    indicator_ids, known = _indicator_ids(cursor, spans) if spans else ({}, {})
+                _widen(spans, ("email_domain", ref.email_domain), seen_at, seen_at)
+        per_account = _linked_values(alert, max_links_per_alert)
+        linked.append(per_account)
+        for ref, values in zip(alert.accounts, per_account, strict=True):
+            for key in values:
+                linked_accounts.setdefault(key, set()).add(ref.external_id)
+    counts = {key: len(accounts) for key, accounts in linked_accounts.items()}
+    indicator_ids, known = _indicator_ids(cursor, spans, counts, common_cap) if spans else ({}, {})
     result.indicators = len(indicator_ids)
 
     # Upserted after the indicators, just before the links that need their
@@ -170,7 +206,7 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
 
     # Links, and what each alert refers to (ids for correlation).
     links: dict[tuple[int, int], list] = {}
-    for alert in alerts:
+    for alert, per_account in zip(alerts, linked, strict=True):
         alert.account_ids = [account_ids[ref.external_id] for ref in alert.accounts]
         alert.indicator_ids = []
         alert.strong = []
@@ -182,24 +218,19 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
                 seen.add(pk)
                 owner = alert.accounts[0].external_id if alert.accounts else ""
                 alert.strong.append((pk, kind, value, owner))
-        pairs_allowed = len(alert.accounts) * len(alert.indicators) <= max_links_per_alert
-        for ref, account_id in zip(alert.accounts, alert.account_ids, strict=True):
-            own = []
+        seen_at = alert.observed_at
+        for ref, account_id, values in zip(
+            alert.accounts, alert.account_ids, per_account, strict=True
+        ):
             if ref.payment_fingerprint:
                 pk = indicator_ids[("payment_fingerprint", ref.payment_fingerprint)]
-                own.append(pk)
                 if pk not in seen:
                     seen.add(pk)
                     alert.strong.append(
                         (pk, "payment_fingerprint", ref.payment_fingerprint, ref.external_id)
                     )
-            if ref.email_domain:
-                own.append(indicator_ids[("email_domain", ref.email_domain)])
-            # Beyond the cap an alert's indicators stay on the alert only: one
-            # alert naming 1,000 accounts and 5,000 values must not add 5M links.
-            shared = alert.indicator_ids if pairs_allowed else []
-            seen_at = alert.observed_at
-            for pk in (*own, *shared):
+            for key in values:
+                pk = indicator_ids[key]
                 span = links.get((account_id, pk))
                 if span is None:
                     links[(account_id, pk)] = [seen_at, seen_at]
@@ -215,9 +246,7 @@ def upsert(cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int) -> 
         first, last = spans[key]
         added = new_links.get(pk, 0)
         stored = known.get(pk)
-        if stored is None:  # inserted by this transaction, with these times
-            if added:
-                result.indicator_stats[pk] = [added, first, last]
+        if stored is None:  # inserted by this statement, counted and with these times
             continue
         too_common, seen_moved = stored
         if too_common:
@@ -254,9 +283,13 @@ def _write_links(cursor, links: dict[tuple[int, int], list], created: set[int]) 
 
 
 def _indicator_ids(
-    cursor, spans: dict[tuple[str, str], list]
+    cursor, spans: dict[tuple[str, str], list], counts: dict, common_cap: int
 ) -> tuple[dict[tuple[str, str], int], dict[int, tuple]]:
-    """Ids of the values, and (too common, seen times moved) of those stored before."""
+    """Ids of the values, and (too common, seen times moved) of those stored before.
+
+    Values not stored yet are inserted with ``counts`` (accounts this batch links
+    them to); one another worker inserted meanwhile is looked up and counted
+    like a stored one."""
     known: dict[int, tuple] = {}
     ids = _lookup(cursor, spans, sorted(spans), known)
     missing = sorted(key for key in spans if key not in ids)
@@ -264,10 +297,12 @@ def _indicator_ids(
         cursor.execute(
             _INDICATORS_SQL,
             [
+                common_cap,
                 [k for k, _ in missing],
                 [v for _, v in missing],
                 [spans[key][0] for key in missing],
                 [spans[key][1] for key in missing],
+                [counts.get(key, 0) for key in missing],
             ],
         )
         ids.update(((kind, value), pk) for kind, value, pk in cursor.fetchall())
@@ -294,7 +329,3 @@ def _lookup(cursor, spans: dict, keys: list[tuple[str, str]], known: dict) -> di
         ids[keys[position - 1]] = pk
         known[pk] = (too_common, seen_moved)
     return ids
-
-
-def _at(alert: PreparedAlert) -> tuple[datetime, datetime]:
-    return alert.observed_at, alert.observed_at
