@@ -96,6 +96,31 @@ def test_a_value_over_the_cap_joins_nothing(client, token, settings):
     assert Alert.objects.filter(case_id=late_case).count() == 1
 
 
+def test_a_value_counts_its_accounts_once_each_until_it_is_too_common(client, token, settings):
+    settings.INDICATOR_COMMON_CAP = 4
+    ip = {"type": "ip", "value": "198.51.100.7"}
+
+    def sighting(name: str, *accounts: str) -> dict:
+        return alert(name, accounts=[{"external_id": a} for a in accounts], indicators=[ip])
+
+    # New in the batch: inserted already counting its two accounts, named twice.
+    post_and_import(
+        client, token, [sighting("ip-1", "acct_i1", "acct_i2"), sighting("ip-2", "acct_i1")]
+    )
+    assert Indicator.objects.get(value="198.51.100.7").account_count == 2
+    # Known: only accounts not linked before count.
+    post_and_import(client, token, [sighting("ip-3", "acct_i2", "acct_i3")])
+    value = Indicator.objects.get(value="198.51.100.7")
+    assert (value.account_count, value.is_too_common) == (3, False)
+    # Over the cap it is marked too common, and from then on no longer counted.
+    post_and_import(client, token, [sighting("ip-4", "acct_i4", "acct_i5")])
+    value = Indicator.objects.get(value="198.51.100.7")
+    assert (value.account_count, value.is_too_common) == (5, True)
+    post_and_import(client, token, [sighting("ip-5", "acct_i6")])
+    assert Indicator.objects.get(value="198.51.100.7").account_count == 5
+    assert value.accounts.count() == 6
+
+
 def test_importing_a_batch_twice_changes_nothing(client, token):
     (outcome,) = post_and_import(client, token, scenario(seed=5).alerts)
     before = (Case.objects.count(), Evidence.objects.count(), CaseAccount.objects.count())
