@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import SEVERITY_RANK
 from cases.pagination import paginate
 from cases.queries import queue_queryset
+from tests.query_plans import plan_nodes
 
 CASES = 4000
 PAGE_SQL_MARK = "LIMIT 51"  # the queue's page size + 1
@@ -75,16 +76,10 @@ def page_query(client, params: dict) -> str:
     return sql
 
 
-def plan_nodes(sql: str) -> list[dict]:
+def explain(sql: str) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)
-        (plan,) = cursor.fetchone()[0]
-    nodes, todo = [], [plan["Plan"]]
-    while todo:
-        node = todo.pop()
-        nodes.append(node)
-        todo.extend(node.get("Plans", []))
-    return nodes
+        return plan_nodes(cursor.fetchone()[0])
 
 
 def assert_reads_index(sql: str, index: str, *, in_order: bool = True) -> None:
@@ -92,7 +87,7 @@ def assert_reads_index(sql: str, index: str, *, in_order: bool = True) -> None:
     ``in_order``, it returns rows in the index's order (no Sort node) and the
     keyset condition is the index's range: it reads no row it then discards
     but the cursor's own."""
-    nodes = plan_nodes(sql)
+    nodes = explain(sql)
     summary = json.dumps(
         [(n["Node Type"], n.get("Index Name", ""), n.get("Rows Removed by Filter")) for n in nodes]
     )

@@ -18,6 +18,7 @@ import pytest
 from ingestion.importing.run import _INDICATOR_STATS_SQL, _pg_cursor
 from ingestion.importing.upsert import _INDICATOR_IDS_SQL
 from ingestion.importing.write import _ALERTS_SQL
+from tests.query_plans import plan_nodes
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +27,9 @@ BATCH_KEYS = 3_000
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def plan_nodes(cursor, sql: str, params: list) -> list[dict]:
+def explain(cursor, sql: str, params: list) -> list[dict]:
     cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-    (plan,) = cursor.fetchone()[0]
-    nodes, todo = [], [plan["Plan"]]
-    while todo:
-        node = todo.pop()
-        nodes.append(node)
-        todo.extend(node.get("Plans", []))
-    return nodes
+    return plan_nodes(cursor.fetchone()[0])
 
 
 def assert_probes(nodes: list[dict], table: str, index: str) -> None:
@@ -67,7 +62,7 @@ def indicators():
 def test_indicator_lookup_probes_the_unique_index(indicators):
     rows = sorted(indicators)
     with _pg_cursor() as cursor:
-        nodes = plan_nodes(
+        nodes = explain(
             cursor,
             _INDICATOR_IDS_SQL,
             [
@@ -83,7 +78,7 @@ def test_indicator_lookup_probes_the_unique_index(indicators):
 def test_indicator_counter_update_reaches_rows_by_primary_key(indicators):
     ids = sorted(pk for _, _, pk in indicators)
     with _pg_cursor() as cursor:
-        nodes = plan_nodes(
+        nodes = explain(
             cursor,
             _INDICATOR_STATS_SQL,
             [50, ids, [1] * len(ids), [NOW] * len(ids), [NOW] * len(ids), ids],
@@ -103,5 +98,5 @@ def test_alert_status_update_reaches_rows_by_primary_key():
         cursor.execute("ANALYZE ingestion_alert")
         cursor.execute("SELECT id FROM ingestion_alert ORDER BY id DESC LIMIT 500")
         ids = sorted(pk for (pk,) in cursor.fetchall())
-        nodes = plan_nodes(cursor, _ALERTS_SQL, [NOW, ids, [1] * len(ids), ids])
+        nodes = explain(cursor, _ALERTS_SQL, [NOW, ids, [1] * len(ids), ids])
     assert_probes(nodes, "ingestion_alert", "ingestion_alert_pkey")
