@@ -67,8 +67,8 @@ SELECT id, detector_id, external_id, kind, severity, confidence, observed_at, ti
  ORDER BY observed_at, id
 """
 # Only values with new links (not yet too common) or seen times moved by more
-# than an hour come here (see upsert). ``i.id = ANY`` makes the planner reach the rows by the primary
-# key; joined only to the unnest it scans the whole table.
+# than an hour come here (see upsert). ``i.id = ANY`` makes the planner reach
+# the rows by the primary key; joined only to the unnest it scans the table.
 _INDICATOR_STATS_SQL = """
 UPDATE cases_indicator AS i SET
     account_count = i.account_count + v.n,
