@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Sum
 
 from audit.models import AuditEvent
@@ -189,3 +190,35 @@ def test_two_workers_given_the_same_batch_import_it_once(client, start_worker, t
     assert observed["evidence"]["alert"] == 900
     assert observed["case_alert_total"] == 900
     assert observed["batch_events"] == 3
+
+
+def other_backends() -> set[int]:
+    """PostgreSQL backends on the test database other than this test's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_connection_and_reconnects_when_it_is_cut(client, start_worker, token):
+    start_worker()
+    first = post(client, token, synthetic("c1", 20))["batch"]
+    wait_for(lambda: finished([first]), timeout=60, what="the first batch to be imported")
+    kept = other_backends()
+    second = post(client, token, synthetic("c2", 20))["batch"]
+    wait_for(lambda: finished([second]), timeout=60, what="the second batch to be imported")
+    assert kept and other_backends() == kept
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(kept)]
+        )
+    third = post(client, token, synthetic("c3", 20))["batch"]
+
+    wait_for(lambda: finished([third]), timeout=60, what="the third batch to be imported")
+    batch = Batch.objects.get(pk=third)
+    # Imported on its first attempt: the dead connection was noticed and replaced.
+    assert (batch.status, batch.imported, batch.attempts) == ("imported", 20, 1)
+    assert other_backends().isdisjoint(kept)
