@@ -2,11 +2,13 @@
 
 Set-based: one statement per table over deduplicated, sorted keys (an
 ``INSERT ... ON CONFLICT`` may not meet the same key twice, and two workers
-locking keys in the same order cannot deadlock). Indicator rows are only
-*inserted* here (``DO NOTHING`` takes no lock on existing rows); the caller
-then updates the counters and timestamps of those that changed, last in its
-transaction. A value past the common cap (a proxy ASN every batch shares) is
-no longer counted, so it is rewritten only when its seen times move.
+locking keys in the same order cannot deadlock). A value not stored yet is
+inserted already counting the accounts the batch links it to (``DO NOTHING``
+takes no lock on existing rows); for stored values this module works out
+which counters and seen times changed, and the caller updates those, last in
+its transaction. A value past the common cap (a proxy ASN every batch
+shares) is no longer counted, so it is rewritten only when its seen times
+move by more than an hour.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ def _linked_values(alert: PreparedAlert, max_links_per_alert: int) -> list[list[
 def upsert(
     cursor, alerts: list[PreparedAlert], *, max_links_per_alert: int, common_cap: int
 ) -> Upserted:
+    """Upsert and link the alerts' accounts and indicators; fills each alert's ids."""
     result = Upserted()
     if not alerts:
         return result
