@@ -125,12 +125,16 @@ class Correlation:
     def related(self, a: CaseRef, b: CaseRef) -> bool:
         """Whether the pair is one case or already related in this batch (checked
         first: alerts of a busy batch meet the same pair again and again)."""
-        return a is b or frozenset((id(a), id(b))) in self.related_pairs
+        return a is b or _pair(a, b) in self.related_pairs
 
     def relate(self, relation: Relation) -> None:
         if not self.related(relation.a, relation.b):
-            self.related_pairs.add(frozenset((id(relation.a), id(relation.b))))
+            self.related_pairs.add(_pair(relation.a, relation.b))
             self.relations.append(relation)
+
+
+def _pair(a: CaseRef, b: CaseRef) -> frozenset[int]:
+    return frozenset((id(a), id(b)))
 
 
 def alert_keys(alert: PreparedAlert, too_common: set[int]) -> list[Key]:

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ingestion.importing.prepare import PreparedAlert, is_strong
+from ingestion.importing.prepare import AccountRow, PreparedAlert, is_strong
 
 _ACCOUNTS_SQL = """
 INSERT INTO cases_account AS a (external_id, organization_id, email_domain, country,
@@ -116,22 +116,25 @@ def _widen(spans: dict, key, first: datetime, last: datetime) -> None:
         span[1] = last
 
 
+def _own_values(ref: AccountRow) -> list[tuple[str, str]]:
+    """The account's own indicators: the contract records its payment
+    fingerprint and email domain as indicators of the account."""
+    own = []
+    if ref.payment_fingerprint:
+        own.append(("payment_fingerprint", ref.payment_fingerprint))
+    if ref.email_domain:
+        own.append(("email_domain", ref.email_domain))
+    return own
+
+
 def _linked_values(alert: PreparedAlert, max_links_per_alert: int) -> list[list[tuple[str, str]]]:
     """For each account of the alert, the (type, value) keys it is linked to: its
-    own payment fingerprint and email domain, and the alert's indicators."""
+    own values and the alert's indicators."""
     # Beyond the cap an alert's indicators stay on the alert only: one alert
     # naming 1,000 accounts and 5,000 values must not add 5M links.
     pairs_allowed = len(alert.accounts) * len(alert.indicators) <= max_links_per_alert
     shared = [(kind, value) for kind, value, _, _ in alert.indicators] if pairs_allowed else []
-    per_account = []
-    for ref in alert.accounts:
-        own = []
-        if ref.payment_fingerprint:
-            own.append(("payment_fingerprint", ref.payment_fingerprint))
-        if ref.email_domain:
-            own.append(("email_domain", ref.email_domain))
-        per_account.append(own + shared)
-    return per_account
+    return [_own_values(ref) + shared for ref in alert.accounts]
 
 
 def upsert(
@@ -168,9 +171,8 @@ def upsert(
             row[5] = min(row[5], alert.observed_at)
             row[6] = max(row[6], alert.observed_at)
 
-    # Indicators: the alert's own, plus each account's payment fingerprint and
-    # email domain (the contract records those as indicators of the account).
-    # Also which accounts each value is linked to, to count a new value's accounts.
+    # Indicators: the alert's own, plus each account's own values; and which
+    # accounts each value is linked to, to count a new value's accounts.
     spans: dict[tuple[str, str], list] = {}
     linked: list[list[list[tuple[str, str]]]] = []
     linked_accounts: dict[tuple[str, str], set[str]] = {}
@@ -179,10 +181,8 @@ def upsert(
             _widen(spans, (kind, value), first, last)
         seen_at = alert.observed_at
         for ref in alert.accounts:
-            if ref.payment_fingerprint:
-                _widen(spans, ("payment_fingerprint", ref.payment_fingerprint), seen_at, seen_at)
-            if ref.email_domain:
-                _widen(spans, ("email_domain", ref.email_domain), seen_at, seen_at)
+            for key in _own_values(ref):
+                _widen(spans, key, seen_at, seen_at)
         per_account = _linked_values(alert, max_links_per_alert)
         linked.append(per_account)
         for ref, values in zip(alert.accounts, per_account, strict=True):
@@ -269,14 +269,14 @@ def _write_links(cursor, links: dict[tuple[int, int], list], created: set[int]) 
             for key in fresh:
                 copy.write_row((*key, *links[key]))
         new_links.update(indicator_id for _, indicator_id in fresh)
-    known = sorted(key for key in links if key[0] not in created)
-    if known:
-        spans = [links[key] for key in known]
+    seen_before = sorted(key for key in links if key[0] not in created)
+    if seen_before:
+        spans = [links[key] for key in seen_before]
         cursor.execute(
             _LINKS_SQL,
             [
-                [a for a, _ in known],
-                [i for _, i in known],
+                [a for a, _ in seen_before],
+                [i for _, i in seen_before],
                 [first for first, _ in spans],
                 [last for _, last in spans],
             ],
