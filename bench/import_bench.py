@@ -34,6 +34,7 @@ from ingest import (
     measure_floor,
     post_bodies,
     private_redis,
+    running,
     say,
     server_pids,
     start_server,
@@ -67,12 +68,8 @@ def start_workers(env: dict[str, str], processes: int) -> Iterator[subprocess.Po
         "--without-gossip",
         "--without-mingle",
     ]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    try:
+    with running(command, env, stop_timeout=60) as process:
         yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 def pool_rss_mib(main: subprocess.Popen) -> float:

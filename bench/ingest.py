@@ -148,6 +148,19 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
+def running(
+    command: list[str], env: dict[str, str], stop_timeout: float
+) -> Iterator[subprocess.Popen]:
+    """A process of the benchmark's, terminated (and waited for) on the way out."""
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=stop_timeout)
+
+
+@contextmanager
 def start_server(env: dict[str, str], workers: int, threads: int = 1) -> Iterator[str]:
     """gunicorn on a free port; yields its base URL."""
     port = free_port()
@@ -167,13 +180,9 @@ def start_server(env: dict[str, str], workers: int, threads: int = 1) -> Iterato
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    try:
+    with running(command, env, stop_timeout=30):
         wait_for_port(port)
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def server_pids(base_url: str) -> list[int]:
