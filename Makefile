@@ -38,6 +38,7 @@ bench: venv
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 format: venv
 	.venv/bin/ruff check --fix .

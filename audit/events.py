@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
 from audit.models import AuditEvent
-from dossier.middleware import current_remote_addr, current_request_id
+from core.middleware import current_remote_addr, current_request_id
 
 # Key of the advisory lock that serialises writers of the chain ("dossier").
 CHAIN_LOCK_KEY = 0x646F7373696572

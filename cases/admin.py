@@ -23,7 +23,7 @@ from cases.models import (
     Indicator,
     Note,
 )
-from dossier.admin import ViewOnlyAdmin
+from core.admin import ViewOnlyAdmin
 
 
 class AuditedAdmin(admin.ModelAdmin):

@@ -1,4 +1,4 @@
-"""Dossier settings, read from the environment (see ``dossier.env``).
+"""Dossier settings, read from the environment (see ``core.env``).
 
 Production is ``DEBUG`` off, the default: required variables must then be
 given. ``make run`` and ``make test`` set development values themselves.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from dossier.env import (
+from core.env import (
     DEBUG,
     SettingError,
     env_bool,
@@ -55,7 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "dossier.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": None,
-    "EXCEPTION_HANDLER": "dossier.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dossier API",

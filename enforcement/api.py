@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from cases.api.base import AUTHENTICATION
 from cases.models import Action, ActionKind, ActionTarget, TargetState
 from cases.visibility import restricted_q
-from dossier.api import validated
+from core.api import validated
 from enforcement import workflow
 from enforcement.reading import progress_report
 from ingestion.auth import NotDetector

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from dossier.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from ingestion.detectors import EDITABLE_FIELDS, revoke_token, update_detector
 from ingestion.models import Alert, Batch, Detector, DetectorToken
 

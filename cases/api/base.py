@@ -22,7 +22,7 @@ from cases.api import serializers as s
 from cases.guards import StaleCase, based_on, record_refusal
 from cases.models import Case
 from cases.queries import case_for
-from dossier.api import validated
+from core.api import validated
 from ingestion.auth import BearerAuthentication, NotDetector
 from people.api_auth import PersonalTokenAuthentication
 from people.navigation import CASE_WORKERS

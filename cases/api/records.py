@@ -17,7 +17,7 @@ from cases.models import Account, CaseAccount, Evidence, Note
 from cases.queries import case_for
 from cases.views.evidence import evidence_response
 from cases.views.operations import account_to_link
-from dossier.api import validated
+from core.api import validated
 
 
 @extend_schema(tags=["cases"])

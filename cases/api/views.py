@@ -20,7 +20,7 @@ from cases.api.pagination import CaseKeysetPagination
 from cases.filters import CaseFilter
 from cases.queries import queue_queryset
 from cases.views.operations import assignee_named
-from dossier.api import validated
+from core.api import validated
 
 
 @extend_schema(tags=["cases"])

@@ -4,7 +4,7 @@ from django.db import transaction
 from audit.events import TransactionRequired, record, record_many
 from audit.models import AuditEvent
 from audit.verify import verify_chain
-from dossier.middleware import current_remote_addr, current_request_id
+from core.middleware import current_remote_addr, current_request_id
 
 pytestmark = pytest.mark.django_db
 

@@ -101,7 +101,7 @@ def test_debug_supplies_development_values_for_the_required_settings():
 
 
 def test_number_settings_name_what_they_expect(monkeypatch):
-    from dossier.env import SettingError, env_float, env_int
+    from core.env import SettingError, env_float, env_int
 
     monkeypatch.delenv("DOSSIER_TEST_NUMBER", raising=False)
     assert env_int("DOSSIER_TEST_NUMBER", 5) == 5
