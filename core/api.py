@@ -1,6 +1,6 @@
 """API conventions shared by every endpoint.
 
-Every 4xx answer has the alerts contract's shape:
+Every 4xx answer has the shape docs/alerts-api.md describes:
 ``{"errors": [{"index": null, "field": "...", "message": "..."}]}``.
 """
 

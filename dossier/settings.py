@@ -222,7 +222,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Alerts API (shared/contracts/alerts-v1.md).
+# Alerts API (docs/alerts-api.md).
 ALERTS_MAX_BODY_BYTES = env_int("ALERTS_MAX_BODY_BYTES", 5 * 1024 * 1024, minimum=1024)
 DETECTOR_DEFAULT_RATE = env_int("DETECTOR_DEFAULT_RATE", 600, minimum=0)
 
@@ -250,7 +250,7 @@ CELERY_BEAT_SCHEDULE["import-sweep"] = {
     "schedule": float(IMPORT_SWEEP_INTERVAL),
 }
 
-# Enforcement (shared/contracts/enforcement-webhook-v1.md).
+# Enforcement (docs/enforcement-webhook.md).
 ENFORCEMENT_BACKEND = env_choice("ENFORCEMENT_BACKEND", ("log", "webhook"), "log")
 ENFORCEMENT_URL = env_optional("ENFORCEMENT_URL")
 ENFORCEMENT_SECRETS = [s for s in (env_optional("ENFORCEMENT_SECRET") or "").split(",") if s]

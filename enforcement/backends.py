@@ -1,7 +1,7 @@
 """Enforcement backends: how one target of an action is applied or reverted.
 
-The wire format of the ``webhook`` backend is
-``shared/contracts/enforcement-webhook-v1.md``. A backend only sends one call
+The wire format of the ``webhook`` backend is described in
+``docs/enforcement-webhook.md``. A backend only sends one call
 and classifies the answer; deciding what to do next (retry, pause, give up)
 and recording it belongs to ``enforcement.execution``.
 
@@ -151,7 +151,7 @@ def sign(body: bytes, secrets: list[str], *, timestamp: int | None = None) -> st
 def verify_signature(
     header: str, body: bytes, secret: str, *, now: float | None = None, tolerance: int = 300
 ) -> bool:
-    """The receiving end's check, as the contract describes it (used by tests and docs)."""
+    """The receiving end's check, as docs/enforcement-webhook.md describes it (used by tests and docs)."""
     fields = [part.split("=", 1) for part in header.split(",") if "=" in part]
     stamps = [value for key, value in fields if key == "t"]
     if len(stamps) != 1 or not stamps[0].isdigit():
@@ -180,7 +180,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def classify(status: int, body: bytes, headers) -> Outcome:
-    """The contract's table of answers, in one place."""
+    """The table of answers of docs/enforcement-webhook.md, in one place."""
     if status in (200, 201, 202):
         try:
             document = json.loads(body)
@@ -201,7 +201,7 @@ def classify(status: int, body: bytes, headers) -> Outcome:
         return Retry(reason)
     if 400 <= status < 500:
         return Refused(reason)
-    # 1xx/3xx are not answers the contract knows: not known to be carried out.
+    # 1xx/3xx are not answers docs/enforcement-webhook.md knows: not known to be carried out.
     return Retry(reason)
 
 

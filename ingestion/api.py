@@ -1,4 +1,4 @@
-"""The detector alert API (shared/contracts/alerts-v1.md).
+"""The detector alert API (docs/alerts-api.md).
 
 Views stay thin: ``ingestion.body`` reads the request, ``ingestion.validation``
 validates it and ``ingestion.accept`` stores it.

@@ -1,7 +1,7 @@
 """Read an alerts request body: media type, optional gzip, and the size limit.
 
 The stream is read directly with a cap: Django's own upload limit would
-answer 400 where the contract wants 413, and a gzip body is measured after
+answer 400 where docs/alerts-api.md promises 413, and a gzip body is measured after
 decompression without ever holding more than the limit in memory.
 """
 

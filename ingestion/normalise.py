@@ -1,4 +1,4 @@
-"""Indicator normalisation (alerts-v1.md, "Indicator" table).
+"""Indicator normalisation (docs/alerts-api.md, the indicator table).
 
 One function per type; each returns the stored form or raises
 ``InvalidIndicator`` with a message fit for a 400 answer. The alerts endpoint

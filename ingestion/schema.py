@@ -1,4 +1,4 @@
-"""The alert of alerts-v1.md as msgspec Structs.
+"""The alert of docs/alerts-api.md as msgspec Structs.
 
 msgspec decodes and validates a body an order of magnitude faster than DRF
 serializers; the Structs mirror ``alert-v1.schema.json`` field by field, and

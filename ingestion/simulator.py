@@ -1,4 +1,4 @@
-"""A realistic distillation scenario, as detectors would report it (alerts-v1).
+"""A realistic distillation scenario, as detectors would report it (docs/alerts-api.md).
 
 Pure functions: the same seed gives the same alerts (and the same external ids,
 so posting a scenario twice only produces duplicates). Used by

@@ -91,7 +91,7 @@ WEAK_INDICATOR_TYPES: frozenset[str] = frozenset(IndicatorType) - STRONG_INDICAT
 
 
 class Indicator(models.Model):
-    """A typed value normalised as the alerts contract says, unique per (type, value)."""
+    """A typed value normalised as docs/alerts-api.md says, unique per (type, value)."""
 
     type = models.CharField(max_length=30, choices=IndicatorType)
     # Up to 1000 characters, plus "<detector>/" for prompt clusters.

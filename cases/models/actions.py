@@ -1,6 +1,6 @@
 """Enforcement actions proposed on a case, and their per-target records.
 
-Kinds and target types follow shared/contracts/enforcement-webhook-v1.md.
+Kinds and target types follow docs/enforcement-webhook.md.
 Targets carry their own state so one target can be retried or reverted alone.
 """
 
@@ -31,7 +31,7 @@ class TargetType(models.TextChoices):
     PARTNER = "partner", "Partner"
 
 
-# Which target types each kind accepts (the contract's table).
+# Which target types each kind accepts (docs/enforcement-webhook.md).
 KIND_TARGET_TYPES: dict[str, frozenset[str]] = {
     ActionKind.SUSPEND_ACCOUNTS: frozenset({TargetType.ACCOUNT}),
     ActionKind.TERMINATE_ACCOUNTS: frozenset({TargetType.ACCOUNT}),

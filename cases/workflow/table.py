@@ -1,4 +1,4 @@
-"""The transition table (the design notes' "Case workflow") and the refusals it raises."""
+"""The transition table (docs/case-workflow.md) and the refusals it raises."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _rule(sources, target, via, roles=frozenset(), **kwargs) -> Rule:
     return Rule(frozenset(sources), target, via, frozenset(roles), **kwargs)
 
 
-# The design notes' "Case workflow" table, and the only place it lives.
+# The case workflow of docs/case-workflow.md; the only place the code states it.
 TRANSITIONS: tuple[Rule, ...] = (
     _rule({S.NEW}, S.TRIAGE, Via.TRANSITION, WORKERS),
     _rule({S.NEW, S.TRIAGE}, S.INVESTIGATING, Via.TRANSITION, WORKERS),

@@ -1,4 +1,4 @@
-"""The import of accepted alerts into cases (design notes, "The way data flows").
+"""The import of accepted alerts into cases (docs/alert-import.md).
 
 ``import_batch_now`` claims and imports one batch; ``sweep`` re-enqueues
 batches whose message was lost or whose worker died; ``retry_failed`` puts a

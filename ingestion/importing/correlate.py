@@ -1,4 +1,4 @@
-"""Decide which case each alert belongs to (design notes, "Correlation must not explode").
+"""Decide which case each alert belongs to (docs/alert-import.md).
 
 An alert joins the open case that shares one of its strong keys: the
 detector's campaign hint, a strong indicator (payment or device fingerprint,

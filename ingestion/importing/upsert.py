@@ -117,7 +117,7 @@ def _widen(spans: dict, key, first: datetime, last: datetime) -> None:
 
 
 def _own_values(ref: AccountRow) -> list[tuple[str, str]]:
-    """The account's own indicators: the contract records its payment
+    """The account's own indicators: docs/alerts-api.md records its payment
     fingerprint and email domain as indicators of the account."""
     own = []
     if ref.payment_fingerprint:

@@ -1,6 +1,6 @@
 """Every status change, asked for by every kind of person.
 
-The expectations below are the design notes' "Case workflow" table written out
+The expectations below are docs/case-workflow.md's table written out
 by hand, independently of cases.workflow: every allowed transition must work,
 and every other (from, to, person) must be refused with nothing changed.
 """

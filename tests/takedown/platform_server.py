@@ -1,10 +1,10 @@
 """A real HTTP server on 127.0.0.1 standing in for the platform's enforcement service.
 
-It implements the receiving end of ``shared/contracts/enforcement-webhook-v1.md``:
+It implements the receiving end of ``docs/enforcement-webhook.md``:
 verifies signatures, records every request (headers and raw body), honours
 ``Idempotency-Key`` (a repeat answers as the first time and is not carried
 out again) and keeps the state of every target. Tests tell it to fail in
-each way the contract names.
+each way docs/enforcement-webhook.md names.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``manage.py detectors create|list|rotate|revoke`` (alerts-v1.md, Authentication)."""
+"""``manage.py detectors create|list|rotate|revoke`` (docs/alerts-api.md, "Detector tokens")."""
 
 from __future__ import annotations
 
