@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-from ingest import (
+from harness import (
+    DEFAULT_SERVER,
     PYTHON,
     ROOT,
     app_environment,
@@ -45,7 +46,6 @@ from ingest import (
 # Named per run, so two benchmarks running at once cannot drop each other's database.
 E2E_DATABASE = f"dossier_bench_import_{os.getpid()}"
 NAIVE_DATABASE = f"dossier_bench_naive_{os.getpid()}"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 @contextmanager

@@ -9,7 +9,6 @@ and the sweeper re-enqueues it.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ingestion.models import BatchStatus, Detector
+from ingestion.queue import publish_import
 from ingestion.validation import ValidAlert
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,6 @@ FROM STDIN
 """
 
 _sequence_name: str | None = None
-BROKER_RETRY_SECONDS = 5
-_broker_down_until: dict[str, float] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,27 +130,6 @@ def _copy_text(value: str) -> str:
             .replace("\t", "\\t")
         )
     return value
-
-
-def publish_import(batch_id: uuid.UUID) -> None:
-    """Publish the import; never raises: a lost message is the sweeper's job.
-
-    After a failure the broker is left alone for a few seconds, so an outage
-    does not add a connection attempt to every accepted request.
-    """
-    from ingestion.tasks import import_batch
-
-    broker = import_batch.app.conf.broker_url
-    if time.monotonic() < _broker_down_until.get(broker, 0.0):
-        return
-    try:
-        import_batch.delay(str(batch_id))
-    except Exception:
-        _broker_down_until[broker] = time.monotonic() + BROKER_RETRY_SECONDS
-        logger.warning(
-            "could not publish import of batch %s; the sweeper will enqueue pending batches",
-            batch_id,
-        )
 
 
 def _touch(detector: Detector, now) -> None:

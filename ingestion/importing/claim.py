@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -61,8 +62,6 @@ def still_ours(cursor, claim: Claim) -> bool:
 
 def release(claim: Claim, message: str) -> None:
     """Give the batch back (``pending``) after a failed attempt, saying why."""
-    import msgspec
-
     errors = msgspec.json.encode(
         [{"external_id": None, "message": f"attempt {claim.attempts}: {message}"[:2000]}]
     ).decode()

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from audit.events import record
 from ingestion.models import Batch
+from ingestion.queue import publish_import
 
 logger = logging.getLogger(__name__)
 
@@ -23,18 +24,6 @@ SELECT id FROM ingestion_batch
  ORDER BY received_at
  LIMIT %s
 """
-
-
-def publish(batch_id: uuid.UUID | str) -> bool:
-    """Publish an import; False (and a log line) when the broker does not take it."""
-    from ingestion.tasks import import_batch
-
-    try:
-        import_batch.delay(str(batch_id))
-    except Exception:
-        logger.warning("could not publish the import of batch %s", batch_id, exc_info=True)
-        return False
-    return True
 
 
 def sweep(limit: int = 500) -> list[str]:
@@ -57,7 +46,7 @@ def sweep(limit: int = 500) -> list[str]:
             fresh = True
         if not fresh:
             continue
-        if not publish(batch_id):
+        if not publish_import(batch_id):
             break
         sent.append(batch_id)
     if sent:
@@ -97,5 +86,5 @@ def retry_failed(batch_id: uuid.UUID | str, *, actor) -> int:
             before={"status": batch.status, "failed": batch.failed},
             after={"status": "pending", "alerts_retried": count},
         )
-        transaction.on_commit(partial(publish, batch.pk))
+        transaction.on_commit(partial(publish_import, batch.pk))
     return count

@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import msgspec
 import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -315,8 +316,6 @@ def _bisect(cursor, alerts, failures, totals: Totals, now: datetime) -> None:
 
 
 def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datetime) -> Outcome:
-    import msgspec
-
     if failures:
         failures.sort()
         cursor.execute(

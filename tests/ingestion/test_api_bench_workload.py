@@ -9,7 +9,7 @@ from tests.ingestion.conftest import schema_accepts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from ingest import make_alerts, make_bodies
+from harness import make_alerts, make_bodies
 
 
 def test_bench_alerts_are_valid_and_shaped_as_the_issue_asks():
