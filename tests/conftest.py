@@ -1,7 +1,10 @@
 import pytest
+import redis
 from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
 
 from people.roles import Role
+from scripts import services
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -55,3 +58,39 @@ def make_user(django_user_model):
 
     make.count = 0
     return make
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own on a free port, so stopping it harms nobody."""
+    server = services.PrivateRedis(tmp_path / "redis")
+    server.url = server.start()
+    server.client = redis.Redis.from_url(server.url, socket_connect_timeout=0.5)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def evidence_root(settings, tmp_path):
+    """Uploaded evidence goes to the test's own folder, never to ``.run/evidence``."""
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    return settings.EVIDENCE_ROOT
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def as_role(api, make_user):
+    """An API client signed in (by session) as a new user holding ``roles``."""
+
+    def login(*roles, **extra):
+        user = make_user(*roles, **extra)
+        api.force_authenticate(user=None)
+        api.force_login(user)
+        api.user = user
+        return api
+
+    return login

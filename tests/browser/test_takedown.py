@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import Account, Case, CaseAccount
-from tests.pipeline.conftest import redis_broker, start_worker  # noqa: F401 - fixtures
-from tests.takedown.conftest import platform, worker_env  # noqa: F401 - fixtures
+from tests.enforcement.conftest import platform, worker_env  # noqa: F401 - fixtures
+from tests.ingestion.worker.conftest import redis_broker, start_worker  # noqa: F401 - fixtures
 
 PASSWORD = "pw-for-tests-1"
 

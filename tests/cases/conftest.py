@@ -40,10 +40,3 @@ def make_case(db):
         return Case.objects.create(status=status, **fields)
 
     return make
-
-
-@pytest.fixture
-def evidence_root(settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    settings.EVIDENCE_MAX_BYTES = 1024
-    return settings.EVIDENCE_ROOT

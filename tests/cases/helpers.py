@@ -5,6 +5,20 @@ from django.conf import settings
 from audit.models import AuditEvent
 from cases.models import Case
 
+# Where a case starts: escalated cases at each level, since the level decides
+# who may hand them back.
+STARTS = (
+    "new",
+    "triage",
+    "investigating",
+    "escalated@policy",
+    "escalated@legal",
+    "escalated@executive",
+    "pending_action",
+    "actioned",
+    "closed",
+)
+
 
 def events() -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("sequence"))

@@ -5,7 +5,7 @@ rejected or withdrawn goes back to investigating.
 The actions go through ``enforcement.workflow``, which moves the case through
 the hooks in ``cases.workflow.actions``. What the action steps themselves
 check (kinds, targets, protected accounts, approvals) is proven in
-tests/takedown.
+tests/enforcement.
 """
 
 import pytest
@@ -25,19 +25,8 @@ from enforcement.workflow import (
     withdraw_action,
 )
 from tests.cases.conftest import PEOPLE
-from tests.cases.helpers import case_row, events
+from tests.cases.helpers import STARTS, case_row, events
 
-STARTS = (
-    "new",
-    "triage",
-    "investigating",
-    "escalated@policy",
-    "escalated@legal",
-    "escalated@executive",
-    "pending_action",
-    "actioned",
-    "closed",
-)
 PROPOSABLE = {"investigating", "escalated", "pending_action"}
 WORKERS = {"investigator", "lead"}
 

@@ -21,6 +21,13 @@ class LyingUpload(io.BytesIO):
     size = 10
 
 
+@pytest.fixture
+def evidence_root(evidence_root, settings):
+    """The shared evidence folder, with a limit small enough to cross in a test."""
+    settings.EVIDENCE_MAX_BYTES = 1024
+    return evidence_root
+
+
 def test_an_upload_declared_over_the_limit_is_refused_before_anything_is_stored(
     evidence_root, person, make_case
 ):

@@ -10,25 +10,12 @@ import pytest
 from cases import workflow
 from cases.models import CaseStatus
 from tests.cases.conftest import PEOPLE
-from tests.cases.helpers import case_row, events
+from tests.cases.helpers import STARTS, case_row, events
 
 WORKERS = {"investigator", "lead"}
 LEAD = {"lead"}
 OPEN = ("new", "triage", "investigating", "escalated", "pending_action", "actioned")
 
-# Where a case starts: escalated cases at each level, since the level decides
-# who may hand them back.
-STARTS = (
-    "new",
-    "triage",
-    "investigating",
-    "escalated@policy",
-    "escalated@legal",
-    "escalated@executive",
-    "pending_action",
-    "actioned",
-    "closed",
-)
 # What is asked for: closing as confirmed abuse is its own request.
 TARGETS = (*CaseStatus.values, "closed:confirmed_abuse")
 

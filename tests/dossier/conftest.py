@@ -23,12 +23,3 @@ def private_postgres(tmp_path):
     yield cluster
     cluster.stop()
     remove_cluster(tmp_path / "pg")
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    """A private Redis on a free port, stopped after the test."""
-    server = services.PrivateRedis(tmp_path / "redis")
-    server.url_given = server.start()
-    yield server
-    server.stop()

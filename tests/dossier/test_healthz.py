@@ -29,7 +29,7 @@ def test_it_answers_anonymous_callers_with_only_ok_or_down(client):
 
 @pytest.mark.django_db
 def test_it_answers_200_and_says_so_when_the_broker_goes_down(client, settings, private_redis):
-    settings.CELERY_BROKER_URL = private_redis.url_given
+    settings.CELERY_BROKER_URL = private_redis.url
     assert client.get("/healthz").json()["broker"] == "ok"
 
     private_redis.stop()

@@ -14,11 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
-import redis
 from jsonschema import Draft202012Validator
 
 from ingestion.detectors import create_detector
-from scripts import services
 
 # The schema Dossier publishes to detectors (docs/alerts-api.md).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "alert-v1.schema.json"
@@ -141,16 +139,6 @@ def detector(db):
 @pytest.fixture
 def api(client, detector) -> AlertsClient:
     return AlertsClient(client, detector.token)
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    """A redis-server of the test's own on a free port, so stopping it harms nobody."""
-    server = services.PrivateRedis(tmp_path / "redis")
-    server.url = server.start()
-    server.client = redis.Redis.from_url(server.url, socket_connect_timeout=0.5)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

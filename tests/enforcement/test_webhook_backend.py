@@ -15,7 +15,7 @@ from enforcement.backends import (
     build_body,
     idempotency_key,
 )
-from tests.takedown.conftest import NEXT_SECRET, SECRET
+from tests.enforcement.conftest import NEXT_SECRET, SECRET
 
 
 def make_call(value="acct_8f2c", operation=APPLY):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cases.models import Action, ActionState
 from enforcement.workflow import approve_action, propose_action
-from tests.takedown.conftest import make_case_with_accounts
+from tests.enforcement.conftest import make_case_with_accounts
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,6 @@ real PostgreSQL. Alerts are posted through the API; workers import them."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -16,21 +15,10 @@ from ingestion.correlation_keys import CorrelationKey
 from ingestion.detectors import create_detector
 from ingestion.models import Alert, Batch
 from ingestion.simulator import scenario
-from tests.pipeline.conftest import wait_for
+from tests.ingestion.correlation_helpers import post
+from tests.ingestion.worker.conftest import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def post(client, token: str, alerts: list[dict]) -> dict:
-    response = client.generic(
-        "POST",
-        "/api/v1/alerts/",
-        json.dumps({"alerts": alerts}).encode(),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 202, response.content
-    return response.json()
 
 
 def synthetic(prefix: str, count: int) -> list[dict]:

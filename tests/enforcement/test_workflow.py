@@ -14,7 +14,7 @@ from enforcement.workflow import (
     reject_action,
     withdraw_action,
 )
-from tests.takedown.conftest import make_case_with_accounts
+from tests.enforcement.conftest import make_case_with_accounts
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from ingestion.models import Detector, DetectorToken
 from people.tokens import PersonalToken
-from tests.pages.factories import make_case
+from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db
 

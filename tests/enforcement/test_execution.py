@@ -18,7 +18,7 @@ from enforcement.workflow import (
     retry_action,
     revert_action,
 )
-from tests.takedown.conftest import make_case_with_accounts
+from tests.enforcement.conftest import make_case_with_accounts
 
 pytestmark = pytest.mark.django_db
 

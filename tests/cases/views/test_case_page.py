@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audit.models import AuditEvent
 from cases import workflow
 from cases.models import Note
-from tests.pages.factories import link, make_account, make_case, make_indicator
+from tests.cases.factories import link, make_account, make_case, make_indicator
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
-from tests.pipeline.conftest import redis_broker, start_worker  # noqa: F401 - shared fixtures
-from tests.takedown.platform_server import Platform
+from tests.enforcement.platform_server import Platform
+from tests.ingestion.worker.conftest import redis_broker, start_worker  # noqa: F401 - shared fixtures
 
 SECRET = "first-shared-secret"
 NEXT_SECRET = "next-shared-secret"

@@ -6,7 +6,7 @@ from django.urls import reverse
 from cases.models import Case
 from enforcement.execution import run_action
 from enforcement.workflow import approve_action, propose_action
-from tests.takedown.conftest import make_case_with_accounts
+from tests.enforcement.conftest import make_case_with_accounts
 
 pytestmark = pytest.mark.django_db
 

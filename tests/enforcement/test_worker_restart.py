@@ -5,8 +5,8 @@ import pytest
 
 from cases.models import Action, ActionState, TargetState
 from enforcement.workflow import approve_action, propose_action
-from tests.pipeline.conftest import wait_for
-from tests.takedown.conftest import make_case_with_accounts, worker_env
+from tests.enforcement.conftest import make_case_with_accounts, worker_env
+from tests.ingestion.worker.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 

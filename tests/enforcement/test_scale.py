@@ -8,7 +8,7 @@ import pytest
 from cases.models import ActionState, TargetState
 from enforcement.execution import run_action
 from enforcement.workflow import approve_action, progress, propose_action
-from tests.takedown.conftest import make_case_with_accounts
+from tests.enforcement.conftest import make_case_with_accounts
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case
-from tests.pages.factories import make_case
+from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +190,7 @@ QUEUE_QUERIES = 5
 
 def test_it_filters_by_account_indicator_detector_kind_and_evasion(client, investigator):
     from ingestion.models import Alert, Batch, Detector
-    from tests.pages.factories import link, make_account, make_indicator
+    from tests.cases.factories import link, make_account, make_indicator
 
     a = make_case(title="A", is_possible_evasion=True)
     b = make_case(title="B")

@@ -3,7 +3,7 @@
 import pytest
 
 from dossier.models import WorkerHeartbeat
-from tests.pipeline.conftest import wait_for
+from tests.ingestion.worker.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEvent
 from cases import workflow
 from cases.models import Case
-from tests.pages.factories import link, make_account, make_case, make_indicator
+from tests.cases.factories import link, make_account, make_case, make_indicator
 
 pytestmark = pytest.mark.django_db
 

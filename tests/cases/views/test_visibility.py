@@ -1,7 +1,7 @@
 import pytest
 
 from cases.visibility import can_see, visible_cases
-from tests.pages.factories import make_case
+from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from cases.models import Account, AccountIndicator, Case, CaseAccount, Indicator
 from enforcement.reading import blast_radius
 from enforcement.workflow import propose_action
-from tests.takedown.conftest import make_case_with_accounts
+from tests.enforcement.conftest import make_case_with_accounts
 
 pytestmark = pytest.mark.django_db
 
