@@ -23,7 +23,6 @@ from cases.models import (
     Tlp,
 )
 from cases.pagination import DEFAULT_SORT, SORT_CHOICES
-from ingestion.models import Alert
 
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
@@ -120,13 +119,12 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_detector(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        alerts = Alert.objects.filter(case=OuterRef("pk"), detector__name=value.strip())
-        return queryset.filter(Exists(alerts))
+        return queryset.filter(Exists(_alerts_of_each_case(detector__name=value.strip())))
 
     def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip().rstrip(".")
         kinds = Q(kind=value) | Q(kind__startswith=f"{value}.")
-        return queryset.filter(Exists(Alert.objects.filter(kinds, case=OuterRef("pk"))))
+        return queryset.filter(Exists(_alerts_of_each_case(kinds)))
 
     def filter_account(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         links = CaseAccount.objects.filter(case=OuterRef("pk"), account__external_id=value.strip())
@@ -150,3 +148,14 @@ SAVED_VIEWS: list[tuple[str, str]] = [
     ("Unassigned", "assignee=unassigned&status=new&status=triage&sort=severity"),
     ("Overdue", "overdue=true&sort=due"),
 ]
+
+
+def _alerts_of_each_case(*conditions: Q, **lookups) -> QuerySet:
+    """The alerts of the case an ``Exists`` on cases is evaluated for.
+
+    Reached through the relation the alert model declares to ``Case``
+    (``case.alerts``): alerts belong to ingestion, a layer above cases, which
+    cases never imports.
+    """
+    alerts = Case.alerts.field.model
+    return alerts.objects.filter(*conditions, case=OuterRef("pk"), **lookups)

@@ -23,7 +23,6 @@ from cases.models import (
     Note,
 )
 from cases.visibility import visible_cases
-from ingestion.models import Alert
 
 # How many of each kind of item the case page shows (newest kept).
 TIMELINE_LIMIT = 200
@@ -97,8 +96,10 @@ def timeline(
 ) -> list[TimelineEntry]:
     """Alerts, notes, evidence, transitions and actions of a case, oldest first."""
     entries: list[TimelineEntry] = []
+    # Through the relation the alert model declares: alerts belong to
+    # ingestion, a layer above cases.
     alerts = (
-        Alert.objects.filter(case=case)
+        case.alerts.all()
         .select_related("detector")
         .only("observed_at", "kind", "title", "severity", "detector__name", "external_id")
         .order_by("-observed_at")[:TIMELINE_LIMIT]
