@@ -3,6 +3,12 @@
 Every helper takes the development default used when ``DEBUG`` is on; in
 production (``DEBUG`` off, the default) a required variable that is missing,
 or any malformed value, stops start-up with an error naming the variable.
+
+The settings module reads between ``collect_problems()`` and
+``raise_problems()``: a helper then notes what is wrong and returns a stand-in
+value, so that start-up names every missing or malformed variable in one
+error instead of making an operator fix them one restart at a time. Outside
+that window a helper raises at once.
 """
 
 from __future__ import annotations
@@ -25,6 +31,33 @@ class SettingError(ImproperlyConfigured):
     """A setting variable is missing or malformed; the message names it."""
 
 
+_problems: list[str] | None = None
+
+
+def collect_problems() -> None:
+    """From now on note setting problems instead of raising them."""
+    global _problems
+    _problems = []
+
+
+def raise_problems() -> None:
+    """Stop noting problems; raise one ``SettingError`` naming all of them."""
+    global _problems
+    problems, _problems = _problems or [], None
+    if len(problems) == 1:
+        raise SettingError(problems[0])
+    if problems:
+        raise SettingError(f"{len(problems)} settings are wrong: " + "; ".join(problems))
+
+
+def problem(message: str, stand_in: T) -> T:
+    """Report a setting problem: raised now, or noted and ``stand_in`` returned."""
+    if _problems is None:
+        raise SettingError(message)
+    _problems.append(message)
+    return stand_in
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -34,17 +67,10 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise SettingError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+    return problem(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}", default)
 
 
 DEBUG = env_bool("DEBUG", False)
-
-
-def _convert(name: str, raw: str, parse: Callable[[str], T], what: str) -> T:
-    try:
-        return parse(raw)
-    except (TypeError, ValueError) as exc:
-        raise SettingError(f"{name} must be {what}, got {raw!r}") from exc
 
 
 def env_str(name: str, dev_default: str | None = None, *, default: str | None = None) -> str:
@@ -60,7 +86,7 @@ def env_str(name: str, dev_default: str | None = None, *, default: str | None = 
         return default
     if DEBUG and dev_default is not None:
         return dev_default
-    raise SettingError(f"{name} is required (set it in the environment)")
+    return problem(f"{name} is required (set it in the environment)", "")
 
 
 def env_optional(name: str) -> str | None:
@@ -82,9 +108,12 @@ def _env_number(
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
-    value = _convert(name, raw.strip(), parse, what)
+    try:
+        value = parse(raw.strip())
+    except (TypeError, ValueError):
+        return problem(f"{name} must be {what}, got {raw!r}", default)
     if minimum is not None and value < minimum:
-        raise SettingError(f"{name} must be at least {minimum}, got {raw!r}")
+        return problem(f"{name} must be at least {minimum}, got {raw!r}", default)
     return value
 
 
@@ -96,14 +125,25 @@ def env_list(name: str, dev_default: list[str] | None = None, *, default=_MISSIN
         return list(default)
     if DEBUG and dev_default is not None:
         return dev_default
-    raise SettingError(f"{name} is required (comma-separated list)")
+    return problem(f"{name} is required (comma-separated list)", [])
 
 
-def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+def env_choice(
+    name: str,
+    choices: tuple[str, ...],
+    dev_default: str | None = None,
+    *,
+    default: str | None = None,
+) -> str:
+    """One of ``choices``; required in production unless ``default`` is given."""
     raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+    if raw is not None and raw.strip() != "":
+        value = raw.strip()
+        if value in choices:
+            return value
+        return problem(f"{name} must be one of {', '.join(choices)}, got {raw!r}", choices[0])
+    if default is not None:
         return default
-    value = raw.strip()
-    if value not in choices:
-        raise SettingError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
-    return value
+    if DEBUG and dev_default is not None:
+        return dev_default
+    return problem(f"{name} is required (one of {', '.join(choices)})", choices[0])

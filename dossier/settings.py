@@ -2,6 +2,8 @@
 
 Production is ``DEBUG`` off, the default: required variables must then be
 given. ``make run`` and ``make test`` set development values themselves.
+Every problem found is noted, and start-up stops at the end of this module
+with one error naming them all.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import dj_database_url
 
 from core.env import (
     DEBUG,
-    SettingError,
+    collect_problems,
     env_bool,
     env_choice,
     env_float,
@@ -20,7 +22,11 @@ from core.env import (
     env_list,
     env_optional,
     env_str,
+    problem,
+    raise_problems,
 )
+
+collect_problems()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -88,12 +94,16 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = env_str("DATABASE_URL", dev_default="postgres://postgres@127.0.0.1:5432/dossier")
-    try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
-    except Exception as exc:  # dj-database-url raises several types for bad URLs
-        raise SettingError(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-    if config.get("ENGINE") != "django.db.backends.postgresql":
-        raise SettingError("DATABASE_URL must point to PostgreSQL (postgres://...)")
+    conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 60)
+    config: dict = {"ENGINE": "django.db.backends.postgresql"}
+    if url:  # a missing one is already noted
+        try:
+            config = dj_database_url.parse(url, conn_max_age=conn_max_age)
+        except Exception as exc:  # dj-database-url raises several types for bad URLs
+            problem(f"DATABASE_URL is not a valid database URL: {exc}", None)
+        else:
+            if config.get("ENGINE") != "django.db.backends.postgresql":
+                problem("DATABASE_URL must point to PostgreSQL (postgres://...)", None)
     config["CONN_HEALTH_CHECKS"] = True
     config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
     test_name = env_optional("TEST_DATABASE_NAME")
@@ -251,14 +261,16 @@ CELERY_BEAT_SCHEDULE["import-sweep"] = {
 }
 
 # Enforcement (docs/enforcement-webhook.md).
-ENFORCEMENT_BACKEND = env_choice("ENFORCEMENT_BACKEND", ("log", "webhook"), "log")
+# Production names its backend: a silent ``log`` would record approved actions
+# as executed while nothing reaches the platform.
+ENFORCEMENT_BACKEND = env_choice("ENFORCEMENT_BACKEND", ("log", "webhook"), dev_default="log")
 ENFORCEMENT_URL = env_optional("ENFORCEMENT_URL")
 ENFORCEMENT_SECRETS = [s for s in (env_optional("ENFORCEMENT_SECRET") or "").split(",") if s]
 if ENFORCEMENT_BACKEND == "webhook":
     if not ENFORCEMENT_SECRETS:
-        raise SettingError("ENFORCEMENT_SECRET is required when ENFORCEMENT_BACKEND is webhook")
+        problem("ENFORCEMENT_SECRET is required when ENFORCEMENT_BACKEND is webhook", None)
     if not ENFORCEMENT_URL:
-        raise SettingError("ENFORCEMENT_URL is required when ENFORCEMENT_BACKEND is webhook")
+        problem("ENFORCEMENT_URL is required when ENFORCEMENT_BACKEND is webhook", None)
 ENFORCEMENT_TIMEOUT = env_float("ENFORCEMENT_TIMEOUT", 10.0, minimum=0.1)
 ENFORCEMENT_MAX_ATTEMPTS = env_int("ENFORCEMENT_MAX_ATTEMPTS", 8, minimum=1)
 ENFORCEMENT_DEADLINE = env_float("ENFORCEMENT_DEADLINE", 24.0, minimum=0.01)
@@ -280,9 +292,10 @@ CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {
 }
 
 # Audit checkpoints: HMAC keys kept outside the database (the first signs; older
-# ones still verify). Without a key, checkpoints are neither made nor checked.
+# ones still verify). Required in production: without a key checkpoints are
+# neither made nor checked, which must not happen by omission.
 AUDIT_CHECKPOINT_KEYS = env_list(
-    "AUDIT_CHECKPOINT_KEYS", default=["dossier-development-only-audit-key"] if DEBUG else []
+    "AUDIT_CHECKPOINT_KEYS", dev_default=["dossier-development-only-audit-key"]
 )
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.checkpoint",
@@ -302,5 +315,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
+
+raise_problems()
 
 __all__ = ["DEBUG"]

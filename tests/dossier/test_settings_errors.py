@@ -21,6 +21,9 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://dossier@db.example.org:5432/dossier",
     "REDIS_URL": "redis://redis.example.org:6379/0",
     "EVIDENCE_ROOT": "/srv/dossier/evidence",
+    # Named on purpose: no silent record-only backend, no silently absent checkpoints.
+    "ENFORCEMENT_BACKEND": "log",
+    "AUDIT_CHECKPOINT_KEYS": "a-checkpoint-key-for-the-settings-test",
 }
 
 
@@ -58,6 +61,36 @@ def test_a_missing_required_setting_stops_start_up_naming_it(name):
     assert result.returncode != 0
     assert "SettingError" in error_line(result)
     assert name in error_line(result)
+
+
+def test_every_missing_required_setting_is_named_in_one_error():
+    result = start_django(**dict.fromkeys(PRODUCTION))
+    assert result.returncode != 0
+    line = error_line(result)
+    assert line.startswith("core.env.SettingError: ")
+    for name in PRODUCTION:
+        assert f"{name} is required" in line
+
+
+def test_missing_and_malformed_settings_are_named_together():
+    result = start_django(
+        ENFORCEMENT_BACKEND=None,
+        AUDIT_CHECKPOINT_KEYS=None,
+        DATABASE_CONN_MAX_AGE="sixty",
+        ENFORCEMENT_TIMEOUT="soon",
+    )
+    assert result.returncode != 0
+    line = error_line(result)
+    assert "4 settings are wrong" in line
+    for name in ("ENFORCEMENT_BACKEND", "AUDIT_CHECKPOINT_KEYS"):
+        assert f"{name} is required" in line
+    assert "DATABASE_CONN_MAX_AGE must be an integer" in line
+    assert "ENFORCEMENT_TIMEOUT must be a number" in line
+
+
+def test_the_record_only_backend_and_checkpoints_have_development_defaults():
+    result = start_django(DEBUG="1", ENFORCEMENT_BACKEND=None, AUDIT_CHECKPOINT_KEYS=None)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize(
