@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from audit.models import AuditEvent
 from people.permissions import RoleRequiredMixin
-from people.roles import Role
+from people.roles import MANAGERS
 
 PAGE_SIZE = 100
 
@@ -20,7 +20,7 @@ def _positive_int(value: str | None) -> int | None:
 class EventListView(RoleRequiredMixin, TemplateView):
     """Newest first, paged by sequence number (``?before=``), optionally for one case."""
 
-    allowed_roles = (Role.MANAGER,)
+    allowed_roles = MANAGERS
     template_name = "audit/events.html"
 
     def get_context_data(self, **kwargs):

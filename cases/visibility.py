@@ -10,11 +10,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cases.models import Case, Tlp
-from people.navigation import CASE_WORKERS
-from people.roles import ESCALATION_LEVELS, Role, has_role, roles_of
-
-# Roles that see every case, restricted ones included.
-SEE_ALL = (Role.LEAD, Role.MANAGER)
+from people.roles import CASE_READERS, ESCALATION_LEVELS, LEADS_AND_MANAGERS, has_role, roles_of
 
 
 def restricted_q(user, prefix: str = "") -> Q:
@@ -22,7 +18,7 @@ def restricted_q(user, prefix: str = "") -> Q:
 
     ``prefix`` names the path to the case from another model, e.g. ``"case__"``.
     """
-    if has_role(user, *SEE_ALL):
+    if has_role(user, *LEADS_AND_MANAGERS):
         return Q()
     levels = [str(level) for level in ESCALATION_LEVELS if str(level) in roles_of(user)]
     allowed = ~Q(**{f"{prefix}tlp": Tlp.RED}) | Q(**{f"{prefix}assignee_id": user.pk})
@@ -32,18 +28,18 @@ def restricted_q(user, prefix: str = "") -> Q:
 
 
 def visible_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """The cases ``user`` may see (none for people without a case-working role)."""
+    """The cases ``user`` may see (none for people who read no cases)."""
     queryset = Case.objects.all() if queryset is None else queryset
-    if user is None or not user.is_authenticated or not has_role(user, *CASE_WORKERS):
+    if user is None or not user.is_authenticated or not has_role(user, *CASE_READERS):
         return queryset.none()
     return queryset.filter(restricted_q(user))
 
 
 def can_see(user, case: Case) -> bool:
     """The same rule as ``visible_cases`` for a case already loaded."""
-    if user is None or not user.is_authenticated or not has_role(user, *CASE_WORKERS):
+    if user is None or not user.is_authenticated or not has_role(user, *CASE_READERS):
         return False
-    if case.tlp != Tlp.RED or has_role(user, *SEE_ALL):
+    if case.tlp != Tlp.RED or has_role(user, *LEADS_AND_MANAGERS):
         return True
     if case.assignee_id == user.pk:
         return True

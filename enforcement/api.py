@@ -21,9 +21,8 @@ from core.api import validated
 from enforcement import workflow
 from enforcement.reading import progress_report
 from ingestion.auth import NotDetector
-from people.navigation import CASE_WORKERS
 from people.permissions import HasRole
-from people.roles import ALL_ROLES
+from people.roles import ALL_ROLES, CASE_READERS
 
 
 class Conflict(exceptions.APIException):
@@ -150,7 +149,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @property
     def allowed_roles(self):
-        return ALL_ROLES if self.action in (*self.STEPS, "create") else CASE_WORKERS
+        return ALL_ROLES if self.action in (*self.STEPS, "create") else CASE_READERS
 
     def get_queryset(self):
         return (

@@ -23,9 +23,16 @@ from cases.visibility import can_see
 from enforcement import workflow
 from enforcement.forms import DecisionForm, ProposeForm
 from enforcement.reading import approval_queue, blast_radius, paused_actions, progress_report
-from people.navigation import CASE_WORKERS
 from people.permissions import RoleRequiredMixin
-from people.roles import ALL_ROLES, Role, has_role
+from people.roles import (
+    ALL_ROLES,
+    CASE_READERS,
+    INVESTIGATORS_AND_LEADS,
+    LEADS,
+    LEADS_AND_ADMINISTRATORS,
+    Role,
+    has_role,
+)
 
 TARGETS_PER_PAGE = 100
 
@@ -66,18 +73,18 @@ def step_permissions(action: Action, user) -> dict[str, bool]:
         "approve": deciding and lead and action.proposed_by_id != user.pk and not first_approver,
         "reject": deciding and lead and action.proposed_by_id != user.pk,
         "withdraw": deciding
-        and has_role(user, *workflow.PROPOSER_ROLES)
+        and has_role(user, *INVESTIGATORS_AND_LEADS)
         and (action.proposed_by_id == user.pk or lead),
         "override": deciding and lead,
         "revert": action.state in workflow.REVERTIBLE_ACTION_STATES and lead,
-        "retry": action.state == ActionState.PAUSED and has_role(user, *workflow.RETRY_ROLES),
+        "retry": action.state == ActionState.PAUSED and has_role(user, *LEADS_AND_ADMINISTRATORS),
     }
 
 
 class ApprovalsView(RoleRequiredMixin, TemplateView):
     """Leads' queue of actions awaiting a decision; approve or reject singly or in bulk."""
 
-    allowed_roles = (Role.LEAD,)
+    allowed_roles = LEADS
     template_name = "enforcement/approvals.html"
 
     def get_context_data(self, **kwargs):
@@ -111,7 +118,7 @@ class ApprovalsView(RoleRequiredMixin, TemplateView):
 class ActionView(RoleRequiredMixin, TemplateView):
     """One action: blast radius, approvals, progress, per-target results, steps."""
 
-    allowed_roles = CASE_WORKERS
+    allowed_roles = CASE_READERS
     template_name = "enforcement/action.html"
 
     def get_context_data(self, **kwargs):
@@ -138,7 +145,7 @@ class ActionView(RoleRequiredMixin, TemplateView):
 class ActionProgressView(RoleRequiredMixin, View):
     """Small JSON polled by the progress bar while an action executes."""
 
-    allowed_roles = CASE_WORKERS
+    allowed_roles = CASE_READERS
 
     def get(self, request, pk: int):
         action = visible_action(request.user, pk)
@@ -156,7 +163,7 @@ class ActionStepView(RoleRequiredMixin, View):
     def post(self, request, pk: int, target_pk: int | None = None):
         action = Action.objects.select_related("case").filter(pk=pk).first()
         if action is None or (
-            has_role(request.user, *CASE_WORKERS) and not can_see(request.user, action.case)
+            has_role(request.user, *CASE_READERS) and not can_see(request.user, action.case)
         ):
             raise Http404("No such action.")
         text = (request.POST.get("comment") or request.POST.get("reason") or "").strip()
@@ -197,7 +204,7 @@ class ActionStepView(RoleRequiredMixin, View):
 class ProposeView(RoleRequiredMixin, TemplateView):
     """An investigator or lead proposes an action on a case."""
 
-    allowed_roles = workflow.PROPOSER_ROLES
+    allowed_roles = INVESTIGATORS_AND_LEADS
     template_name = "enforcement/propose.html"
 
     def get_case(self) -> Case:

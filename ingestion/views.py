@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 
 from ingestion.models import Batch, Detector, DetectorToken
 from people.permissions import RoleRequiredMixin
-from people.roles import Role
+from people.roles import ADMINISTRATORS
 
 
 def detector_overview():
@@ -41,7 +41,7 @@ def detector_overview():
 
 
 class DetectorsView(RoleRequiredMixin, TemplateView):
-    allowed_roles = (Role.ADMINISTRATOR,)
+    allowed_roles = ADMINISTRATORS
     template_name = "ingestion/detectors.html"
 
     def get_context_data(self, **kwargs):

@@ -20,9 +20,8 @@ from django.views.generic import TemplateView
 from ingestion.importing.operations import NothingToRetry, retry_failed
 from ingestion.models import Batch, BatchStatus
 from people.permissions import RoleRequiredMixin
-from people.roles import Role
+from people.roles import LEADS_AND_ADMINISTRATORS
 
-HEALTH_ROLES = (Role.LEAD, Role.ADMINISTRATOR)
 STATUSES = [status.value for status in BatchStatus]
 PROBLEM_STATUSES = (BatchStatus.FAILED, BatchStatus.PARTIALLY_IMPORTED)
 
@@ -107,7 +106,7 @@ def import_health(now=None) -> dict:
 
 
 class HealthView(RoleRequiredMixin, TemplateView):
-    allowed_roles = HEALTH_ROLES
+    allowed_roles = LEADS_AND_ADMINISTRATORS
     template_name = "ingestion/health.html"
 
     def get_context_data(self, **kwargs):
@@ -119,7 +118,7 @@ class HealthView(RoleRequiredMixin, TemplateView):
 class RetryView(RoleRequiredMixin, View):
     """POST: put a batch's failed alerts back in line for import (audited)."""
 
-    allowed_roles = HEALTH_ROLES
+    allowed_roles = LEADS_AND_ADMINISTRATORS
     http_method_names = ["post"]
 
     def post(self, request, batch_id):

@@ -6,31 +6,39 @@ resolve is left out, so the bar never links to a page that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from people.roles import ALL_ROLES, Role, roles_of
-
-CASE_WORKERS = (Role.INVESTIGATOR, Role.LEAD, Role.MANAGER, Role.POLICY, Role.LEGAL, Role.EXECUTIVE)
+from people.roles import (
+    ADMINISTRATORS,
+    ALL_ROLES,
+    CASE_READERS,
+    LEADS,
+    LEADS_AND_ADMINISTRATORS,
+    MANAGERS,
+    Role,
+    roles_of,
+)
 
 
 @dataclass(frozen=True)
 class NavEntry:
     label: str
     url_name: str
-    roles: tuple[Role, ...]
+    roles: Collection[Role]
 
 
 NAVIGATION: list[NavEntry] = [
-    NavEntry("Queue", "cases:queue", CASE_WORKERS),
-    NavEntry("Approvals", "cases:approvals", (Role.LEAD,)),
-    NavEntry("Import health", "ingestion:health", (Role.LEAD, Role.ADMINISTRATOR)),
-    NavEntry("Detectors", "ingestion:detectors", (Role.ADMINISTRATOR,)),
-    NavEntry("Audit", "audit:events", (Role.MANAGER,)),
+    NavEntry("Queue", "cases:queue", CASE_READERS),
+    NavEntry("Approvals", "cases:approvals", LEADS),
+    NavEntry("Import health", "ingestion:health", LEADS_AND_ADMINISTRATORS),
+    NavEntry("Detectors", "ingestion:detectors", ADMINISTRATORS),
+    NavEntry("Audit", "audit:events", MANAGERS),
     NavEntry("API docs", "api-docs", ALL_ROLES),
     NavEntry("Profile", "people:profile", ALL_ROLES),
-    NavEntry("Admin", "admin:index", (Role.ADMINISTRATOR,)),
+    NavEntry("Admin", "admin:index", ADMINISTRATORS),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
@@ -12,7 +14,7 @@ from people.roles import Role, has_role
 class RoleRequiredMixin(LoginRequiredMixin):
     """Page mixin: a signed-in user lacking every role in ``allowed_roles`` gets 403."""
 
-    allowed_roles: tuple[Role, ...] = ()
+    allowed_roles: Collection[Role] = ()
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

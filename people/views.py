@@ -3,8 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from people.navigation import CASE_WORKERS
-from people.roles import has_role
+from people.roles import CASE_READERS, has_role
 
 
 class LoginView(auth_views.LoginView):
@@ -20,6 +19,6 @@ class LogoutView(auth_views.LogoutView):
 def home(request: HttpRequest) -> HttpResponse:
     """Where ``/`` and a fresh login land: the queue for case workers, else a start page
     listing the pages the user's roles open (an administrator has no queue)."""
-    if has_role(request.user, *CASE_WORKERS):
+    if has_role(request.user, *CASE_READERS):
         return redirect("cases:queue")
     return render(request, "people/home.html")

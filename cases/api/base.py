@@ -25,8 +25,8 @@ from cases.queries import case_for
 from core.api import validated
 from ingestion.auth import BearerAuthentication, NotDetector
 from people.api_auth import PersonalTokenAuthentication
-from people.navigation import CASE_WORKERS
 from people.permissions import HasRole
+from people.roles import CASE_READERS
 
 # Person tokens first: its Bearer challenge makes an unauthenticated call a 401.
 AUTHENTICATION = [PersonalTokenAuthentication, SessionAuthentication, BearerAuthentication]
@@ -41,7 +41,7 @@ class Conflict(exceptions.APIException):
 class CaseWorkerAPI:
     authentication_classes = AUTHENTICATION
     permission_classes = [NotDetector, HasRole]
-    allowed_roles = CASE_WORKERS
+    allowed_roles = CASE_READERS
 
 
 def drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:

@@ -16,10 +16,8 @@ from cases.forms import (
     TransitionForm,
 )
 from cases.models import OPEN_STATUSES, Case, CaseStatus, EscalationLevel, Resolution
-from cases.workflow.table import COMMENTERS, WORKERS
-from people.navigation import CASE_WORKERS
 from people.permissions import RoleRequiredMixin
-from people.roles import Role, has_role
+from people.roles import CASE_COMMENTERS, CASE_READERS, INVESTIGATORS_AND_LEADS, Role, has_role
 
 
 def transition_choices(case: Case, user) -> list[dict]:
@@ -41,7 +39,7 @@ def assignable_people() -> list[str]:
     """Usernames a lead may assign (active investigators and leads), for the form's suggestions."""
     return list(
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[Role.INVESTIGATOR, Role.LEAD])
+        .objects.filter(is_active=True, groups__name__in=INVESTIGATORS_AND_LEADS)
         .order_by("username")
         .values_list("username", flat=True)
         .distinct()[:500]
@@ -50,12 +48,12 @@ def assignable_people() -> list[str]:
 
 def capabilities(case: Case, user) -> dict[str, bool]:
     """Which forms the page offers; the workflow refuses the same things if forced."""
-    works = has_role(user, *WORKERS)
+    works = has_role(user, *INVESTIGATORS_AND_LEADS)
     return {
         "work": works,
         "assign_self": works and case.assignee_id != user.pk,
         "assign_others": has_role(user, Role.LEAD),
-        "note": has_role(user, *COMMENTERS),
+        "note": has_role(user, *CASE_COMMENTERS),
     }
 
 
@@ -106,7 +104,7 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
 class CaseDetailView(RoleRequiredMixin, TemplateView):
     """The case page: header, timeline, accounts, indicators, evidence, notes, trail."""
 
-    allowed_roles = CASE_WORKERS
+    allowed_roles = CASE_READERS
     template_name = "cases/detail.html"
 
     def get_context_data(self, **kwargs):

@@ -17,8 +17,8 @@ from django.views import View
 from audit.events import record
 from cases import evidence_store, queries
 from cases.models import Evidence, EvidenceKind
-from people.navigation import CASE_WORKERS
 from people.permissions import RoleRequiredMixin
+from people.roles import CASE_READERS
 
 # A file is offered as text only up to this size; larger ones are downloaded.
 TEXT_VIEW_MAX_BYTES = 1024 * 1024
@@ -89,7 +89,7 @@ def evidence_response(user, case, item: Evidence, *, download: bool) -> HttpResp
 class EvidenceContentView(RoleRequiredMixin, View):
     """``?download=1`` saves the item; otherwise text is shown as text/plain."""
 
-    allowed_roles = CASE_WORKERS
+    allowed_roles = CASE_READERS
     http_method_names = ["get"]
 
     def get(self, request, pk: int, evidence_id: int):

@@ -7,8 +7,8 @@ from cases.filters import SAVED_VIEWS, CaseFilter
 from cases.models import OPEN_STATUSES
 from cases.pagination import InvalidCursor, paginate
 from cases.queries import queue_queryset
-from people.navigation import CASE_WORKERS
 from people.permissions import RoleRequiredMixin
+from people.roles import CASE_READERS
 
 PAGE_SIZE = 50
 
@@ -16,7 +16,7 @@ PAGE_SIZE = 50
 class QueueView(RoleRequiredMixin, TemplateView):
     """The case queue: filters in the URL, keyset pages, saved views."""
 
-    allowed_roles = CASE_WORKERS
+    allowed_roles = CASE_READERS
     template_name = "cases/queue.html"
 
     def get_context_data(self, **kwargs):

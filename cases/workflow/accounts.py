@@ -8,13 +8,13 @@ from django.db import transaction
 from audit.events import record
 from cases.models import Account, Case, CaseAccount
 from cases.workflow.common import lock_case, publish_on_commit, require_role, required_text, touch
-from cases.workflow.table import WORKERS
+from people.roles import INVESTIGATORS_AND_LEADS
 
 
 def link_account(case: Case | int, account: Account, *, actor, reason: str) -> CaseAccount:
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, WORKERS, "Linking an account", case)
+        require_role(actor, INVESTIGATORS_AND_LEADS, "Linking an account", case)
         reason = required_text(reason, "reason")
         link, created = CaseAccount.objects.get_or_create(
             case=case, account=account, defaults={"reason": reason, "linked_by": actor}
@@ -38,7 +38,7 @@ def link_account(case: Case | int, account: Account, *, actor, reason: str) -> C
 def unlink_account(case: Case | int, account: Account, *, actor, reason: str) -> None:
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, WORKERS, "Unlinking an account", case)
+        require_role(actor, INVESTIGATORS_AND_LEADS, "Unlinking an account", case)
         reason = required_text(reason, "reason")
         link = CaseAccount.objects.filter(case=case, account=account).first()
         if link is None:

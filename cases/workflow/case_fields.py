@@ -15,8 +15,8 @@ from cases.workflow.common import (
     required_text,
     touch,
 )
-from cases.workflow.table import COMMENTERS, WORKERS, OperationRefused
-from people.roles import Role, has_role
+from cases.workflow.table import OperationRefused
+from people.roles import CASE_COMMENTERS, INVESTIGATORS_AND_LEADS, Role, has_role
 
 
 def assign(case: Case | int, assignee, *, actor, reason: str = "") -> Case:
@@ -25,13 +25,13 @@ def assign(case: Case | int, assignee, *, actor, reason: str = "") -> Case:
         case = lock_case(case)
         assignee_pk = assignee.pk if assignee is not None else None
         is_self = assignee_pk is not None and assignee_pk == getattr(actor, "pk", None)
-        require_role(actor, WORKERS, "Assigning", case)
+        require_role(actor, INVESTIGATORS_AND_LEADS, "Assigning", case)
         if not (is_self or has_role(actor, Role.LEAD)):
             raise OperationRefused(
                 f"Investigators assign case #{case.pk} only to themselves; leads assign anyone."
             )
         if assignee is not None and not (
-            assignee.is_active and has_role(assignee, Role.INVESTIGATOR, Role.LEAD)
+            assignee.is_active and has_role(assignee, *INVESTIGATORS_AND_LEADS)
         ):
             raise ValidationError({"assignee": "Cases are assigned to investigators or leads."})
         before = {"assignee": case.assignee.get_username() if case.assignee else None}
@@ -53,7 +53,7 @@ def assign(case: Case | int, assignee, *, actor, reason: str = "") -> Case:
 def set_severity(case: Case | int, severity: str, *, actor, reason: str = "") -> Case:
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, WORKERS, "Changing severity", case)
+        require_role(actor, INVESTIGATORS_AND_LEADS, "Changing severity", case)
         if severity not in Severity.values:
             raise ValidationError({"severity": f"Unknown severity {severity!r}."})
         before = {"severity": case.severity}
@@ -86,7 +86,7 @@ def set_attribution(
     fields = ("attribution_actor", "attribution_confidence", "attribution_rationale")
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, WORKERS, "Changing attribution", case)
+        require_role(actor, INVESTIGATORS_AND_LEADS, "Changing attribution", case)
         before = {name: getattr(case, name) for name in fields}
         case.attribution_actor = clean_text(suspected_actor)[:200]
         case.attribution_confidence = clean_text(confidence)[:20]
@@ -108,7 +108,7 @@ def set_attribution(
 def add_note(case: Case | int, body: str, *, actor) -> Note:
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, COMMENTERS, "Adding a note", case)
+        require_role(actor, CASE_COMMENTERS, "Adding a note", case)
         body = required_text(body, "body")
         note = Note.objects.create(case=case, author=actor, body=body)
         touch(case, actor, [])

@@ -22,7 +22,7 @@ from cases.workflow.common import (
     required_text,
     touch,
 )
-from cases.workflow.table import REDACTORS, WORKERS
+from people.roles import INVESTIGATORS_AND_LEADS, LEADS_AND_LEGAL
 
 
 def _evidence_summary(evidence: Evidence) -> dict[str, Any]:
@@ -63,13 +63,13 @@ def add_evidence_file(
     if that transaction fails.
     """
     case_obj = Case.objects.get(pk=case_pk(case))
-    require_role(actor, WORKERS, "Adding evidence", case_obj)
+    require_role(actor, INVESTIGATORS_AND_LEADS, "Adding evidence", case_obj)
     evidence_store.check_declared_size(upload)
     stored = evidence_store.store_upload(upload)
     try:
         with transaction.atomic():
             locked = lock_case(case_obj)
-            require_role(actor, WORKERS, "Adding evidence", locked)
+            require_role(actor, INVESTIGATORS_AND_LEADS, "Adding evidence", locked)
             filename = evidence_store.clean_filename(upload)
             evidence = Evidence(
                 case=locked,
@@ -102,7 +102,7 @@ def add_evidence_text(
         raise ValidationError({"kind": "People add text or links; other kinds come from alerts."})
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, WORKERS, "Adding evidence", case)
+        require_role(actor, INVESTIGATORS_AND_LEADS, "Adding evidence", case)
         title = required_text(title, "title")[:300]
         content = required_text(content, "content")
         if kind == EvidenceKind.LINK:
@@ -136,7 +136,7 @@ def redact_evidence(evidence: Evidence | int, *, actor, reason: str) -> Evidence
         case_id = Evidence.objects.values_list("case_id", flat=True).get(pk=evidence_pk)
         case = lock_case(case_id)
         evidence = Evidence.objects.select_for_update().get(pk=evidence_pk)
-        require_role(actor, REDACTORS, "Redacting evidence", case)
+        require_role(actor, LEADS_AND_LEGAL, "Redacting evidence", case)
         reason = required_text(reason, "reason")
         if evidence.redacted_at is not None:
             raise ValidationError("This evidence is already redacted.")

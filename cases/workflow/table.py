@@ -10,14 +10,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus, Resolution
-from people.roles import Role, roles_of
+from people.roles import INVESTIGATORS_AND_LEADS, LEADS, roles_of
 
 S = CaseStatus
-WORKERS = frozenset({Role.INVESTIGATOR, Role.LEAD})
-LEADS = frozenset({Role.LEAD})
-# Escalated people comment and advise; legal may also redact (e.g. on a court order).
-COMMENTERS = WORKERS | {Role.POLICY, Role.LEGAL, Role.EXECUTIVE}
-REDACTORS = frozenset({Role.LEAD, Role.LEGAL})
 
 ORDINARY_RESOLUTIONS = frozenset(r for r in Resolution if r != Resolution.CONFIRMED_ABUSE)
 
@@ -49,16 +44,27 @@ def _rule(sources, target, via, roles=frozenset(), **kwargs) -> Rule:
 
 # The case workflow of docs/case-workflow.md; the only place the code states it.
 TRANSITIONS: tuple[Rule, ...] = (
-    _rule({S.NEW}, S.TRIAGE, Via.TRANSITION, WORKERS),
-    _rule({S.NEW, S.TRIAGE}, S.INVESTIGATING, Via.TRANSITION, WORKERS),
-    _rule({S.INVESTIGATING}, S.ESCALATED, Via.TRANSITION, WORKERS),
+    _rule({S.NEW}, S.TRIAGE, Via.TRANSITION, INVESTIGATORS_AND_LEADS),
+    _rule({S.NEW, S.TRIAGE}, S.INVESTIGATING, Via.TRANSITION, INVESTIGATORS_AND_LEADS),
+    _rule({S.INVESTIGATING}, S.ESCALATED, Via.TRANSITION, INVESTIGATORS_AND_LEADS),
     _rule({S.ESCALATED}, S.INVESTIGATING, Via.TRANSITION, LEADS, escalation_level_may=True),
-    _rule({S.INVESTIGATING, S.ESCALATED}, S.PENDING_ACTION, Via.PROPOSE_ACTION, WORKERS),
+    _rule(
+        {S.INVESTIGATING, S.ESCALATED},
+        S.PENDING_ACTION,
+        Via.PROPOSE_ACTION,
+        INVESTIGATORS_AND_LEADS,
+    ),
     _rule({S.PENDING_ACTION}, S.ACTIONED, Via.ACTIONS_EXECUTED),
     _rule({S.PENDING_ACTION}, S.INVESTIGATING, Via.ACTIONS_SETTLED),
     _rule({S.PENDING_ACTION}, S.INVESTIGATING, Via.TRANSITION, LEADS),
     _rule({S.ACTIONED}, S.INVESTIGATING, Via.TRANSITION, LEADS),
-    _rule(OPEN_STATUSES, S.CLOSED, Via.TRANSITION, WORKERS, resolutions=ORDINARY_RESOLUTIONS),
+    _rule(
+        OPEN_STATUSES,
+        S.CLOSED,
+        Via.TRANSITION,
+        INVESTIGATORS_AND_LEADS,
+        resolutions=ORDINARY_RESOLUTIONS,
+    ),
     _rule(
         OPEN_STATUSES,
         S.CLOSED,

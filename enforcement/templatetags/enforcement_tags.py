@@ -10,10 +10,9 @@ from cases.models import Action, TargetState
 from enforcement.reading import progress_by_action, progress_report
 from enforcement.workflow import (
     PROPOSABLE_CASE_STATUSES,
-    PROPOSER_ROLES,
     REVERTIBLE_ACTION_STATES,
 )
-from people.roles import Role, has_role
+from people.roles import INVESTIGATORS_AND_LEADS, Role, has_role
 
 register = template.Library()
 
@@ -37,7 +36,8 @@ def case_actions_panel(context, case):
         "can_revert": latest is not None
         and latest.state in REVERTIBLE_ACTION_STATES
         and has_role(user, Role.LEAD),
-        "can_propose": has_role(user, *PROPOSER_ROLES) and case.status in PROPOSABLE_CASE_STATUSES,
+        "can_propose": has_role(user, *INVESTIGATORS_AND_LEADS)
+        and case.status in PROPOSABLE_CASE_STATUSES,
     }
 
 

@@ -17,11 +17,8 @@ from enforcement.workflow.after import (
     revert_action,
 )
 from enforcement.workflow.common import (
-    APPROVER_ROLES,
     AWAITING_DECISION,
     PROPOSABLE_CASE_STATUSES,
-    PROPOSER_ROLES,
-    RETRY_ROLES,
     REVERTIBLE_ACTION_STATES,
     REVERTIBLE_TARGET_STATES,
     ActionRefused,
@@ -40,11 +37,8 @@ from enforcement.workflow.decide import (
 from enforcement.workflow.propose import propose_action
 
 __all__ = [
-    "APPROVER_ROLES",
     "AWAITING_DECISION",
     "PROPOSABLE_CASE_STATUSES",
-    "PROPOSER_ROLES",
-    "RETRY_ROLES",
     "REVERTIBLE_ACTION_STATES",
     "REVERTIBLE_TARGET_STATES",
     "ActionRefused",

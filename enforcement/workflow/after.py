@@ -18,7 +18,6 @@ from cases.models import (
     TargetState,
 )
 from enforcement.workflow.common import (
-    RETRY_ROLES,
     REVERTIBLE_ACTION_STATES,
     REVERTIBLE_TARGET_STATES,
     ActionRefused,
@@ -29,7 +28,7 @@ from enforcement.workflow.common import (
     lock_action,
     snapshot,
 )
-from people.roles import Role, has_role
+from people.roles import LEADS_AND_ADMINISTRATORS, Role, has_role
 
 
 @audited_refusal("revert")
@@ -78,7 +77,7 @@ def retry_action(action_id: int, *, actor, reason: str = "") -> Action:
     """Resume an action paused on a configuration fault."""
     with transaction.atomic():
         action = lock_action(action_id)
-        if not has_role(actor, *RETRY_ROLES):
+        if not has_role(actor, *LEADS_AND_ADMINISTRATORS):
             raise NotPermitted("Only leads and administrators resume a paused action.")
         if action.state != ActionState.PAUSED:
             raise WrongState(f"This action is {action.get_state_display().lower()}, not paused.")

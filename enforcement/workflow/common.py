@@ -20,12 +20,6 @@ from cases.models import (
     TargetType,
 )
 from enforcement import case_side
-from people.roles import Role
-
-PROPOSER_ROLES = (Role.INVESTIGATOR, Role.LEAD)
-APPROVER_ROLES = (Role.LEAD,)
-# Resuming a paused action is fixing the system, so administrators may too.
-RETRY_ROLES = (Role.LEAD, Role.ADMINISTRATOR)
 
 AWAITING_DECISION = (ActionState.PROPOSED, ActionState.AWAITING_SECOND_APPROVAL)
 REVERTIBLE_ACTION_STATES = (ActionState.EXECUTED, ActionState.PARTIALLY_FAILED)

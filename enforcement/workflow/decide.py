@@ -16,9 +16,7 @@ from cases.models import (
 )
 from enforcement import case_side
 from enforcement.workflow.common import (
-    APPROVER_ROLES,
     AWAITING_DECISION,
-    PROPOSER_ROLES,
     InvalidProposal,
     NotPermitted,
     WrongState,
@@ -28,7 +26,7 @@ from enforcement.workflow.common import (
     lock_action_and_case,
     snapshot,
 )
-from people.roles import Role, has_role
+from people.roles import INVESTIGATORS_AND_LEADS, LEADS, Role, has_role
 
 
 @audited_refusal("approve")
@@ -37,7 +35,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
     the proposer and, for a second approval, other than the first approver."""
     with transaction.atomic():
         action = lock_action(action_id)
-        if not has_role(actor, *APPROVER_ROLES):
+        if not has_role(actor, *LEADS):
             raise NotPermitted("Only leads approve actions.")
         if action.proposed_by_id == actor.pk:
             raise NotPermitted("The proposer of an action cannot approve it.")
@@ -91,7 +89,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
 def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
     with transaction.atomic():
         case, action = lock_action_and_case(action_id)
-        if not has_role(actor, *APPROVER_ROLES):
+        if not has_role(actor, *LEADS):
             raise NotPermitted("Only leads reject actions.")
         if action.proposed_by_id == actor.pk:
             raise NotPermitted("The proposer withdraws an action rather than rejecting it.")
@@ -108,7 +106,7 @@ def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
     """The proposer (or a lead) takes back an action not yet approved."""
     with transaction.atomic():
         case, action = lock_action_and_case(action_id)
-        if not has_role(actor, *PROPOSER_ROLES):
+        if not has_role(actor, *INVESTIGATORS_AND_LEADS):
             raise NotPermitted("Only investigators and leads withdraw actions.")
         if action.proposed_by_id != actor.pk and not has_role(actor, Role.LEAD):
             raise NotPermitted("Only the proposer or a lead withdraws an action.")

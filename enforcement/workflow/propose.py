@@ -23,7 +23,6 @@ from cases.workflow.common import lock_case
 from enforcement import case_side
 from enforcement.workflow.common import (
     PROPOSABLE_CASE_STATUSES,
-    PROPOSER_ROLES,
     ActionRefused,
     InvalidProposal,
     NotPermitted,
@@ -33,7 +32,7 @@ from enforcement.workflow.common import (
     _validate_params,
     two_approval_kinds,
 )
-from people.roles import has_role
+from people.roles import INVESTIGATORS_AND_LEADS, has_role
 
 
 def propose_action(
@@ -77,7 +76,7 @@ def propose_action(
 
 
 def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expires_at) -> Action:
-    if not has_role(actor, *PROPOSER_ROLES):
+    if not has_role(actor, *INVESTIGATORS_AND_LEADS):
         raise NotPermitted("Only investigators and leads propose actions.")
     if kind not in ActionKind.values:
         raise InvalidProposal(f"{kind!r} is not an action kind.", "kind")
