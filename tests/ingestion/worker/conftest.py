@@ -22,7 +22,7 @@ import redis as redis_client
 
 from scripts.services import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
