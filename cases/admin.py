@@ -3,8 +3,9 @@
 The admin is for administrators running the system, not for working cases:
 everything the workflow controls (status, resolution, assignment, approvals,
 stage timestamps, hashes, links) is read-only here, so nothing in a case can
-change without its audit event. Records (evidence, notes, actions, links) can
-be viewed but never added, edited or deleted through the admin.
+change without its audit event. Records (evidence, notes, links) can be
+viewed but never added, edited or deleted through the admin. Actions are in
+enforcement's admin (``enforcement.admin``).
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from audit.events import record
 from cases.models import (
     Account,
     AccountIndicator,
-    Action,
-    ActionTarget,
     Case,
     CaseAccount,
     Evidence,
     Indicator,
     Note,
 )
-from core.admin import ViewOnlyAdmin
+from core.admin import ViewOnlyAdmin, ViewOnlyInline
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -55,18 +54,6 @@ def _plain(value):
     if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
     return str(value)
-
-
-class ViewOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CaseAccountInline(ViewOnlyInline):
@@ -183,22 +170,3 @@ class EvidenceAdmin(ViewOnlyAdmin):
 @admin.register(Note)
 class NoteAdmin(ViewOnlyAdmin):
     list_display = ("id", "case", "author", "created_at")
-
-
-class ActionTargetInline(ViewOnlyInline):
-    model = ActionTarget
-    fields = readonly_fields = ("target_type", "value", "state", "attempts", "reference", "error")
-
-
-@admin.register(Action)
-class ActionAdmin(ViewOnlyAdmin):
-    list_display = ("id", "case", "kind", "state", "proposed_by", "proposed_at")
-    list_filter = ("kind", "state")
-    inlines = (ActionTargetInline,)
-
-
-@admin.register(ActionTarget)
-class ActionTargetAdmin(ViewOnlyAdmin):
-    list_display = ("id", "action", "target_type", "value", "state", "attempts")
-    list_filter = ("state", "target_type")
-    search_fields = ("value",)

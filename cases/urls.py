@@ -1,13 +1,19 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from cases import views
-from enforcement.views import ApprovalsView
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
-    path("approvals/", ApprovalsView.as_view(), name="approvals"),
+    # The approvals queue is enforcement's page now; old links and bookmarks follow it.
+    path(
+        "approvals/",
+        RedirectView.as_view(
+            pattern_name="enforcement:approvals", permanent=True, query_string=True
+        ),
+    ),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
     path("<int:pk>/severity/", views.SeverityView.as_view(), name="severity"),

@@ -23,3 +23,17 @@ class ReadOnlyAdmin(ViewOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+
+class ViewOnlyInline(admin.TabularInline):
+    """Related records listed on their parent's page, linked but never changed there."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

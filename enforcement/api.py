@@ -15,10 +15,10 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from cases.api.base import AUTHENTICATION
-from cases.models import Action, ActionKind, ActionTarget, TargetState
 from cases.visibility import restricted_q
 from core.api import validated
 from enforcement import workflow
+from enforcement.models import Action, ActionKind, ActionTarget, TargetState
 from enforcement.reading import progress_report
 from ingestion.auth import NotDetector
 from people.permissions import HasRole

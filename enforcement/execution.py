@@ -30,8 +30,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.events import record
-from cases.models import Action, ActionKind, ActionState, EnforcementState, TargetState
-from enforcement import case_side, target_store
+from cases.models import EnforcementState
+from cases.workflow import publish_on_commit
+from enforcement import target_store
 from enforcement.backends import (
     APPLY,
     REVERT,
@@ -45,6 +46,7 @@ from enforcement.backends import (
     build_body,
     get_backend,
 )
+from enforcement.models import Action, ActionKind, ActionState, TargetState
 from enforcement.target_store import Result
 
 logger = logging.getLogger("dossier.enforcement")
@@ -388,10 +390,10 @@ class _Runner:
     # --- the end -------------------------------------------------------------
 
     def _finish(self) -> str:
-        from enforcement.workflow import progress
+        from enforcement.workflow import lock_action_and_case, progress, settle_case
 
         with transaction.atomic():
-            case, action = case_side.lock_case_and_action(self.action_id)
+            case, action = lock_action_and_case(self.action_id)
             if action.state not in (ActionState.EXECUTING, ActionState.REVERTING):
                 return action.state
             counts = progress(action.pk)
@@ -402,7 +404,7 @@ class _Runner:
             if action.state == ActionState.REVERTED:
                 action.reverted_at = action.finished_at
             action.save(update_fields=["state", "finished_at", "reverted_at"])
-            case_before, case_after = case_side.action_settled(case)
+            case_before, case_after = settle_case(case)
             verb = "action.reverted" if was_reverting else "action.executed"
             record(
                 verb,
@@ -416,7 +418,7 @@ class _Runner:
                     **{k: v for k, v in counts.items() if v},
                 },
             )
-            case_side.published(case, verb)
+            publish_on_commit(case, verb)
         return action.state
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from cases.models import ActionKind
+from enforcement.models import ActionKind
 
 
 class ProposeForm(forms.Form):

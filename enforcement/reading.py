@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from cases.models import (
-    OPEN_STATUSES,
+from cases.models import OPEN_STATUSES, Case
+from enforcement.models import (
     Action,
     ActionKind,
     ActionState,
     ActionTarget,
-    Case,
     TargetState,
     TargetType,
 )

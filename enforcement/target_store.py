@@ -11,7 +11,8 @@ from datetime import datetime
 
 from django.db import connection
 
-from cases.models import EnforcementState, TargetState
+from cases.models import EnforcementState
+from enforcement.models import TargetState
 
 IN_FLIGHT_TO_QUEUED = (
     "UPDATE cases_actiontarget SET state = CASE state WHEN 'executing' THEN 'pending'"

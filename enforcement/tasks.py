@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.models import Action, ActionState, TargetState
+from enforcement.models import Action, ActionState, TargetState
 
 logger = logging.getLogger("dossier.enforcement")
 

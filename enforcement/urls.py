@@ -5,6 +5,7 @@ from enforcement import views
 app_name = "enforcement"
 
 urlpatterns = [
+    path("approvals/", views.ApprovalsView.as_view(), name="approvals"),
     path("<int:pk>/", views.ActionView.as_view(), name="action"),
     path("<int:pk>/progress.json", views.ActionProgressView.as_view(), name="progress"),
     path("<int:pk>/approve/", views.ActionStepView.as_view(step="approve"), name="approve"),

@@ -18,10 +18,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from cases.models import Action, ActionState, Case, TargetState
+from cases.models import Case
 from cases.visibility import can_see
 from enforcement import workflow
 from enforcement.forms import DecisionForm, ProposeForm
+from enforcement.models import Action, ActionState, TargetState
 from enforcement.reading import approval_queue, blast_radius, paused_actions, progress_report
 from people.permissions import RoleRequiredMixin
 from people.roles import (
@@ -60,7 +61,7 @@ def refused(request, action: Action | None, exc: workflow.ActionRefused):
         )
     messages.error(request, str(exc))
     if action is None:
-        return redirect("cases:approvals")
+        return redirect("enforcement:approvals")
     return redirect("enforcement:action", pk=action.pk)
 
 
@@ -100,7 +101,7 @@ class ApprovalsView(RoleRequiredMixin, TemplateView):
         comment = form.cleaned_data["comment"] if form.is_valid() else ""
         if decision not in ("approve", "reject") or not ids:
             messages.error(request, "Choose one or more actions, then approve or reject.")
-            return redirect("cases:approvals")
+            return redirect("enforcement:approvals")
         step = workflow.approve_action if decision == "approve" else workflow.reject_action
         done = []
         for pk in ids:
@@ -112,7 +113,7 @@ class ApprovalsView(RoleRequiredMixin, TemplateView):
         if done:
             verb = "Approved" if decision == "approve" else "Rejected"
             messages.success(request, f"{verb} {', '.join(done)}.")
-        return redirect("cases:approvals")
+        return redirect("enforcement:approvals")
 
 
 class ActionView(RoleRequiredMixin, TemplateView):

@@ -32,7 +32,7 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("Queue", "cases:queue", CASE_READERS),
-    NavEntry("Approvals", "cases:approvals", LEADS),
+    NavEntry("Approvals", "enforcement:approvals", LEADS),
     NavEntry("Import health", "ingestion:health", LEADS_AND_ADMINISTRATORS),
     NavEntry("Detectors", "ingestion:detectors", ADMINISTRATORS),
     NavEntry("Audit", "audit:events", MANAGERS),

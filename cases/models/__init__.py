@@ -1,4 +1,8 @@
-"""Cases core: cases, platform accounts, indicators, evidence, notes and actions."""
+"""Cases core: cases, platform accounts, indicators, evidence and notes.
+
+Enforcement actions on a case are ``enforcement.models``; a case reaches them
+through the reverse relation ``case.actions``.
+"""
 
 from cases.models.accounts import (
     STRONG_INDICATOR_TYPES,
@@ -9,17 +13,6 @@ from cases.models.accounts import (
     EnforcementState,
     Indicator,
     IndicatorType,
-)
-from cases.models.actions import (
-    CARRIED_OUT_STATES,
-    KIND_TARGET_TYPES,
-    LIVE_ACTION_STATES,
-    Action,
-    ActionKind,
-    ActionState,
-    ActionTarget,
-    TargetState,
-    TargetType,
 )
 from cases.models.case import (
     OPEN_STATUSES,
@@ -34,19 +27,12 @@ from cases.models.case import (
 from cases.models.evidence import Evidence, EvidenceKind, Note
 
 __all__ = [
-    "CARRIED_OUT_STATES",
-    "KIND_TARGET_TYPES",
-    "LIVE_ACTION_STATES",
     "OPEN_STATUSES",
     "SEVERITY_RANK",
     "STRONG_INDICATOR_TYPES",
     "WEAK_INDICATOR_TYPES",
     "Account",
     "AccountIndicator",
-    "Action",
-    "ActionKind",
-    "ActionState",
-    "ActionTarget",
     "Case",
     "CaseAccount",
     "CaseStatus",
@@ -59,7 +45,5 @@ __all__ = [
     "Note",
     "Resolution",
     "Severity",
-    "TargetState",
-    "TargetType",
     "Tlp",
 ]

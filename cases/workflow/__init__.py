@@ -3,8 +3,9 @@
 Pages, the API, ingestion and enforcement call these functions (always as
 ``cases.workflow.<name>``); none of them holds workflow logic of its own.
 Enforcement actions have their own workflow (``enforcement.workflow``); it
-moves the case through the hooks ``case_follows_proposal`` and
-``case_follows_actions``.
+locks the case with ``lock_case`` (``lock_case_for_proposal`` for a new
+action), moves it through the hooks ``case_follows_proposal`` and
+``case_follows_actions``, and announces the change with ``publish_on_commit``.
 The allowed status changes live in one table, ``cases.workflow.table``.
 Each function
 
@@ -26,8 +27,13 @@ input and ``EvidenceTooLarge`` for an upload over the limit.
 
 from cases.evidence_store import EvidenceTooLarge
 from cases.workflow.accounts import link_account, unlink_account
-from cases.workflow.actions import case_follows_actions, case_follows_proposal
+from cases.workflow.actions import (
+    case_follows_actions,
+    case_follows_proposal,
+    lock_case_for_proposal,
+)
 from cases.workflow.case_fields import add_note, assign, set_attribution, set_severity
+from cases.workflow.common import lock_case, publish_on_commit
 from cases.workflow.evidence import add_evidence_file, add_evidence_text, redact_evidence
 from cases.workflow.status import close, escalate, hand_back, reopen, transition
 from cases.workflow.table import (
@@ -57,6 +63,9 @@ __all__ = [
     "escalate",
     "hand_back",
     "link_account",
+    "lock_case",
+    "lock_case_for_proposal",
+    "publish_on_commit",
     "redact_evidence",
     "reopen",
     "set_attribution",

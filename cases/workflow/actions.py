@@ -4,14 +4,35 @@ The action workflow itself (propose, approve, reject, withdraw, execute)
 lives in ``enforcement.workflow``; it calls these hooks inside its own
 transaction, with the case locked, and writes the one audit event that
 carries the case's before/after status. The hooks decide the moves through
-the transition table and write no event of their own.
+the transition table and write no event of their own. Which action states
+are live or carried out is enforcement's knowledge: it tells the hooks.
 """
 
 from __future__ import annotations
 
-from cases.models import CARRIED_OUT_STATES, LIVE_ACTION_STATES, Case
-from cases.workflow.common import apply_status, status_snapshot, touch
-from cases.workflow.table import S, TransitionRefused, Via, allowed_transitions, rules_for
+from cases.models import Case
+from cases.visibility import can_see
+from cases.workflow.common import apply_status, lock_case, status_snapshot, touch
+from cases.workflow.table import (
+    OperationRefused,
+    S,
+    TransitionRefused,
+    Via,
+    allowed_transitions,
+    rules_for,
+)
+
+
+def lock_case_for_proposal(case_id: int, *, actor) -> Case:
+    """Lock the case ``actor`` proposes an action on, as the case pages would show it.
+
+    Raises ``Case.DoesNotExist`` when there is no such case and
+    ``OperationRefused`` when the case is restricted and ``actor`` may not see it.
+    """
+    case = lock_case(case_id)
+    if not can_see(actor, case):
+        raise OperationRefused("This case is restricted.")
+    return case
 
 
 def case_follows_proposal(case: Case, *, actor) -> tuple[dict, dict]:
@@ -35,9 +56,13 @@ def case_follows_proposal(case: Case, *, actor) -> tuple[dict, dict]:
     return before, status_snapshot(case)
 
 
-def case_follows_actions(case: Case, *, actor=None) -> tuple[dict, dict]:
+def case_follows_actions(
+    case: Case, *, live: bool, carried_out: bool, actor=None
+) -> tuple[dict, dict]:
     """Move a pending_action case on once none of its actions is live any more.
 
+    ``live``: one of the case's actions is still on its way to being carried
+    out; ``carried_out``: one was, at least in part.
     To actioned when one was carried out, back to investigating otherwise
     (every action rejected, withdrawn or failed); nothing moves while one is
     still live, nor when the case left pending_action meanwhile. Call it
@@ -47,18 +72,10 @@ def case_follows_actions(case: Case, *, actor=None) -> tuple[dict, dict]:
     """
     before = status_snapshot(case)
     changed: list[str] = []
-    if case.status == S.PENDING_ACTION:
-        settled = _settled_status(case)
+    if case.status == S.PENDING_ACTION and not live:
+        settled = S.ACTIONED if carried_out else S.INVESTIGATING
         via = Via.ACTIONS_EXECUTED if settled == S.ACTIONED else Via.ACTIONS_SETTLED
-        if settled is not None and rules_for(case, settled, via, actor):
+        if rules_for(case, settled, via, actor):
             changed = apply_status(case, settled)
     touch(case, actor, changed)
     return before, status_snapshot(case)
-
-
-def _settled_status(case: Case) -> str | None:
-    """Where a pending_action case goes once none of its actions is live, else None."""
-    states = set(case.actions.values_list("state", flat=True))
-    if states & LIVE_ACTION_STATES:
-        return None
-    return S.ACTIONED if states & CARRIED_OUT_STATES else S.INVESTIGATING

@@ -6,7 +6,7 @@ from django import template
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
 
-from cases.models import Action, TargetState
+from enforcement.models import Action, TargetState
 from enforcement.reading import progress_by_action, progress_report
 from enforcement.workflow import (
     PROPOSABLE_CASE_STATUSES,

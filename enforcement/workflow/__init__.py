@@ -26,6 +26,8 @@ from enforcement.workflow.common import (
     NotPermitted,
     TargetSpec,
     WrongState,
+    lock_action_and_case,
+    settle_case,
     two_approval_kinds,
 )
 from enforcement.workflow.decide import (
@@ -48,6 +50,7 @@ __all__ = [
     "WrongState",
     "approve_action",
     "expire_due_actions",
+    "lock_action_and_case",
     "open_actions_on",
     "override_protected",
     "progress",
@@ -55,6 +58,7 @@ __all__ = [
     "reject_action",
     "retry_action",
     "revert_action",
+    "settle_case",
     "two_approval_kinds",
     "withdraw_action",
 ]

@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from audit.events import record
-from cases.models import (
+from enforcement.models import (
     LIVE_ACTION_STATES,
     Action,
     ActionState,

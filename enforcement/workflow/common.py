@@ -10,16 +10,17 @@ from django.conf import settings
 from django.db import transaction
 
 from audit.events import record
-from cases.models import (
+from cases.models import Case, CaseStatus
+from cases.workflow import case_follows_actions, lock_case
+from enforcement.models import (
+    CARRIED_OUT_STATES,
+    LIVE_ACTION_STATES,
     Action,
     ActionKind,
     ActionState,
-    Case,
-    CaseStatus,
     TargetState,
     TargetType,
 )
-from enforcement import case_side
 
 AWAITING_DECISION = (ActionState.PROPOSED, ActionState.AWAITING_SECOND_APPROVAL)
 REVERTIBLE_ACTION_STATES = (ActionState.EXECUTED, ActionState.PARTIALLY_FAILED)
@@ -76,10 +77,24 @@ def lock_action(action_id: int) -> Action:
 
 
 def lock_action_and_case(action_id: int) -> tuple[Case, Action]:
-    try:
-        return case_side.lock_case_and_action(action_id)
-    except Action.DoesNotExist:
-        raise ActionRefused(f"There is no action {action_id}.") from None
+    """Lock an action's case, then the action: the lock order of every step that moves both."""
+    case_id = Action.objects.filter(pk=action_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise ActionRefused(f"There is no action {action_id}.")
+    case = lock_case(case_id)
+    return case, Action.objects.select_for_update().get(pk=action_id)
+
+
+def settle_case(case: Case, *, actor=None) -> tuple[dict, dict]:
+    """An action of the locked ``case`` left the live states: the case moves on if
+    none is live any more. Returns the case's before/after status for the step's event."""
+    states = set(Action.objects.filter(case=case).values_list("state", flat=True))
+    return case_follows_actions(
+        case,
+        live=bool(states & LIVE_ACTION_STATES),
+        carried_out=bool(states & CARRIED_OUT_STATES),
+        actor=actor,
+    )
 
 
 def snapshot(action: Action) -> dict:

@@ -6,15 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.events import record
-from cases.models import (
-    Action,
-    ActionState,
-    ActionTarget,
-    Case,
-    CaseStatus,
-    TargetState,
-)
-from enforcement import case_side
+from cases.models import Case, CaseStatus
+from cases.workflow import publish_on_commit
+from enforcement.models import Action, ActionState, ActionTarget, TargetState
 from enforcement.workflow.common import (
     AWAITING_DECISION,
     InvalidProposal,
@@ -24,6 +18,7 @@ from enforcement.workflow.common import (
     enqueue_execution,
     lock_action,
     lock_action_and_case,
+    settle_case,
     snapshot,
 )
 from people.roles import INVESTIGATORS_AND_LEADS, LEADS, Role, has_role
@@ -127,7 +122,7 @@ def _settle(case: Case, action: Action, state: str, verb: str, *, actor, reason:
     action.decided_by, action.decided_at = actor, timezone.now()
     action.decision_reason = reason.strip()
     action.save()
-    case_before, case_after = case_side.action_settled(case, actor=actor)
+    case_before, case_after = settle_case(case, actor=actor)
     record(
         verb,
         actor=actor,
@@ -137,7 +132,7 @@ def _settle(case: Case, action: Action, state: str, verb: str, *, actor, reason:
         after={**case_after, **snapshot(action)},
         reason=action.decision_reason,
     )
-    case_side.published(case, verb)
+    publish_on_commit(case, verb)
 
 
 @audited_refusal("override")

@@ -9,18 +9,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.events import record
-from cases.models import (
-    KIND_TARGET_TYPES,
-    Account,
-    Action,
-    ActionKind,
-    Case,
-    TargetState,
-    TargetType,
+from cases.models import Account, Case
+from cases.workflow import (
+    OperationRefused,
+    TransitionRefused,
+    case_follows_proposal,
+    lock_case_for_proposal,
+    publish_on_commit,
 )
-from cases.visibility import can_see
-from cases.workflow.common import lock_case
-from enforcement import case_side
+from enforcement.models import KIND_TARGET_TYPES, Action, ActionKind, TargetState, TargetType
 from enforcement.workflow.common import (
     PROPOSABLE_CASE_STATUSES,
     ActionRefused,
@@ -87,11 +84,11 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
 
     with transaction.atomic():
         try:
-            case = lock_case(case_id)
+            case = lock_case_for_proposal(case_id, actor=actor)
         except Case.DoesNotExist:
             raise ActionRefused(f"There is no case {case_id}.") from None
-        if not can_see(actor, case):
-            raise NotPermitted("This case is restricted.")
+        except OperationRefused as exc:
+            raise NotPermitted(str(exc)) from None
         if case.status not in PROPOSABLE_CASE_STATUSES:
             raise WrongState(
                 f"Actions are proposed on investigating or escalated cases; "
@@ -155,8 +152,8 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
         _insert_targets(action.pk, rows)
         excluded = sum(1 for row in rows if row[3])
         try:
-            case_before, case_after = case_side.action_proposed(case, actor=actor)
-        except case_side.CaseRefused as exc:
+            case_before, case_after = case_follows_proposal(case, actor=actor)
+        except TransitionRefused as exc:
             raise WrongState(str(exc)) from exc
         record(
             "action.proposed",
@@ -177,7 +174,7 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
             },
             reason=action.rationale,
         )
-        case_side.published(case, "action.proposed")
+        publish_on_commit(case, "action.proposed")
     return action
 
 

@@ -13,15 +13,17 @@ from django.db import transaction
 
 from audit.models import AuditEvent
 from cases import workflow
-from cases.models import Account, Action
-from cases.workflow.common import lock_case
+from cases.models import Account
+from cases.workflow import lock_case
 from enforcement.backends import LogBackend
 from enforcement.execution import run_action
+from enforcement.models import Action
 from enforcement.workflow import (
     ActionRefused,
     approve_action,
     propose_action,
     reject_action,
+    settle_case,
     withdraw_action,
 )
 from tests.cases.conftest import PEOPLE
@@ -172,7 +174,7 @@ def test_a_pending_case_moves_on_once_no_action_is_live(states, expected, person
     for state in states:
         Action.objects.create(case=case, kind="suspend_accounts", state=state, proposed_by=person())
     with transaction.atomic():
-        workflow.case_follows_actions(lock_case(case), actor=None)
+        settle_case(lock_case(case), actor=None)
     assert case_row(case)["status"] == expected
     assert not AuditEvent.objects.exists()
 

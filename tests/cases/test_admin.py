@@ -7,8 +7,6 @@ from audit.models import AuditEvent
 from cases.models import (
     Account,
     AccountIndicator,
-    Action,
-    ActionTarget,
     Case,
     CaseAccount,
     Evidence,
@@ -16,6 +14,7 @@ from cases.models import (
     Indicator,
     Note,
 )
+from enforcement.models import Action, ActionTarget
 
 
 @pytest.fixture
@@ -87,11 +86,20 @@ def test_evidence_is_view_only_in_the_admin(admin_client, make_case):
 
 
 @pytest.mark.parametrize(
-    "model", ["case", "account", "indicator", "caseaccount", "accountindicator", "note", "action"]
+    "model",
+    [
+        "cases/case",
+        "cases/account",
+        "cases/indicator",
+        "cases/caseaccount",
+        "cases/accountindicator",
+        "cases/note",
+        "enforcement/action",
+    ],
 )
 def test_every_changelist_renders(model, admin_client, make_case):
     make_case()
-    assert admin_client.get(f"/admin/cases/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/{model}/").status_code == 200
 
 
 def test_protecting_an_account_in_the_admin_is_audited(admin_client):

@@ -15,13 +15,12 @@ from audit.models import AuditEvent
 from cases import workflow
 from cases.models import (
     Account,
-    Action,
-    ActionTarget,
     CaseAccount,
     Evidence,
     EvidenceKind,
     Note,
 )
+from enforcement.models import Action, ActionTarget
 from tests.cases.conftest import PEOPLE
 from tests.cases.helpers import case_row, events, stored_files
 

@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases.models import Action, ActionState, CaseStatus, EnforcementState, TargetState
+from cases.models import CaseStatus, EnforcementState
 from enforcement.backends import idempotency_key
 from enforcement.execution import run_action
+from enforcement.models import Action, ActionState, TargetState
 from enforcement.workflow import (
     approve_action,
     expire_due_actions,

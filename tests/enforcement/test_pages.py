@@ -27,6 +27,15 @@ def test_an_action_on_a_restricted_case_is_hidden_from_those_who_cannot_see_it(
     assert client.get(reverse("enforcement:action", args=[action.pk])).status_code == 200
 
 
+def test_the_approvals_queue_is_enforcement_s_page_and_its_old_address_redirects(client, people):
+    assert reverse("enforcement:approvals") == "/actions/approvals/"
+    client.force_login(people.lead)
+    response = client.get("/cases/approvals/?page=2")
+    assert response.status_code == 301
+    assert response["Location"] == "/actions/approvals/?page=2"
+    assert client.get(response["Location"]).status_code == 200
+
+
 def make_actions(people, count, targets):
     actions = []
     for _ in range(count):
@@ -41,10 +50,10 @@ def test_the_approvals_queue_costs_the_same_for_one_action_or_twenty(
     make_actions(people, 1, 2)
     client.force_login(people.lead)
     with django_assert_max_num_queries(APPROVALS_QUERIES):
-        client.get(reverse("cases:approvals"))
+        client.get(reverse("enforcement:approvals"))
     make_actions(people, 19, 30)
     with django_assert_max_num_queries(APPROVALS_QUERIES):
-        response = client.get(reverse("cases:approvals"))
+        response = client.get(reverse("enforcement:approvals"))
     assert response.content.decode().count('name="action"') == 20
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from cases.models import Action, ActionState
+from enforcement.models import Action, ActionState
 from enforcement.workflow import approve_action, propose_action
 from tests.enforcement.conftest import make_case_with_accounts
 
@@ -32,7 +32,7 @@ ALL = [*ROLES, "superuser"]
 @pytest.mark.parametrize("role", ALL)
 def test_only_leads_see_the_approvals_queue(client, make_user, role, proposed):
     client.force_login(user_for(role, make_user))
-    response = client.get(reverse("cases:approvals"))
+    response = client.get(reverse("enforcement:approvals"))
     assert response.status_code == (200 if role == "lead" else 403)
     if role == "lead":
         assert f"#{proposed.pk}" in response.content.decode()
@@ -94,7 +94,7 @@ def test_bulk_approval_approves_the_selected_and_reports_refusals(client, people
     theirs = propose_action(case.pk, actor=people.investigator, kind="require_verification")
     client.force_login(people.lead)
     response = client.post(
-        reverse("cases:approvals"),
+        reverse("enforcement:approvals"),
         {"action": [mine.pk, theirs.pk], "decision": "approve", "comment": "Batch"},
         follow=True,
     )
@@ -232,7 +232,7 @@ def test_reverting_one_target_through_the_api(client, people, settings):
 
 def test_a_superuser_cannot_approve_through_the_admin(client, people, proposed):
     client.force_login(people.super_lead)
-    url = reverse("admin:cases_action_change", args=[proposed.pk])
+    url = reverse("admin:enforcement_action_change", args=[proposed.pk])
     response = client.post(url, {"state": "approved", "approved_by": people.super_lead.pk})
     assert response.status_code == 403
     proposed.refresh_from_db()
@@ -264,7 +264,7 @@ def test_the_approvals_page_tells_leads_about_paused_actions(client, people):
         state="paused", paused_reason="HTTP 401: bad signature"
     )
     client.force_login(people.lead)
-    page = client.get(reverse("cases:approvals")).content.decode()
+    page = client.get(reverse("enforcement:approvals")).content.decode()
     assert "Paused: the enforcement service refused" in page
     assert "HTTP 401: bad signature" in page
 

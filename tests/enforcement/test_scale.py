@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from cases.models import ActionState, TargetState
 from enforcement.execution import run_action
+from enforcement.models import ActionState, TargetState
 from enforcement.workflow import approve_action, progress, propose_action
 from tests.enforcement.conftest import make_case_with_accounts
 

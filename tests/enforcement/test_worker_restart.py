@@ -3,7 +3,7 @@ beat reverts an expired action on time."""
 
 import pytest
 
-from cases.models import Action, ActionState, TargetState
+from enforcement.models import Action, ActionState, TargetState
 from enforcement.workflow import approve_action, propose_action
 from tests.enforcement.conftest import make_case_with_accounts, worker_env
 from tests.ingestion.worker.conftest import wait_for

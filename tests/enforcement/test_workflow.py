@@ -3,7 +3,8 @@
 import pytest
 
 from audit.models import AuditEvent
-from cases.models import Action, ActionState, CaseStatus, TargetState
+from cases.models import CaseStatus
+from enforcement.models import Action, ActionState, TargetState
 from enforcement.workflow import (
     InvalidProposal,
     NotPermitted,

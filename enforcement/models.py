@@ -136,6 +136,9 @@ class Action(models.Model):
     reverted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Created by the cases app before enforcement held its own models; the
+        # table kept its name when the model moved, so no data was copied.
+        db_table = "cases_action"
         indexes = [
             models.Index(fields=["state", "proposed_at"], name="action_state_proposed"),
             models.Index(fields=["case", "state"], name="action_case_state"),
@@ -182,6 +185,7 @@ class ActionTarget(models.Model):
     override_reason = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
+        db_table = "cases_actiontarget"
         constraints = [
             models.UniqueConstraint(
                 fields=["action", "target_type", "value"], name="action_target_unique"
