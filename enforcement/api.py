@@ -20,7 +20,6 @@ from core.api import validated
 from enforcement import workflow
 from enforcement.models import Action, ActionKind, ActionTarget, TargetState
 from enforcement.reading import progress_report
-from ingestion.auth import NotDetector
 from people.permissions import HasRole
 from people.roles import ALL_ROLES, CASE_READERS
 
@@ -139,7 +138,7 @@ class TargetPagination(CursorPagination):
 
 class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     authentication_classes = AUTHENTICATION
-    permission_classes = [NotDetector, HasRole]
+    permission_classes = [HasRole]
     serializer_class = ActionSerializer
     pagination_class = ActionPagination
     filterset_fields = ["state", "kind", "case"]

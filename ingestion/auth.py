@@ -1,8 +1,9 @@
 """Detector tokens for the REST API.
 
-``BearerAuthentication`` turns ``Authorization: Bearer <token>`` into a
-``DetectorUser`` (no roles, so ``HasRole`` refuses it everywhere) with the
-``Detector`` as ``request.auth``. Only the alerts endpoints accept it, through
+``BearerAuthentication`` turns ``Authorization: Bearer <token>`` (read by
+``people.api_auth.bearer_token``, the one parser) into a ``DetectorUser`` (no
+roles, so ``HasRole`` refuses it everywhere) with the ``Detector`` as
+``request.auth``. Only the alerts endpoints accept it, through
 ``IsDetector``; ``NotDetector`` lets other endpoints refuse detectors even
 where they check nothing else.
 """
@@ -13,10 +14,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from ingestion.models import TOKEN_PREFIX, Detector, hash_token
+from ingestion.models import Detector
+from people.api_auth import DETECTOR_REFUSED, BearerTokenScheme, bearer_token
+from people.tokens import hash_token, is_detector_token
 
 
 class DetectorUser(AnonymousUser):
@@ -39,21 +42,11 @@ class DetectorUser(AnonymousUser):
 
 
 class BearerAuthentication(BaseAuthentication):
-    keyword = b"bearer"
-
     def authenticate(self, request):
-        header = get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword:
+        token = bearer_token(request)
+        if token is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                "The Authorization header must be 'Bearer <token>'."
-            )
-        try:
-            token = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        if not token.startswith(TOKEN_PREFIX):
+        if not is_detector_token(token):
             # Not a detector token (a person's, or garbage): other authenticators
             # decide, and endpoints that need a detector answer 401.
             return None
@@ -100,7 +93,13 @@ class IsDetector(BasePermission):
 class NotDetector(BasePermission):
     """A detector token may use the alerts endpoints and nothing else."""
 
-    message = "A detector token may only use the alerts endpoints."
+    message = DETECTOR_REFUSED
 
     def has_permission(self, request, view) -> bool:
         return detector_of(request) is None
+
+
+class DetectorTokenScheme(BearerTokenScheme):
+    target_class = BearerAuthentication
+    name = "detectorToken"
+    description = "A detector token (dsr_...) from `manage.py detectors create`."

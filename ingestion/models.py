@@ -7,8 +7,6 @@ lives in its own unpartitioned table, ``AlertKey``.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 
 from django.conf import settings
@@ -16,16 +14,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-TOKEN_PREFIX = "dsr_"
+from people.tokens import DETECTOR_TOKEN_PREFIX, IssuedToken
 
 
 def default_rate() -> int:
     return settings.DETECTOR_DEFAULT_RATE
-
-
-def hash_token(token: str) -> str:
-    """Tokens are 256 random bits: a plain SHA-256 is enough (no password stretching)."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Detector(models.Model):
@@ -52,15 +45,15 @@ class TokenQuerySet(models.QuerySet):
         )
 
 
-class DetectorToken(models.Model):
+class DetectorToken(IssuedToken):
+    """A detector's token: the kind of ``people.tokens`` that only the alerts API accepts."""
+
+    PREFIX = DETECTOR_TOKEN_PREFIX
+
     detector = models.ForeignKey(Detector, on_delete=models.CASCADE, related_name="tokens")
-    # The first characters, shown in listings so a token can be recognised.
-    prefix = models.CharField(max_length=16)
-    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set on rotation: the old token keeps working until then.
     expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = TokenQuerySet.as_manager()
 
@@ -70,11 +63,7 @@ class DetectorToken(models.Model):
     @classmethod
     def issue(cls, detector: Detector) -> tuple[DetectorToken, str]:
         """Create a token; the clear text is returned once and never stored."""
-        clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            detector=detector, prefix=clear[:12], token_hash=hash_token(clear)
-        )
-        return token, clear
+        return cls.make(detector=detector)
 
 
 class BatchStatus(models.TextChoices):

@@ -1,7 +1,9 @@
-"""``Authorization: Bearer`` for people, with personal tokens.
+"""``Authorization: Bearer`` for the REST API: the one parser, and people's tokens.
 
-Detector tokens have another prefix and are left to the detectors'
-authenticator; a bearer value that is neither is refused here with 401.
+``bearer_token`` reads the header for every kind of token.
+``PersonalTokenAuthentication`` accepts personal tokens; it recognises a
+detector token by its prefix and refuses it (403), so person-facing endpoints
+turn detectors away without knowing the app that keeps them.
 """
 
 from __future__ import annotations
@@ -9,15 +11,22 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from people.tokens import TOKEN_PREFIX, PersonalToken
+from people.tokens import PERSONAL_TOKEN_PREFIX, PersonalToken, is_detector_token
+
+DETECTOR_REFUSED = "A detector token may only use the alerts endpoints."
 
 
-def bearer_value(request) -> str | None:
-    header = authentication.get_authorization_header(request).decode("latin-1")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer":
+def bearer_token(request) -> str | None:
+    """The token of a ``Bearer`` header; ``None`` without one; 401 when it is malformed."""
+    header = authentication.get_authorization_header(request).split()
+    if not header or header[0].lower() != b"bearer":
         return None
-    return value.strip() or None
+    if len(header) != 2:
+        raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
+    try:
+        return header[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise exceptions.AuthenticationFailed("Invalid token.") from None
 
 
 class PersonalTokenAuthentication(authentication.BaseAuthentication):
@@ -26,8 +35,12 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        value = bearer_value(request)
-        if value is None or not value.startswith(TOKEN_PREFIX):
+        value = bearer_token(request)
+        if value is None:
+            return None
+        if is_detector_token(value):
+            raise exceptions.PermissionDenied(DETECTOR_REFUSED)
+        if not value.startswith(PERSONAL_TOKEN_PREFIX):
             return None
         token = PersonalToken.find(value)
         if token is None:
@@ -40,30 +53,17 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class PersonalTokenScheme(OpenApiAuthenticationExtension):
-    """Documents personal tokens in the OpenAPI schema."""
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Documents one kind of Bearer token in the OpenAPI schema (a kind sets
+    ``target_class``, ``name`` and ``description``)."""
 
+    description = ""
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": self.description}
+
+
+class PersonalTokenScheme(BearerTokenScheme):
     target_class = PersonalTokenAuthentication
     name = "personalToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A personal token (dsp_...) made on the profile page.",
-        }
-
-
-class DetectorTokenScheme(OpenApiAuthenticationExtension):
-    """Documents detector tokens; they are refused (403) outside the alerts endpoints."""
-
-    target_class = "ingestion.auth.BearerAuthentication"
-    name = "detectorToken"
-    priority = -1  # the detectors' own description wins if it is registered
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A detector token (dsr_...) from `manage.py detectors create`.",
-        }
+    description = "A personal token (dsp_...) made on the profile page."

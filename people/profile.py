@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
+from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from audit.events import record
 from people.permissions import RoleRequiredMixin
 from people.roles import ALL_ROLES
-from people.tokens import PersonalToken
-
-MAX_ACTIVE_TOKENS = 20
+from people.tokens import (
+    PersonalToken,
+    TooManyTokens,
+    issue_personal_token,
+    revoke_personal_token,
+)
 
 
 class TokenForm(forms.Form):
@@ -38,14 +39,13 @@ class ProfileView(RoleRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = TokenForm(request.POST)
-        active = PersonalToken.objects.active().filter(user=request.user).count()
-        if form.is_valid() and active >= MAX_ACTIVE_TOKENS:
-            form.add_error(None, f"You already have {active} active tokens; revoke one first.")
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        with transaction.atomic():
-            token, clear = PersonalToken.issue(request.user, form.cleaned_data["name"])
-            record("token.created", actor=request.user, target=token)
+        try:
+            token, clear = issue_personal_token(request.user, form.cleaned_data["name"])
+        except TooManyTokens as refused:
+            form.add_error(None, str(refused))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         # Shown in this answer only (never stored, never put in a cookie or message).
         return self.render_to_response(self.get_context_data(new_token=clear, new=token))
 
@@ -55,13 +55,8 @@ class RevokeTokenView(RoleRequiredMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        with transaction.atomic():
-            token = get_object_or_404(
-                PersonalToken.objects.select_for_update(), pk=kwargs["pk"], user=request.user
-            )
-            if token.revoked_at is None:
-                token.revoked_at = timezone.now()
-                token.save(update_fields=["revoked_at"])
-                record("token.revoked", actor=request.user, target=token)
+        token = revoke_personal_token(request.user, kwargs["pk"])
+        if token is None:
+            raise Http404("No such token.")
         messages.success(request, f"Token “{token.name}” revoked.")
         return redirect("people:profile")

@@ -1,8 +1,16 @@
-"""Personal API tokens: a person's own credential for the REST API.
+"""API tokens: one machinery, two kinds.
 
-Only the SHA-256 of a token is stored; the clear text is shown once, when it
-is made. A token acts with exactly its owner's roles and stops working when
-revoked or when its owner is deactivated.
+A person's personal token (``PersonalToken``, here) and a detector's token
+(``ingestion.models.DetectorToken``) are made, stored and recognised the same
+way: a kind prefix and 256 random bits, shown in clear once when made, stored
+only as a SHA-256. The prefix says at a glance which kind a token is, so a
+token is looked up in its own kind's table only, and endpoints can refuse a
+kind without knowing the app that owns it.
+
+A personal token acts with exactly its owner's roles and stops working when
+revoked or when its owner is deactivated. People's tokens change only through
+``issue_personal_token`` and ``revoke_personal_token``, which audit the change
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -10,17 +18,22 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import ClassVar, Self
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
-# Person tokens start with this; detector tokens have their own prefix, so one
-# look at a token says which table to look in.
-TOKEN_PREFIX = "dsp_"
+from audit.events import record
+
+PERSONAL_TOKEN_PREFIX = "dsp_"
+DETECTOR_TOKEN_PREFIX = "dsr_"
+# Shown in listings so a person can tell their tokens apart; never enough to use.
+SHOWN_CHARACTERS = 12
 # Recording every use would make each API call a write; once a minute is enough
 # to tell a live token from a forgotten one.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+MAX_ACTIVE_PERSONAL_TOKENS = 20
 
 
 def hash_token(clear: str) -> str:
@@ -28,22 +41,46 @@ def hash_token(clear: str) -> str:
     return hashlib.sha256(clear.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def is_detector_token(clear: str) -> bool:
+    return clear.startswith(DETECTOR_TOKEN_PREFIX)
+
+
+class IssuedToken(models.Model):
+    """What every kind of token stores; a kind sets ``PREFIX`` and its owner."""
+
+    PREFIX: ClassVar[str]
+
+    prefix = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def make(cls, **fields) -> tuple[Self, str]:
+        """Create a token with ``fields`` (its owner); the clear text is returned once."""
+        clear = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            prefix=clear[:SHOWN_CHARACTERS], token_hash=hash_token(clear), **fields
+        )
+        return token, clear
+
+
 class PersonalTokenQuerySet(models.QuerySet):
     def active(self) -> PersonalTokenQuerySet:
         return self.filter(revoked_at__isnull=True, user__is_active=True)
 
 
-class PersonalToken(models.Model):
+class PersonalToken(IssuedToken):
+    PREFIX = PERSONAL_TOKEN_PREFIX
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_tokens"
     )
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'notebook'.")
-    # The first characters, shown so a person can tell their tokens apart.
-    prefix = models.CharField(max_length=16)
-    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = PersonalTokenQuerySet.as_manager()
 
@@ -60,17 +97,13 @@ class PersonalToken(models.Model):
 
     @classmethod
     def issue(cls, user, name: str) -> tuple[PersonalToken, str]:
-        """Create a token for ``user``; the clear text is returned once and never stored."""
-        clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user, name=name, prefix=clear[:12], token_hash=hash_token(clear)
-        )
-        return token, clear
+        """Create a token for ``user`` (unaudited: ``issue_personal_token`` audits)."""
+        return cls.make(user=user, name=name)
 
     @classmethod
     def find(cls, clear: str) -> PersonalToken | None:
         """The active token with this clear text, with its owner loaded."""
-        if not clear.startswith(TOKEN_PREFIX):
+        if not clear.startswith(cls.PREFIX):
             return None
         return (
             cls.objects.active().select_related("user").filter(token_hash=hash_token(clear)).first()
@@ -83,3 +116,29 @@ class PersonalToken(models.Model):
             return
         PersonalToken.objects.filter(pk=self.pk).update(last_used_at=now)
         self.last_used_at = now
+
+
+class TooManyTokens(Exception):
+    """The person already holds ``MAX_ACTIVE_PERSONAL_TOKENS`` active tokens."""
+
+
+def issue_personal_token(actor, name: str) -> tuple[PersonalToken, str]:
+    """A new token for ``actor`` and its audit event; the clear text is returned once."""
+    with transaction.atomic():
+        active = PersonalToken.objects.active().filter(user=actor).count()
+        if active >= MAX_ACTIVE_PERSONAL_TOKENS:
+            raise TooManyTokens(f"You already have {active} active tokens; revoke one first.")
+        token, clear = PersonalToken.issue(actor, name)
+        record("token.created", actor=actor, target=token)
+    return token, clear
+
+
+def revoke_personal_token(actor, token_id: int) -> PersonalToken | None:
+    """Revoke one of ``actor``'s own tokens (audited once); ``None`` if it has no such token."""
+    with transaction.atomic():
+        token = PersonalToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+        if token is not None and token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record("token.revoked", actor=actor, target=token)
+    return token

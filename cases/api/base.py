@@ -2,7 +2,8 @@
 
 Reads need a case-working role; changes are decided by ``cases.workflow``,
 which refuses (403, audited here) what a role may not do. Detector tokens are
-recognised and refused (403) on every cases endpoint.
+recognised by ``PersonalTokenAuthentication`` and refused (403) on every cases
+endpoint.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from cases.guards import StaleCase, based_on, record_refusal
 from cases.models import Case
 from cases.queries import case_for
 from core.api import validated
-from ingestion.auth import BearerAuthentication, NotDetector
 from people.api_auth import PersonalTokenAuthentication
 from people.permissions import HasRole
 from people.roles import CASE_READERS
 
 # Person tokens first: its Bearer challenge makes an unauthenticated call a 401.
-AUTHENTICATION = [PersonalTokenAuthentication, SessionAuthentication, BearerAuthentication]
+AUTHENTICATION = [PersonalTokenAuthentication, SessionAuthentication]
 
 
 class Conflict(exceptions.APIException):
@@ -40,7 +40,7 @@ class Conflict(exceptions.APIException):
 
 class CaseWorkerAPI:
     authentication_classes = AUTHENTICATION
-    permission_classes = [NotDetector, HasRole]
+    permission_classes = [HasRole]
     allowed_roles = CASE_READERS
 
 

@@ -69,3 +69,14 @@ def test_a_personal_token_cannot_post_alerts(api, make_user):
     _, clear = PersonalToken.issue(make_user("lead"), "t")
     response = bearer(api, clear).post("/api/v1/alerts/", {}, format="json")
     assert response.status_code in (401, 403)
+
+
+def test_a_detector_token_is_told_why_on_the_cases_and_actions_apis(api):
+    _, clear = DetectorToken.issue(Detector.objects.create(name="cot"))
+    bearer(api, clear)
+    for url in ("/api/v1/cases/", "/api/v1/actions/"):
+        response = api.get(url)
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["message"] == (
+            "A detector token may only use the alerts endpoints."
+        )
