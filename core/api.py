@@ -20,10 +20,6 @@ def validated(serializer_class: type[Serializer], request: Request) -> dict[str,
     return serializer.validated_data
 
 
-def error_body(message: str, *, field: str | None = None, index: int | None = None) -> dict:
-    return {"errors": [{"index": index, "field": field, "message": message}]}
-
-
 def _flatten(detail: Any, prefix: str | None = None) -> list[dict]:
     if isinstance(detail, dict):
         errors: list[dict] = []

@@ -1,7 +1,7 @@
 """The navigation bar: each entry names the roles that see it.
 
-Apps add entries here as their pages land; an entry whose URL does not
-resolve is left out, so the bar never links to a page that does not exist.
+Every entry names a URL that exists; a page that is renamed or removed breaks
+the bar at once (and its test) rather than vanishing from it unnoticed.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from people.roles import (
     ADMINISTRATORS,
@@ -44,13 +44,8 @@ NAVIGATION: list[NavEntry] = [
 
 def entries_for(user) -> list[dict[str, str]]:
     held = roles_of(user)
-    entries = []
-    for entry in NAVIGATION:
-        if not held.intersection(entry.roles):
-            continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:
-            continue
-        entries.append({"label": entry.label, "url": url})
-    return entries
+    return [
+        {"label": entry.label, "url": reverse(entry.url_name)}
+        for entry in NAVIGATION
+        if held.intersection(entry.roles)
+    ]

@@ -91,10 +91,6 @@ class PersonalToken(IssuedToken):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
     @classmethod
     def issue(cls, user, name: str) -> tuple[PersonalToken, str]:
         """Create a token for ``user`` (unaudited: ``issue_personal_token`` audits)."""

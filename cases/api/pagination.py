@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 from cases.pagination import InvalidCursor, paginate
 
@@ -83,9 +83,6 @@ class CaseKeysetPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
-
-    def first_page_url(self) -> str:
-        return remove_query_param(self.request.build_absolute_uri(), "cursor")
 
 
 class IdCursorPagination(CursorPagination):

@@ -74,3 +74,7 @@ def test_a_user_without_roles_sees_no_entries(client, make_user):
 def test_a_superuser_without_roles_sees_no_entries(client, make_user):
     user = make_user(is_superuser=True, is_staff=True)
     assert navigation_labels(signed_in_home(client, user)) == []
+
+
+def test_every_entry_names_a_page_that_exists():
+    assert [e.url_name for e in NAVIGATION if not resolves(e.url_name)] == []
