@@ -48,6 +48,7 @@ from enforcement.backends import (
 )
 from enforcement.models import Action, ActionKind, ActionState, TargetState
 from enforcement.target_store import Result
+from enforcement.workflow import lock_action_and_case, progress, settle_case
 
 logger = logging.getLogger("dossier.enforcement")
 
@@ -390,8 +391,6 @@ class _Runner:
     # --- the end -------------------------------------------------------------
 
     def _finish(self) -> str:
-        from enforcement.workflow import lock_action_and_case, progress, settle_case
-
         with transaction.atomic():
             case, action = lock_action_and_case(self.action_id)
             if action.state not in (ActionState.EXECUTING, ActionState.REVERTING):

@@ -9,7 +9,10 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from enforcement.execution import is_running, run_action
 from enforcement.models import Action, ActionState, TargetState
+from enforcement.queue import enqueue_action
+from enforcement.workflow import expire_due_actions
 
 logger = logging.getLogger("dossier.enforcement")
 
@@ -17,8 +20,6 @@ logger = logging.getLogger("dossier.enforcement")
 @shared_task(name="enforcement.tasks.process_action", ignore_result=True, acks_late=True)
 def process_action(action_id: int) -> str:
     """Carry out whatever the action has pending: apply after approval, revert after a revert."""
-    from enforcement.execution import run_action
-
     outcome = run_action(action_id)
     logger.info("action %s: %s", action_id, outcome)
     return outcome
@@ -26,15 +27,11 @@ def process_action(action_id: int) -> str:
 
 def execute_action(action_id: int) -> str:
     """Run an approved action now, in this process."""
-    from enforcement.execution import run_action
-
     return run_action(action_id)
 
 
 def revert_action(action_id: int, target_ids=None) -> str:
     """Run the reverts requested through ``enforcement.workflow.revert_action`` now."""
-    from enforcement.execution import run_action
-
     return run_action(action_id)
 
 
@@ -42,9 +39,6 @@ def revert_action(action_id: int, target_ids=None) -> str:
 def sweep() -> dict:
     """Beat's backstop: expire due actions, and enqueue actions with due work
     that no runner holds (a lost message, a killed worker, a backoff elapsed)."""
-    from enforcement.execution import is_running
-    from enforcement.workflow import expire_due_actions
-
     expired = expire_due_actions()
     now = timezone.now()
     due = (
@@ -69,6 +63,6 @@ def sweep() -> dict:
     enqueued = []
     for action_id in due:
         if not is_running(action_id):
-            process_action.delay(action_id)
+            enqueue_action(action_id)
             enqueued.append(action_id)
     return {"expired": expired, "enqueued": enqueued}

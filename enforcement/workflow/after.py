@@ -17,6 +17,7 @@ from enforcement.models import (
     ActionTarget,
     TargetState,
 )
+from enforcement.queue import enqueue_execution
 from enforcement.workflow.common import (
     REVERTIBLE_ACTION_STATES,
     REVERTIBLE_TARGET_STATES,
@@ -24,7 +25,6 @@ from enforcement.workflow.common import (
     NotPermitted,
     WrongState,
     audited_refusal,
-    enqueue_execution,
     lock_action,
     snapshot,
 )

@@ -61,14 +61,6 @@ class TargetSpec:
     value: str
 
 
-def enqueue_execution(action_id: int) -> None:
-    from enforcement.tasks import process_action
-
-    # robust: with the broker down the step is still committed; the sweeper
-    # finds the action and enqueues it later.
-    transaction.on_commit(lambda: process_action.delay(action_id), robust=True)
-
-
 def lock_action(action_id: int) -> Action:
     try:
         return Action.objects.select_for_update().get(pk=action_id)

@@ -9,13 +9,13 @@ from audit.events import record
 from cases.models import Case, CaseStatus
 from cases.workflow import publish_on_commit
 from enforcement.models import Action, ActionState, ActionTarget, TargetState
+from enforcement.queue import enqueue_execution
 from enforcement.workflow.common import (
     AWAITING_DECISION,
     InvalidProposal,
     NotPermitted,
     WrongState,
     audited_refusal,
-    enqueue_execution,
     lock_action,
     lock_action_and_case,
     settle_case,
