@@ -68,6 +68,33 @@ def record(
     )[0]
 
 
+def record_refusal(
+    verb: str,
+    refusal: Exception,
+    *,
+    actor=None,
+    system: str | None = None,
+    target=None,
+    cases: Iterable = (),
+    after: dict | None = None,
+) -> AuditEvent:
+    """Append a refused step, in a transaction of its own.
+
+    The workflow calls it once the refused step's transaction has rolled back,
+    so the trace of the refusal is kept although nothing else was written.
+    """
+    with transaction.atomic():
+        return record(
+            verb,
+            actor=actor,
+            system=system,
+            target=target,
+            cases=cases,
+            after=after,
+            reason=str(refusal),
+        )
+
+
 def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
     """Append several events under one lock and one INSERT.
 

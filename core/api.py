@@ -2,15 +2,20 @@
 
 Every 4xx answer has the shape docs/alerts-api.md describes:
 ``{"errors": [{"index": null, "field": "...", "message": "..."}]}``.
+A workflow's refusal (``core.refusals``) is answered here, once for every
+endpoint, with its HTTP status and its message.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.refusals import Invalid, Refused, http_status
 
 
 def validated(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
@@ -39,7 +44,18 @@ def _flatten(detail: Any, prefix: str | None = None) -> list[dict]:
     return [{"index": None, "field": prefix, "message": str(detail)}]
 
 
+def refusal_as_api_exception(exc: Refused) -> exceptions.APIException:
+    """A refusal as its HTTP answer; an invalid request names the field at fault."""
+    if isinstance(exc, Invalid):
+        return exceptions.ValidationError({exc.field or "non_field_errors": [str(exc)]})
+    answer = exceptions.APIException(str(exc), code=exc.code)
+    answer.status_code = http_status(exc)
+    return answer
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, Refused):
+        exc = refusal_as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is not None and 400 <= response.status_code < 500:
         data = response.data

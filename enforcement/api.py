@@ -2,8 +2,9 @@
 withdraw, revert, retry. Same rules as the pages: every step is a call to
 ``enforcement.workflow``, which decides and audits (refusals included).
 
-Answers: 403 when the actor may not take the step, 409 when the action is
-not in a state that allows it, 400 for bad input.
+Answers (``core.api`` maps the workflow's refusals): 403 when the actor may
+not take the step, 409 when the action is not in a state that allows it, 400
+for bad input.
 """
 
 from __future__ import annotations
@@ -22,21 +23,6 @@ from enforcement.models import Action, ActionKind, ActionTarget, TargetState
 from enforcement.reading import progress_report
 from people.permissions import HasRole
 from people.roles import ALL_ROLES, CASE_READERS
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "wrong_state"
-
-
-def refusal(exc: workflow.ActionRefused) -> exceptions.APIException:
-    if isinstance(exc, workflow.NotPermitted):
-        return exceptions.PermissionDenied(str(exc))
-    if isinstance(exc, workflow.InvalidProposal):
-        return exceptions.ValidationError({exc.field or "non_field_errors": [str(exc)]})
-    if isinstance(exc, workflow.WrongState):
-        return Conflict(str(exc))
-    return exceptions.NotFound(str(exc))
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -169,19 +155,16 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = validated(ProposeSerializer, request)
         targets = data["targets"]
-        try:
-            action = workflow.propose_action(
-                data["case"],
-                actor=request.user,
-                kind=data["kind"],
-                targets=None if targets is None else [(t["type"], t["value"]) for t in targets],
-                params=data["params"],
-                notice=data["notice"],
-                rationale=data["rationale"],
-                expires_at=data["expires_at"],
-            )
-        except workflow.ActionRefused as exc:
-            raise refusal(exc) from exc
+        action = workflow.propose_action(
+            data["case"],
+            actor=request.user,
+            kind=data["kind"],
+            targets=None if targets is None else [(t["type"], t["value"]) for t in targets],
+            params=data["params"],
+            notice=data["notice"],
+            rationale=data["rationale"],
+            expires_at=data["expires_at"],
+        )
         return Response(
             ActionSerializer(self._visible(action.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -189,10 +172,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _step(self, pk, call):
         if not Action.objects.filter(pk=pk).exists():
             raise exceptions.NotFound("No such action.")
-        try:
-            call()
-        except workflow.ActionRefused as exc:
-            raise refusal(exc) from exc
+        call()
         return self._answer(pk)
 
     @route(detail=True, methods=["post"])

@@ -2,8 +2,9 @@
 
 Views are thin: they call ``enforcement.workflow`` and show what it says.
 Step endpoints let every role in, so that a refusal (a proposer approving,
-an investigator approving) is decided, audited and answered 403 by the
-workflow rather than silently by a mixin.
+an investigator approving) is decided and audited by the workflow and
+answered (403 page, or back with a message) by ``RefusalPageMixin``, rather
+than silently by a role mixin.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -20,6 +21,7 @@ from django.views.generic import TemplateView
 
 from cases.models import Case
 from cases.visibility import can_see
+from core.pages import RefusalPageMixin
 from enforcement import workflow
 from enforcement.forms import DecisionForm, ProposeForm
 from enforcement.models import Action, ActionState, TargetState
@@ -48,21 +50,6 @@ def visible_action(user, pk: int) -> Action:
     if not can_see(user, action.case):
         raise Http404("No such action.")
     return action
-
-
-def refused(request, action: Action | None, exc: workflow.ActionRefused):
-    """NotPermitted is a 403 page; a wrong state or bad input goes back with a message."""
-    if isinstance(exc, workflow.NotPermitted):
-        return render(
-            request,
-            "enforcement/refused.html",
-            {"message": str(exc), "action": action},
-            status=403,
-        )
-    messages.error(request, str(exc))
-    if action is None:
-        return redirect("enforcement:approvals")
-    return redirect("enforcement:action", pk=action.pk)
 
 
 def step_permissions(action: Action, user) -> dict[str, bool]:
@@ -155,11 +142,15 @@ class ActionProgressView(RoleRequiredMixin, View):
         return response
 
 
-class ActionStepView(RoleRequiredMixin, View):
+class ActionStepView(RefusalPageMixin, RoleRequiredMixin, View):
     """POST approve / reject / withdraw / retry / revert / override on one action."""
 
     allowed_roles = ALL_ROLES
     step = ""
+
+    def refusal_back(self) -> tuple[str, str]:
+        pk = self.kwargs["pk"]
+        return reverse("enforcement:action", args=[pk]), f"Back to action #{pk}"
 
     def post(self, request, pk: int, target_pk: int | None = None):
         action = Action.objects.select_related("case").filter(pk=pk).first()
@@ -169,30 +160,27 @@ class ActionStepView(RoleRequiredMixin, View):
             raise Http404("No such action.")
         text = (request.POST.get("comment") or request.POST.get("reason") or "").strip()
         user = request.user
-        try:
-            if self.step == "approve":
-                workflow.approve_action(pk, actor=user, comment=text)
-                message = "Action approved."
-            elif self.step == "reject":
-                workflow.reject_action(pk, actor=user, comment=text)
-                message = "Action rejected."
-            elif self.step == "withdraw":
-                workflow.withdraw_action(pk, actor=user, reason=text)
-                message = "Action withdrawn."
-            elif self.step == "retry":
-                workflow.retry_action(pk, actor=user, reason=text)
-                message = "Action resumed."
-            elif self.step == "revert":
-                ids = [target_pk] if target_pk is not None else None
-                workflow.revert_action(pk, actor=user, target_ids=ids, reason=text)
-                message = "Revert requested." if ids is None else "Revert of one target requested."
-            elif self.step == "override":
-                workflow.override_protected(pk, target_pk, actor=user, reason=text)
-                message = "Protected account included."
-            else:  # pragma: no cover - wired in urls.py
-                raise Http404
-        except workflow.ActionRefused as exc:
-            return refused(request, action, exc)
+        if self.step == "approve":
+            workflow.approve_action(pk, actor=user, comment=text)
+            message = "Action approved."
+        elif self.step == "reject":
+            workflow.reject_action(pk, actor=user, comment=text)
+            message = "Action rejected."
+        elif self.step == "withdraw":
+            workflow.withdraw_action(pk, actor=user, reason=text)
+            message = "Action withdrawn."
+        elif self.step == "retry":
+            workflow.retry_action(pk, actor=user, reason=text)
+            message = "Action resumed."
+        elif self.step == "revert":
+            ids = [target_pk] if target_pk is not None else None
+            workflow.revert_action(pk, actor=user, target_ids=ids, reason=text)
+            message = "Revert requested." if ids is None else "Revert of one target requested."
+        elif self.step == "override":
+            workflow.override_protected(pk, target_pk, actor=user, reason=text)
+            message = "Protected account included."
+        else:  # pragma: no cover - wired in urls.py
+            raise Http404
         messages.success(request, message)
         target = request.POST.get("next") or ""
         if not url_has_allowed_host_and_scheme(
@@ -202,11 +190,15 @@ class ActionStepView(RoleRequiredMixin, View):
         return redirect(target)
 
 
-class ProposeView(RoleRequiredMixin, TemplateView):
+class ProposeView(RefusalPageMixin, RoleRequiredMixin, TemplateView):
     """An investigator or lead proposes an action on a case."""
 
     allowed_roles = INVESTIGATORS_AND_LEADS
     template_name = "enforcement/propose.html"
+
+    def refusal_back(self) -> tuple[str, str]:
+        pk = self.kwargs["case_pk"]
+        return reverse("cases:detail", args=[pk]), f"Back to case #{pk}"
 
     def get_case(self) -> Case:
         case = get_object_or_404(Case, pk=self.kwargs["case_pk"])
@@ -235,10 +227,11 @@ class ProposeView(RoleRequiredMixin, TemplateView):
                     rationale=form.cleaned_data["rationale"],
                     expires_at=form.cleaned_data["expires_at"],
                 )
-            except workflow.NotPermitted as exc:
-                return refused(request, None, exc)
+            except workflow.NotPermitted:
+                raise
             except workflow.ActionRefused as exc:
-                form.add_error(getattr(exc, "field", None), str(exc))
+                # Anything but "not allowed" is shown on the form, at its field.
+                form.add_error(exc.field, str(exc))
             except ValidationError as exc:  # a malformed targets line
                 form.add_error(None, exc)
             else:

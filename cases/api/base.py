@@ -1,9 +1,9 @@
 """What every cases API view shares: authentication, roles, refusals mapped to HTTP.
 
 Reads need a case-working role; changes are decided by ``cases.workflow``,
-which refuses (403, audited here) what a role may not do. Detector tokens are
-recognised by ``PersonalTokenAuthentication`` and refused (403) on every cases
-endpoint.
+which refuses (and audits) what a role may not do; ``core.api`` answers its
+refusals (403, or 409 for a stale version). Detector tokens are recognised
+by ``PersonalTokenAuthentication`` and refused (403) on every cases endpoint.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from cases import workflow
 from cases.api import serializers as s
-from cases.guards import StaleCase, based_on, record_refusal
 from cases.models import Case
 from cases.queries import case_for
 from core.api import validated
@@ -30,12 +28,6 @@ from people.roles import CASE_READERS
 
 # Person tokens first: its Bearer challenge makes an unauthenticated call a 401.
 AUTHENTICATION = [PersonalTokenAuthentication, SessionAuthentication]
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The case changed since the version you sent."
-    default_code = "stale"
 
 
 class CaseWorkerAPI:
@@ -52,10 +44,7 @@ def drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationErr
 
 
 class CaseOperationMixin(CaseWorkerAPI):
-    """Runs one workflow call for a visible case and maps its refusals to HTTP."""
-
-    operation: str = ""
-    checks_version: bool = False
+    """Runs one workflow call for a visible case; its validation errors are 400s."""
 
     def get_case(self):
         case = case_for(self.request.user, self.kwargs["pk"])
@@ -74,24 +63,16 @@ class CaseOperationMixin(CaseWorkerAPI):
         serializer_class: type[Serializer],
         change: Callable[[Case, dict[str, Any]], object],
     ) -> Response:
-        """Validates the body, applies ``change(case, data)`` to the version the
-        caller sent and answers with the case as it now is."""
+        """Validates the body, applies ``change(case, data)`` (which passes on the
+        ``version`` the caller sent) and answers with the case as it now is."""
         case = self.get_case()
         data = validated(serializer_class, self.request)
-        self.run(case, lambda: change(case, data), data.get("version"))
+        self.run(lambda: change(case, data))
         return Response(case_detail_data(self, case))
 
-    def run(self, case, call, version: int | None = None):
+    def run(self, call: Callable[[], Any]) -> Any:
         try:
-            if self.checks_version and version is not None:
-                with based_on(case.pk, version):
-                    return call()
             return call()
-        except StaleCase as exc:
-            raise Conflict(str(exc)) from exc
-        except workflow.OperationRefused as exc:
-            record_refusal(self.request.user, case, self.operation, str(exc))
-            raise exceptions.PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc
 

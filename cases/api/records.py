@@ -24,7 +24,6 @@ from core.api import validated
 class CaseNotesView(CaseOperationMixin, generics.ListCreateAPIView):
     serializer_class = s.NoteSerializer
     pagination_class = IdCursorPagination
-    operation = "add_note"
 
     def get_queryset(self):
         return self.case_rows(Note).select_related("author")
@@ -34,7 +33,7 @@ class CaseNotesView(CaseOperationMixin, generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         body = serializer.validated_data["body"]
-        note = self.run(case, lambda: workflow.add_note(case.pk, body, actor=request.user))
+        note = self.run(lambda: workflow.add_note(case.pk, body, actor=request.user))
         return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -45,7 +44,6 @@ class CaseEvidenceView(CaseOperationMixin, generics.ListCreateAPIView):
     serializer_class = s.EvidenceSerializer
     pagination_class = IdCursorPagination
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    operation = "add_evidence"
 
     def get_queryset(self):
         return self.case_rows(Evidence).select_related("created_by").defer("content", "data")
@@ -77,7 +75,7 @@ class CaseEvidenceView(CaseOperationMixin, generics.ListCreateAPIView):
                 )
 
         try:
-            item = self.run(case, call)
+            item = self.run(call)
         except exceptions.ValidationError as exc:
             if isinstance(exc.detail, dict) and list(exc.detail) == ["non_field_errors"]:
                 raise exceptions.ValidationError({"file": exc.detail["non_field_errors"]}) from exc
@@ -118,7 +116,6 @@ class CaseAccountsView(CaseOperationMixin, generics.ListAPIView):
 
     serializer_class = s.CaseAccountSerializer
     pagination_class = IdCursorPagination
-    operation = "link_account"
 
     def get_queryset(self):
         return self.case_rows(CaseAccount).select_related("account", "linked_by")
@@ -129,7 +126,6 @@ class CaseAccountsView(CaseOperationMixin, generics.ListAPIView):
         data = validated(s.LinkAccountInputSerializer, request)
         # run answers an unknown account (a ValidationError) with a 400 at "external_id".
         link = self.run(
-            case,
             lambda: workflow.link_account(
                 case.pk,
                 account_to_link(data["external_id"]),
@@ -144,9 +140,6 @@ class CaseAccountsView(CaseOperationMixin, generics.ListAPIView):
 class CaseAccountUnlinkView(CaseOperationMixin, APIView):
     """Unlink an account (by its platform id) from the case, with a reason."""
 
-    operation = "unlink_account"
-    checks_version = True
-
     @extend_schema(request=s.UnlinkAccountInputSerializer, responses={204: None})
     def delete(self, request, pk: int, external_id: str):
         case = self.get_case()
@@ -155,10 +148,12 @@ class CaseAccountUnlinkView(CaseOperationMixin, APIView):
         if account is None:
             raise exceptions.NotFound("No such account.")
         self.run(
-            case,
             lambda: workflow.unlink_account(
-                case.pk, account, actor=request.user, reason=data["reason"]
-            ),
-            data.get("version"),
+                case.pk,
+                account,
+                actor=request.user,
+                reason=data["reason"],
+                version=data.get("version"),
+            )
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -41,9 +41,6 @@ class CaseViewSet(CaseWorkerAPI, viewsets.ReadOnlyModelViewSet):
 class CaseTransitionsView(CaseOperationMixin, APIView):
     """GET what the caller may do from here; POST a status change."""
 
-    operation = "transition"
-    checks_version = True
-
     @extend_schema(responses=s.TransitionsSerializer)
     def get(self, request, pk: int):
         case = self.get_case()
@@ -61,15 +58,13 @@ class CaseTransitionsView(CaseOperationMixin, APIView):
                 reason=data["reason"],
                 resolution=data.get("resolution") or None,
                 level=data.get("level") or None,
+                version=data.get("version"),
             ),
         )
 
 
 @extend_schema(tags=["cases"])
 class CaseAssignView(CaseOperationMixin, APIView):
-    operation = "assign"
-    checks_version = True
-
     @extend_schema(request=s.AssignInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):
         case = self.get_case()
@@ -79,33 +74,35 @@ class CaseAssignView(CaseOperationMixin, APIView):
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc
         self.run(
-            case,
-            lambda: workflow.assign(case.pk, assignee, actor=request.user, reason=data["reason"]),
-            data.get("version"),
+            lambda: workflow.assign(
+                case.pk,
+                assignee,
+                actor=request.user,
+                reason=data["reason"],
+                version=data.get("version"),
+            )
         )
         return Response(case_detail_data(self, case))
 
 
 @extend_schema(tags=["cases"])
 class CaseSeverityView(CaseOperationMixin, APIView):
-    operation = "set_severity"
-    checks_version = True
-
     @extend_schema(request=s.SeverityInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):
         return self.change_case(
             s.SeverityInputSerializer,
             lambda case, data: workflow.set_severity(
-                case.pk, data["severity"], actor=request.user, reason=data["reason"]
+                case.pk,
+                data["severity"],
+                actor=request.user,
+                reason=data["reason"],
+                version=data.get("version"),
             ),
         )
 
 
 @extend_schema(tags=["cases"])
 class CaseAttributionView(CaseOperationMixin, APIView):
-    operation = "set_attribution"
-    checks_version = True
-
     @extend_schema(request=s.AttributionInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):
         return self.change_case(
@@ -116,5 +113,6 @@ class CaseAttributionView(CaseOperationMixin, APIView):
                 confidence=data["confidence"],
                 rationale=data["rationale"],
                 actor=request.user,
+                version=data.get("version"),
             ),
         )

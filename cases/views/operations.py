@@ -2,8 +2,8 @@
 
 A form error re-renders the page with the error next to the field (400); a
 change based on an old version of the case is refused with who changed it
-and when (409); an operation the person's roles do not allow is refused and
-audited (403).
+and when (409); an operation the person's roles do not allow is refused
+(and audited) by the workflow and shown as the refusal page (403).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from django.views import View
 
 from cases import forms as case_forms
 from cases import queries, workflow
-from cases.guards import StaleCase, based_on, record_refusal
 from cases.models import Account, Case, CaseStatus
 from cases.views.detail import case_page_context
+from core.pages import RefusalPageMixin
 from people.permissions import RoleRequiredMixin
 from people.roles import CASE_READERS
 
@@ -57,19 +57,22 @@ def account_to_link(external_id: str) -> Account:
     return account
 
 
-class CaseOperationView(RoleRequiredMixin, View):
+class CaseOperationView(RefusalPageMixin, RoleRequiredMixin, View):
     # Reaching the view needs a case-working role; the workflow checks the rest.
     allowed_roles = CASE_READERS
     http_method_names = ["post"]
     form_class: type[forms.Form]
     form_name: str
-    operation: str
     anchor: str = ""
-    # Operations that overwrite (not merely add to) the case are checked for staleness.
-    checks_version: bool = True
 
     def perform(self, case: Case, data: dict, **kwargs) -> str:
+        """Call the workflow; ``data["version"]`` (when the form has one) is
+        passed on, so a change based on an old version is refused."""
         raise NotImplementedError
+
+    def refusal_back(self) -> tuple[str, str]:
+        pk = self.kwargs["pk"]
+        return reverse("cases:detail", args=[pk]), f"Back to case #{pk}"
 
     def post(self, request, pk: int, **kwargs) -> HttpResponse:
         case = queries.case_for(request.user, pk)
@@ -78,24 +81,16 @@ class CaseOperationView(RoleRequiredMixin, View):
         form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.rerender(case, form, status=400)
+        # A forbidden operation escapes to RefusalPageMixin (the workflow audited it).
         try:
-            if self.checks_version:
-                with based_on(case.pk, form.cleaned_data["version"]):
-                    message = self.perform(case, form.cleaned_data, **kwargs)
-            else:
-                message = self.perform(case, form.cleaned_data, **kwargs)
-        except StaleCase as exc:
+            message = self.perform(case, form.cleaned_data, **kwargs)
+        except workflow.StaleCase as exc:
             data = request.POST.copy()
             data["version"] = exc.case.version
             form = self.form_class(data, request.FILES)
             form.is_valid()
             form.add_error(None, str(exc))
             return self.rerender(queries.case_for(request.user, pk), form, status=409)
-        except workflow.OperationRefused as exc:
-            record_refusal(request.user, case, self.operation, str(exc))
-            return render(
-                request, "cases/refused.html", {"case": case, "message": str(exc)}, status=403
-            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
             return self.rerender(queries.case_for(request.user, pk), form, status=400)
@@ -111,23 +106,27 @@ class CaseOperationView(RoleRequiredMixin, View):
 class AssignView(CaseOperationView):
     form_class = case_forms.AssignForm
     form_name = "assign_form"
-    operation = "assign"
 
     def perform(self, case, data, **kwargs):
         user = self.request.user
         assignee = assignee_named(data["assignee"], user)
-        workflow.assign(case.pk, assignee, actor=user, reason=data["reason"])
+        workflow.assign(
+            case.pk, assignee, actor=user, reason=data["reason"], version=data["version"]
+        )
         return f"Assigned to {assignee.get_username() if assignee else 'nobody'}."
 
 
 class SeverityView(CaseOperationView):
     form_class = case_forms.SeverityForm
     form_name = "severity_form"
-    operation = "set_severity"
 
     def perform(self, case, data, **kwargs):
         workflow.set_severity(
-            case.pk, data["severity"], actor=self.request.user, reason=data["reason"]
+            case.pk,
+            data["severity"],
+            actor=self.request.user,
+            reason=data["reason"],
+            version=data["version"],
         )
         return f"Severity set to {data['severity']}."
 
@@ -135,7 +134,6 @@ class SeverityView(CaseOperationView):
 class AttributionView(CaseOperationView):
     form_class = case_forms.AttributionForm
     form_name = "attribution_form"
-    operation = "set_attribution"
     anchor = "#attribution"
 
     def perform(self, case, data, **kwargs):
@@ -145,6 +143,7 @@ class AttributionView(CaseOperationView):
             confidence=data["confidence"],
             rationale=data["rationale"],
             actor=self.request.user,
+            version=data["version"],
         )
         return "Attribution saved."
 
@@ -152,7 +151,6 @@ class AttributionView(CaseOperationView):
 class TransitionView(CaseOperationView):
     form_class = case_forms.TransitionForm
     form_name = "transition_form"
-    operation = "transition"
 
     def perform(self, case, data, **kwargs):
         workflow.transition(
@@ -162,6 +160,7 @@ class TransitionView(CaseOperationView):
             reason=data["reason"],
             resolution=data["resolution"] or None,
             level=data["level"] or None,
+            version=data["version"],
         )
         return f"Case moved to {CaseStatus(data['to_status']).label.lower()}."
 
@@ -169,9 +168,7 @@ class TransitionView(CaseOperationView):
 class LinkAccountView(CaseOperationView):
     form_class = case_forms.LinkAccountForm
     form_name = "link_form"
-    operation = "link_account"
     anchor = "#accounts"
-    checks_version = False  # adds a link; overwrites nothing
 
     def perform(self, case, data, **kwargs):
         account = account_to_link(data["external_id"])
@@ -182,21 +179,24 @@ class LinkAccountView(CaseOperationView):
 class UnlinkAccountView(CaseOperationView):
     form_class = case_forms.UnlinkAccountForm
     form_name = "unlink_form"
-    operation = "unlink_account"
     anchor = "#accounts"
 
     def perform(self, case, data, **kwargs):
         account = get_object_or_404(Account, pk=kwargs["account_id"])
-        workflow.unlink_account(case.pk, account, actor=self.request.user, reason=data["reason"])
+        workflow.unlink_account(
+            case.pk,
+            account,
+            actor=self.request.user,
+            reason=data["reason"],
+            version=data["version"],
+        )
         return f"Account {account.external_id} unlinked."
 
 
 class NoteView(CaseOperationView):
     form_class = case_forms.NoteForm
     form_name = "note_form"
-    operation = "add_note"
     anchor = "#notes"
-    checks_version = False  # a note adds to the case; it cannot overwrite anyone's change
 
     def perform(self, case, data, **kwargs):
         workflow.add_note(case.pk, data["body"], actor=self.request.user)
@@ -206,9 +206,7 @@ class NoteView(CaseOperationView):
 class EvidenceUploadView(CaseOperationView):
     form_class = case_forms.EvidenceForm
     form_name = "evidence_form"
-    operation = "add_evidence"
     anchor = "#evidence"
-    checks_version = False  # evidence is only ever added
 
     def perform(self, case, data, **kwargs):
         try:

@@ -19,10 +19,13 @@ Each function
   transaction has committed.
 
 A refusal raises before anything is written, so a refused call changes
-nothing: ``TransitionRefused`` for a status change (naming the current
-status, the one asked for and what is allowed), ``OperationRefused`` for
-other operations (both are ``PermissionDenied``), ``ValidationError`` for bad
-input and ``EvidenceTooLarge`` for an upload over the limit.
+nothing but the trail: ``TransitionRefused`` for a status change (naming the
+current status, the one asked for and what is allowed), ``OperationRefused``
+for other operations (both ``core.refusals.Forbidden``, and written to the
+trail as ``case.operation_refused`` by the refused function itself),
+``StaleCase`` (a ``Conflict``) when the caller's ``version`` is not the
+case's any more, ``ValidationError`` for bad input and ``EvidenceTooLarge``
+for an upload over the limit.
 """
 
 from cases.evidence_store import EvidenceTooLarge
@@ -33,7 +36,7 @@ from cases.workflow.actions import (
     lock_case_for_proposal,
 )
 from cases.workflow.case_fields import add_note, assign, set_attribution, set_severity
-from cases.workflow.common import lock_case, publish_on_commit
+from cases.workflow.common import StaleCase, lock_case, publish_on_commit
 from cases.workflow.evidence import add_evidence_file, add_evidence_text, redact_evidence
 from cases.workflow.status import close, escalate, hand_back, reopen, transition
 from cases.workflow.table import (
@@ -50,6 +53,7 @@ __all__ = [
     "EvidenceTooLarge",
     "OperationRefused",
     "Rule",
+    "StaleCase",
     "TransitionRefused",
     "Via",
     "add_evidence_file",

@@ -7,10 +7,18 @@ from django.db import transaction
 
 from audit.events import record
 from cases.models import Account, Case, CaseAccount
-from cases.workflow.common import lock_case, publish_on_commit, require_role, required_text, touch
+from cases.workflow.common import (
+    lock_case,
+    publish_on_commit,
+    refusal_audited,
+    require_role,
+    required_text,
+    touch,
+)
 from people.roles import INVESTIGATORS_AND_LEADS
 
 
+@refusal_audited("link_account")
 def link_account(case: Case | int, account: Account, *, actor, reason: str) -> CaseAccount:
     with transaction.atomic():
         case = lock_case(case)
@@ -35,9 +43,12 @@ def link_account(case: Case | int, account: Account, *, actor, reason: str) -> C
     return link
 
 
-def unlink_account(case: Case | int, account: Account, *, actor, reason: str) -> None:
+@refusal_audited("unlink_account")
+def unlink_account(
+    case: Case | int, account: Account, *, actor, reason: str, version: int | None = None
+) -> None:
     with transaction.atomic():
-        case = lock_case(case)
+        case = lock_case(case, version)
         require_role(actor, INVESTIGATORS_AND_LEADS, "Unlinking an account", case)
         reason = required_text(reason, "reason")
         link = CaseAccount.objects.filter(case=case, account=account).first()

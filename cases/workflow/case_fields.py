@@ -11,6 +11,7 @@ from cases.workflow.common import (
     clean_text,
     lock_case,
     publish_on_commit,
+    refusal_audited,
     require_role,
     required_text,
     touch,
@@ -19,16 +20,20 @@ from cases.workflow.table import OperationRefused
 from people.roles import CASE_COMMENTERS, INVESTIGATORS_AND_LEADS, Role, has_role
 
 
-def assign(case: Case | int, assignee, *, actor, reason: str = "") -> Case:
+@refusal_audited("assign")
+def assign(
+    case: Case | int, assignee, *, actor, reason: str = "", version: int | None = None
+) -> Case:
     """Set or clear the assignee. A lead assigns anyone; an investigator only themself."""
     with transaction.atomic():
-        case = lock_case(case)
+        case = lock_case(case, version)
         assignee_pk = assignee.pk if assignee is not None else None
         is_self = assignee_pk is not None and assignee_pk == getattr(actor, "pk", None)
         require_role(actor, INVESTIGATORS_AND_LEADS, "Assigning", case)
         if not (is_self or has_role(actor, Role.LEAD)):
             raise OperationRefused(
-                f"Investigators assign case #{case.pk} only to themselves; leads assign anyone."
+                f"Investigators assign case #{case.pk} only to themselves; leads assign anyone.",
+                case=case,
             )
         if assignee is not None and not (
             assignee.is_active and has_role(assignee, *INVESTIGATORS_AND_LEADS)
@@ -50,9 +55,12 @@ def assign(case: Case | int, assignee, *, actor, reason: str = "") -> Case:
     return case
 
 
-def set_severity(case: Case | int, severity: str, *, actor, reason: str = "") -> Case:
+@refusal_audited("set_severity")
+def set_severity(
+    case: Case | int, severity: str, *, actor, reason: str = "", version: int | None = None
+) -> Case:
     with transaction.atomic():
-        case = lock_case(case)
+        case = lock_case(case, version)
         require_role(actor, INVESTIGATORS_AND_LEADS, "Changing severity", case)
         if severity not in Severity.values:
             raise ValidationError({"severity": f"Unknown severity {severity!r}."})
@@ -73,6 +81,7 @@ def set_severity(case: Case | int, severity: str, *, actor, reason: str = "") ->
     return case
 
 
+@refusal_audited("set_attribution")
 def set_attribution(
     case: Case | int,
     *,
@@ -81,11 +90,12 @@ def set_attribution(
     rationale: str,
     actor,
     reason: str = "",
+    version: int | None = None,
 ) -> Case:
     """Record who is believed to be behind the case, how sure, and why."""
     fields = ("attribution_actor", "attribution_confidence", "attribution_rationale")
     with transaction.atomic():
-        case = lock_case(case)
+        case = lock_case(case, version)
         require_role(actor, INVESTIGATORS_AND_LEADS, "Changing attribution", case)
         before = {name: getattr(case, name) for name in fields}
         case.attribution_actor = clean_text(suspected_actor)[:200]
@@ -105,6 +115,7 @@ def set_attribution(
     return case
 
 
+@refusal_audited("add_note")
 def add_note(case: Case | int, body: str, *, actor) -> Note:
     with transaction.atomic():
         case = lock_case(case)

@@ -1,33 +1,82 @@
-"""What every workflow operation does the same way: lock, check, touch, publish."""
+"""What every workflow operation does the same way: lock, check, touch, publish, audit refusals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.events import record_refusal
 from cases.models import Case
 from cases.signals import case_changed
 from cases.workflow.table import OperationRefused, S, is_person
+from core.refusals import Conflict, audits_refusals
 from people.roles import has_role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class StaleCase(Conflict):
+    """The case changed after the person read it (``version``); nothing was changed."""
+
+    def __init__(self, case: Case, seen_version: int) -> None:
+        self.case = case
+        self.seen_version = seen_version
+        who = case.updated_by.get_username() if case.updated_by else "the system"
+        when = case.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        self.changed_by = who
+        self.changed_at = case.updated_at
+        super().__init__(
+            f"Case #{case.pk} was changed by {who} at {when} after you loaded it "
+            f"(version {case.version}, yours {seen_version}). Nothing was changed: "
+            "review the case and try again."
+        )
 
 
 def case_pk(case: Case | int) -> int:
     return case.pk if isinstance(case, Case) else int(case)
 
 
-def lock_case(case: Case | int) -> Case:
-    return Case.objects.select_for_update().get(pk=case_pk(case))
+def lock_case(case: Case | int, version: int | None = None) -> Case:
+    """Lock the case row; with ``version``, refuse (``StaleCase``) if it moved on since.
+
+    The check runs under the lock the change itself then holds, so nothing can
+    slip in between the check and the write.
+    """
+    locked = Case.objects.select_for_update().get(pk=case_pk(case))
+    if version is not None and locked.version != version:
+        raise StaleCase(locked, version)
+    return locked
 
 
 def require_role(actor, roles: Iterable[str], what: str, case: Case) -> None:
     if not is_person(actor) or not has_role(actor, *roles):
         names = ", ".join(sorted(str(r) for r in roles))
-        raise OperationRefused(f"{what} on case #{case.pk} is for {names}.")
+        raise OperationRefused(f"{what} on case #{case.pk} is for {names}.", case=case)
+
+
+def refusal_audited(operation: str) -> Callable[[F], F]:
+    """An operation the actor's roles do not allow leaves ``case.operation_refused``.
+
+    Only the operations people call are wrapped, not the hooks other
+    workflows call inside their own step (that step audits its refusal).
+    """
+
+    def write(exc: OperationRefused, *args, actor=None, **kwargs) -> None:
+        record_refusal(
+            "case.operation_refused",
+            exc,
+            actor=actor,
+            target=exc.case,
+            cases=[exc.case] if exc.case is not None else [],
+            after={"operation": operation},
+        )
+
+    return audits_refusals(write, kinds=(OperationRefused,))
 
 
 def clean_text(value: str | None) -> str:

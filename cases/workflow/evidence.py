@@ -18,6 +18,7 @@ from cases.workflow.common import (
     clean_text,
     lock_case,
     publish_on_commit,
+    refusal_audited,
     require_role,
     required_text,
     touch,
@@ -52,6 +53,7 @@ def _save_evidence(case: Case, evidence: Evidence, actor, reason: str) -> Eviden
     return evidence
 
 
+@refusal_audited("add_evidence")
 def add_evidence_file(
     case: Case | int, upload, *, actor, title: str = "", reason: str = ""
 ) -> Evidence:
@@ -88,6 +90,7 @@ def add_evidence_file(
         raise
 
 
+@refusal_audited("add_evidence")
 def add_evidence_text(
     case: Case | int,
     *,
@@ -125,6 +128,7 @@ def add_evidence_text(
         return _save_evidence(case, evidence, actor, reason)
 
 
+@refusal_audited("redact_evidence")
 def redact_evidence(evidence: Evidence | int, *, actor, reason: str) -> Evidence:
     """Remove an item's content, keeping its record and the SHA-256 of what was removed.
 

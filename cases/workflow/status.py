@@ -13,6 +13,7 @@ from cases.workflow.common import (
     apply_status,
     lock_case,
     publish_on_commit,
+    refusal_audited,
     status_snapshot,
     touch,
     transition_verb,
@@ -20,6 +21,7 @@ from cases.workflow.common import (
 from cases.workflow.table import S, TransitionRefused, Via, allowed_transitions, rules_for
 
 
+@refusal_audited("transition")
 def transition(
     case: Case | int,
     to_status: str,
@@ -29,15 +31,17 @@ def transition(
     resolution: str | None = None,
     level: str | None = None,
     only_from: Iterable[str] | None = None,
+    version: int | None = None,
 ) -> Case:
     """Move a case to ``to_status`` as ``actor`` asks.
 
     Closing needs a ``resolution``; escalating needs a ``level`` (policy,
     legal or executive). ``only_from`` lets a named operation (``reopen``)
-    refuse when the case is not where it expects.
+    refuse when the case is not where it expects; ``version`` refuses
+    (``StaleCase``) a change based on an older version of the case.
     """
     with transaction.atomic():
-        case = lock_case(case)
+        case = lock_case(case, version)
         if only_from is not None and case.status not in set(only_from):
             raise TransitionRefused(
                 case,

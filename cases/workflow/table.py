@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus, Resolution
+from core.refusals import Forbidden
 from people.roles import INVESTIGATORS_AND_LEADS, LEADS, roles_of
 
 S = CaseStatus
@@ -76,8 +76,15 @@ TRANSITIONS: tuple[Rule, ...] = (
 )
 
 
-class OperationRefused(PermissionDenied):
-    """The actor may not do this to this case; nothing was changed."""
+class OperationRefused(Forbidden):
+    """The actor may not do this to this case; nothing was changed.
+
+    ``case`` is the case refused, for the trail's ``case.operation_refused``.
+    """
+
+    def __init__(self, message: str, *, case: Case | None = None) -> None:
+        super().__init__(message)
+        self.case = case
 
 
 class TransitionRefused(OperationRefused):
@@ -96,7 +103,7 @@ class TransitionRefused(OperationRefused):
             f"{f' ({detail})' if detail else ''}; "
             f"allowed from {self.current} for you: {allowed_text}."
         )
-        super().__init__(message)
+        super().__init__(message, case=case)
 
 
 def is_person(actor) -> bool:

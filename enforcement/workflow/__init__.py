@@ -7,6 +7,11 @@ event in one transaction, and enqueues execution on commit.
 
 Being a superuser exempts nobody: only roles count, and approval needs a
 lead who is not the proposer (nor, for a second approval, the first approver).
+
+A refused step raises an ``ActionRefused`` (a ``core.refusals.Refused``:
+``NotPermitted`` is forbidden, ``WrongState`` a conflict, ``InvalidProposal``
+invalid, ``Unknown`` not found) after writing ``action.<step>_refused`` to
+the trail itself.
 """
 
 from enforcement.workflow.after import (
@@ -25,6 +30,7 @@ from enforcement.workflow.common import (
     InvalidProposal,
     NotPermitted,
     TargetSpec,
+    Unknown,
     WrongState,
     lock_action_and_case,
     settle_case,
@@ -47,6 +53,7 @@ __all__ = [
     "InvalidProposal",
     "NotPermitted",
     "TargetSpec",
+    "Unknown",
     "WrongState",
     "approve_action",
     "expire_due_actions",

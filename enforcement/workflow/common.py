@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from audit.events import record
+from audit.events import record_refusal
 from cases.models import Case, CaseStatus
 from cases.workflow import case_follows_actions, lock_case
+from core.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, audits_refusals
 from enforcement.models import (
     CARRIED_OUT_STATES,
     LIVE_ACTION_STATES,
@@ -33,26 +34,26 @@ PROPOSABLE_CASE_STATUSES = (
 )
 
 
-class ActionRefused(Exception):
+# Each step's refusals are ``core.refusals`` codes, and ``ActionRefused`` catches them all.
+class ActionRefused(Refused):
     """A step this actor may not take, or not in this state. The message says why."""
 
-    code = "refused"
+
+class NotPermitted(ActionRefused, Forbidden):
+    pass
 
 
-class NotPermitted(ActionRefused):
-    code = "not_permitted"
+class WrongState(ActionRefused, Conflict):
+    pass
 
 
-class WrongState(ActionRefused):
-    code = "wrong_state"
-
-
-class InvalidProposal(ActionRefused):
-    code = "invalid"
-
+class InvalidProposal(ActionRefused, Invalid):
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
+
+
+class Unknown(ActionRefused, NotFound):
+    """The action (or the case to propose on) does not exist."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,14 @@ def lock_action(action_id: int) -> Action:
     try:
         return Action.objects.select_for_update().get(pk=action_id)
     except Action.DoesNotExist:
-        raise ActionRefused(f"There is no action {action_id}.") from None
+        raise Unknown(f"There is no action {action_id}.") from None
 
 
 def lock_action_and_case(action_id: int) -> tuple[Case, Action]:
     """Lock an action's case, then the action: the lock order of every step that moves both."""
     case_id = Action.objects.filter(pk=action_id).values_list("case_id", flat=True).first()
     if case_id is None:
-        raise ActionRefused(f"There is no action {action_id}.")
+        raise Unknown(f"There is no action {action_id}.")
     case = lock_case(case_id)
     return case, Action.objects.select_for_update().get(pk=action_id)
 
@@ -93,38 +94,20 @@ def snapshot(action: Action) -> dict:
     return {"state": action.state}
 
 
-def record_refusal(
-    verb: str, action_id: int, actor, exc: ActionRefused, case_id: int | None
-) -> None:
-    """Audit a refused step in its own transaction, so the refusal survives the rollback."""
-    with transaction.atomic():
+def audited_refusal(verb: str):
+    """A refused step on an action leaves ``action.<verb>_refused`` on its case's trail."""
+
+    def write(exc: ActionRefused, action_id: int, *args, actor=None, **kwargs) -> None:
         action = Action.objects.filter(pk=action_id).first()
-        record(
+        record_refusal(
             f"action.{verb}_refused",
+            exc,
             actor=actor,
             target=action,
-            cases=[action.case_id] if action else ([case_id] if case_id else []),
-            reason=str(exc),
+            cases=[action.case_id] if action else [],
         )
 
-
-def audited_refusal(verb: str):
-    """Run a step; a refusal is audited and raised again."""
-
-    def wrap(func):
-        def step(action_id: int, *args, actor=None, **kwargs):
-            try:
-                return func(action_id, *args, actor=actor, **kwargs)
-            except ActionRefused as exc:
-                record_refusal(verb, action_id, actor, exc, None)
-                raise
-
-        step.__name__ = func.__name__
-        step.__doc__ = func.__doc__
-        step.__wrapped__ = func
-        return step
-
-    return wrap
+    return audits_refusals(write, kinds=(ActionRefused,))
 
 
 def two_approval_kinds() -> frozenset[str]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.events import record
+from audit.events import record, record_refusal
 from cases.models import Account, Case
 from cases.workflow import (
     OperationRefused,
@@ -17,6 +17,7 @@ from cases.workflow import (
     lock_case_for_proposal,
     publish_on_commit,
 )
+from core.refusals import audits_refusals
 from enforcement.models import KIND_TARGET_TYPES, Action, ActionKind, TargetState, TargetType
 from enforcement.workflow.common import (
     PROPOSABLE_CASE_STATUSES,
@@ -24,6 +25,7 @@ from enforcement.workflow.common import (
     InvalidProposal,
     NotPermitted,
     TargetSpec,
+    Unknown,
     WrongState,
     _normalise_value,
     _validate_params,
@@ -32,6 +34,17 @@ from enforcement.workflow.common import (
 from people.roles import INVESTIGATORS_AND_LEADS, has_role
 
 
+def _refused(exc: ActionRefused, case_id: int, *args, actor=None, kind="", **kwargs) -> None:
+    record_refusal(
+        "action.propose_refused",
+        exc,
+        actor=actor,
+        cases=[case_id] if Case.objects.filter(pk=case_id).exists() else [],
+        after={"kind": kind},
+    )
+
+
+@audits_refusals(_refused, kinds=(ActionRefused,))
 def propose_action(
     case_id: int,
     *,
@@ -47,32 +60,8 @@ def propose_action(
 
     ``targets=None`` for an account kind means every account linked to the
     case. Protected accounts are recorded but excluded until a lead overrides
-    them one by one.
+    them one by one. A refusal leaves ``action.propose_refused`` on the trail.
     """
-    try:
-        return _propose(
-            case_id,
-            actor=actor,
-            kind=kind,
-            targets=targets,
-            params=params,
-            notice=notice,
-            rationale=rationale,
-            expires_at=expires_at,
-        )
-    except ActionRefused as exc:
-        with transaction.atomic():
-            record(
-                "action.propose_refused",
-                actor=actor,
-                cases=[case_id] if Case.objects.filter(pk=case_id).exists() else [],
-                after={"kind": kind},
-                reason=str(exc),
-            )
-        raise
-
-
-def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expires_at) -> Action:
     if not has_role(actor, *INVESTIGATORS_AND_LEADS):
         raise NotPermitted("Only investigators and leads propose actions.")
     if kind not in ActionKind.values:
@@ -86,7 +75,7 @@ def _propose(case_id, *, actor, kind, targets, params, notice, rationale, expire
         try:
             case = lock_case_for_proposal(case_id, actor=actor)
         except Case.DoesNotExist:
-            raise ActionRefused(f"There is no case {case_id}.") from None
+            raise Unknown(f"There is no case {case_id}.") from None
         except OperationRefused as exc:
             raise NotPermitted(str(exc)) from None
         if case.status not in PROPOSABLE_CASE_STATUSES:

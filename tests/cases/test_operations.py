@@ -153,7 +153,12 @@ def test_who_may_do_each_operation(operation, who, scene, person):
     else:
         with pytest.raises(workflow.OperationRefused):
             call(scene, actor)
-        assert world(scene) == before
+        after = world(scene)
+        # The refused function leaves its refusal on the trail, and nothing else.
+        (refusal,) = after.pop("events")[len(before.pop("events")) :]
+        assert (refusal.verb, refusal.actor) == ("case.operation_refused", actor)
+        assert refusal.case_ids == [scene["case"].pk]
+        assert after == before
         assert stored_files() == []
 
 

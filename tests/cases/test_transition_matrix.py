@@ -130,4 +130,10 @@ def test_transition(start, target, who, person, make_case):
         if not refused.value.allowed:
             assert "nothing" in message
         assert case_row(case) == before
-        assert events() == before_events
+        (refusal,) = events()[len(before_events) :]
+        assert (refusal.verb, refusal.actor, refusal.case_ids) == (
+            "case.operation_refused",
+            actor,
+            [case.pk],
+        )
+        assert refusal.after == {"operation": "transition"}
