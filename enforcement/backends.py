@@ -148,21 +148,6 @@ def sign(body: bytes, secrets: list[str], *, timestamp: int | None = None) -> st
     return ",".join(parts)
 
 
-def verify_signature(
-    header: str, body: bytes, secret: str, *, now: float | None = None, tolerance: int = 300
-) -> bool:
-    """The receiving end's check, as docs/enforcement-webhook.md describes it (used by tests and docs)."""
-    fields = [part.split("=", 1) for part in header.split(",") if "=" in part]
-    stamps = [value for key, value in fields if key == "t"]
-    if len(stamps) != 1 or not stamps[0].isdigit():
-        return False
-    t = int(stamps[0])
-    if abs((time.time() if now is None else now) - t) > tolerance:
-        return False
-    expected = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return any(hmac.compare_digest(expected, value) for key, value in fields if key == "v1")
-
-
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     if not value:
@@ -237,14 +222,6 @@ class Backend:
 
     def send(self, call: Call) -> Outcome:
         raise NotImplementedError
-
-    def apply(self, call: Call) -> Outcome:
-        assert call.operation == APPLY
-        return self.send(call)
-
-    def revert(self, call: Call) -> Outcome:
-        assert call.operation == REVERT
-        return self.send(call)
 
 
 class LogBackend(Backend):

@@ -436,10 +436,4 @@ def end_state(counts: dict[str, int], was_reverting: bool) -> str:
 
 def case_url(case_id: int) -> str:
     """The case's address in Dossier, for the platform's records."""
-    from django.urls import NoReverseMatch
-
-    try:
-        path = reverse("cases:detail", args=[case_id])
-    except NoReverseMatch:
-        path = f"/cases/{case_id}/"
-    return settings.SITE_URL + path
+    return settings.SITE_URL + reverse("cases:detail", args=[case_id])

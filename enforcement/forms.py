@@ -52,7 +52,3 @@ class ProposeForm(forms.Form):
 
 class DecisionForm(forms.Form):
     comment = forms.CharField(required=False, max_length=4000)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=4000)

@@ -25,16 +25,6 @@ def process_action(action_id: int) -> str:
     return outcome
 
 
-def execute_action(action_id: int) -> str:
-    """Run an approved action now, in this process."""
-    return run_action(action_id)
-
-
-def revert_action(action_id: int, target_ids=None) -> str:
-    """Run the reverts requested through ``enforcement.workflow.revert_action`` now."""
-    return run_action(action_id)
-
-
 @shared_task(name="enforcement.tasks.sweep", ignore_result=True)
 def sweep() -> dict:
     """Beat's backstop: expire due actions, and enqueue actions with due work

@@ -16,7 +16,6 @@ the trail itself.
 
 from enforcement.workflow.after import (
     expire_due_actions,
-    open_actions_on,
     progress,
     retry_action,
     revert_action,
@@ -58,7 +57,6 @@ __all__ = [
     "approve_action",
     "expire_due_actions",
     "lock_action_and_case",
-    "open_actions_on",
     "override_protected",
     "progress",
     "propose_action",

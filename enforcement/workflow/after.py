@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from audit.events import record
 from enforcement.models import (
-    LIVE_ACTION_STATES,
     Action,
     ActionState,
     ActionTarget,
@@ -137,7 +136,3 @@ def progress(action: Action | int) -> dict[str, int]:
         counts[row["state"]] = row["n"]
     counts["total"] = sum(counts[s] for s in TargetState.values)
     return counts
-
-
-def open_actions_on(case_id: int) -> bool:
-    return Action.objects.filter(case_id=case_id, state__in=LIVE_ACTION_STATES).exists()

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 
 from audit.events import record_refusal
 from cases.models import Case, CaseStatus
