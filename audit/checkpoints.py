@@ -19,7 +19,7 @@ class CheckpointKeyMissing(RuntimeError):
     """``AUDIT_CHECKPOINT_KEYS`` is empty: checkpoints can be neither made nor checked."""
 
 
-def _keys() -> list[str]:
+def checkpoint_keys() -> list[str]:
     return list(getattr(settings, "AUDIT_CHECKPOINT_KEYS", []) or [])
 
 
@@ -35,13 +35,13 @@ def signature_is_valid(
     """True when any configured key (the first signs; older ones still verify) made it."""
     return any(
         hmac.compare_digest(sign(sequence, event_hash, created_at, key), signature)
-        for key in _keys()
+        for key in checkpoint_keys()
     )
 
 
 def make_checkpoint() -> AuditCheckpoint | None:
     """Sign the current head of the chain; None when there is nothing new to sign."""
-    keys = _keys()
+    keys = checkpoint_keys()
     if not keys:
         raise CheckpointKeyMissing("AUDIT_CHECKPOINT_KEYS is not set")
     with transaction.atomic(), connection.cursor() as cursor:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
+from audit.checkpoints import CheckpointKeyMissing, checkpoint_keys, signature_is_valid
 
 _COLUMNS = ", ".join(
     f"{name}::text" if name in ("before", "after") else name for name in HASHED_FIELDS
@@ -102,9 +103,7 @@ def verify_checkpoints(*, chunk_size: int = 2000) -> int:
     event up to it, so a tail rewritten with recomputed hashes, or cut off,
     is caught up to the latest checkpoint.
     """
-    from audit.checkpoints import CheckpointKeyMissing, _keys, signature_is_valid
-
-    if not _keys():
+    if not checkpoint_keys():
         raise CheckpointKeyMissing("AUDIT_CHECKPOINT_KEYS is not set")
     count = 0
     for sequence, signed_hash, created_at, signature, event_hash in _by_sequence(

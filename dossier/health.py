@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from dossier.models import WorkerHeartbeat
+
 OK, DOWN = "ok", "down"
 
 
@@ -43,8 +45,6 @@ def _broker() -> str:
 def _workers(database: str) -> str:
     if database != OK:
         return DOWN
-    from dossier.models import WorkerHeartbeat
-
     since = timezone.now() - timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE)
     try:
         return OK if WorkerHeartbeat.objects.filter(seen_at__gte=since).exists() else DOWN
