@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -109,8 +108,10 @@ def touch(case: Case, actor, fields: Iterable[str]) -> None:
 
 def publish_on_commit(case: Case, verb: str) -> None:
     # robust: a failing receiver must not turn a committed change into an error.
+    # A lambda, not a partial: Django logs a failing callback by its __qualname__.
+    case_id = case.pk
     transaction.on_commit(
-        partial(case_changed.send, sender=Case, case_id=case.pk, verb=verb), robust=True
+        lambda: case_changed.send(sender=Case, case_id=case_id, verb=verb), robust=True
     )
 
 

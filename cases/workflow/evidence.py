@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -164,6 +163,6 @@ def redact_evidence(evidence: Evidence | int, *, actor, reason: str) -> Evidence
             reason=reason,
         )
         if removed_file:
-            transaction.on_commit(partial(evidence_store.remove, removed_file), robust=True)
+            transaction.on_commit(lambda: evidence_store.remove(removed_file), robust=True)
         publish_on_commit(case, "evidence.redacted")
     return evidence

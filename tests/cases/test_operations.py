@@ -280,3 +280,22 @@ def test_text_postgresql_cannot_hold_is_stored_with_a_replacement_character(pers
     note = workflow.add_note(make_case(), "before\x00after", actor=person("lead"))
     note.refresh_from_db()
     assert note.body == "before\ufffdafter"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_receiver_is_logged_and_the_committed_change_stays(person, make_case, caplog):
+    from cases.signals import case_changed
+
+    def receiver(sender, **kwargs):
+        raise RuntimeError("receiver is down")
+
+    case_changed.connect(receiver)
+    try:
+        case = make_case()
+        workflow.transition(case, "triage", actor=person("lead"))
+    finally:
+        case_changed.disconnect(receiver)
+
+    case.refresh_from_db()
+    assert case.status == "triage"
+    assert "receiver is down" in caplog.text
