@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+from cases.intake import severity_rank
 from cases.models import CaseStatus, Resolution
 from ingestion.importing.prepare import PreparedAlert
 
@@ -32,7 +33,6 @@ JOINABLE = frozenset(
         CaseStatus.PENDING_ACTION,
     }
 )
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 TYPE_LABELS = {
     "payment_fingerprint": "payment fingerprint",
     "device_fingerprint": "device fingerprint",
@@ -57,7 +57,6 @@ class CaseRef:
     is_new: bool = False
     title: str = ""
     summary: str = ""
-    severity: str = "low"
     correlation_key: str = ""
     possible_evasion: bool = False
     # The alert's keys, best first: the new case's correlation key is the first free one.
@@ -199,7 +198,7 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
             elif case.evasion_source and not key.key.startswith("campaign:"):
                 evasion_hits.setdefault(case, []).append(f"shares {label}")
 
-    rank = SEVERITY_RANK.get(alert.severity, 1)
+    rank = severity_rank(alert.severity)
     if open_hits:
         target = min(open_hits, key=CaseRef.sort_key)
         opened = False
@@ -220,7 +219,6 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
             is_new=True,
             title=(alert.title or f"{alert.kind} reported by {alert.detector_name}")[:300],
             summary=alert.description[:5000],
-            severity=alert.severity,
         )
         target.primary_keys = [k.key for k in keys]
         result.opened.append(target)

@@ -10,7 +10,8 @@ claim is still ours, ordered so workers never deadlock:
    them again changes nothing, so a crash after it loses nothing;
 2. take the correlation lock (one transaction-scoped advisory lock), then
    correlate, write cases, keys, links, evidence, counters and alert
-   statuses, and record the batch's audit event last (the audit chain lock).
+   statuses, and record the batch's audit event (with the severities it
+   raised on its cases' trails) last (the audit chain lock).
    Only holders of the correlation lock write these rows, so nobody holding
    it waits for a worker that is waiting for it; and two workers never open
    two cases for the same key.
@@ -36,7 +37,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from audit.events import record
+from cases.intake import Raised, record_intake
 from ingestion.importing.claim import Claim, claim_batch, release, still_ours
 from ingestion.importing.correlate import correlate
 from ingestion.importing.prepare import AlertRejected, PreparedAlert, prepare
@@ -121,6 +122,7 @@ class Totals:
     related: int = 0
     evidence: int = 0
     cases: set[int] = field(default_factory=set)
+    raised: list[Raised] = field(default_factory=list)
 
     def add(self, other: Totals) -> None:
         for name in ("alerts", "accounts", "indicators", "links", "opened", "joined"):
@@ -128,6 +130,7 @@ class Totals:
         self.related += other.related
         self.evidence += other.evidence
         self.cases |= other.cases
+        self.raised += other.raised
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,7 @@ def _correlate_and_write(cursor, alerts, upserted: Upserted, now: datetime) -> T
         related=written.related,
         evidence=written.evidence,
         cases=set(written.touched),
+        raised=written.raised,
     )
 
 
@@ -345,26 +349,34 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
     )
     batch = Batch(id=claim.batch_id, detector_id=claim.detector_id)
     cases = sorted(totals.cases)
-    record(
-        "batch.imported" if status != "failed" else "batch.import_failed",
+    # Severities the batch raised go on their cases' trails in the same
+    # record_many as the batch's own event, the transaction's last write.
+    record_intake(
+        totals.raised,
         system="import",
-        target=batch,
-        cases=cases,
-        after={
-            "detector": detector.name,
-            "status": status,
-            "alerts_imported": totals.alerts,
-            "alerts_failed": len(failures),
-            "cases_opened": totals.opened,
-            "cases_touched": len(cases),
-            "alerts_joined": totals.joined,
-            "cases_related": totals.related,
-            "accounts": totals.accounts,
-            "indicators": totals.indicators,
-            "new_links": totals.links,
-            "evidence": totals.evidence,
-            "attempt": claim.attempts,
-        },
+        also=[
+            {
+                "verb": "batch.imported" if status != "failed" else "batch.import_failed",
+                "system": "import",
+                "target": batch,
+                "cases": cases,
+                "after": {
+                    "detector": detector.name,
+                    "status": status,
+                    "alerts_imported": totals.alerts,
+                    "alerts_failed": len(failures),
+                    "cases_opened": totals.opened,
+                    "cases_touched": len(cases),
+                    "alerts_joined": totals.joined,
+                    "cases_related": totals.related,
+                    "accounts": totals.accounts,
+                    "indicators": totals.indicators,
+                    "new_links": totals.links,
+                    "evidence": totals.evidence,
+                    "attempt": claim.attempts,
+                },
+            }
+        ],
     )
     return Outcome(claim.batch_id, status, imported, failed, cases)
 

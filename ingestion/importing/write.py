@@ -1,19 +1,17 @@
-"""Write the correlation's outcome: cases, keys, links, relations, evidence, counters."""
+"""Write the correlation's outcome: keys, links, relations and evidence; cases are
+opened and added to by ``cases.intake``, which owns what a case is."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
-from django.conf import settings
 
-from cases.models import Case, CaseStatus
-from ingestion.importing.correlate import SEVERITY_RANK, CaseRef, Correlation, Decision
-
-RANK_SEVERITY = {rank: name for name, rank in SEVERITY_RANK.items()}
+from cases.intake import Arrival, Opening, Raised, join_cases, open_cases
+from ingestion.importing.correlate import CaseRef, Correlation, Decision
 
 _TAKEN_KEYS_SQL = """
 SELECT correlation_key FROM cases_case WHERE status <> 'closed' AND correlation_key = ANY(%b)
@@ -56,24 +54,6 @@ UPDATE ingestion_alert AS a SET status = 'imported', case_id = v.case_id, import
   FROM unnest(%b::bigint[], %b::bigint[]) AS v(id, case_id)
  WHERE a.id = v.id AND a.id = ANY(%b::bigint[]) AND a.status = 'pending'
 """
-_COUNTERS_SQL = """
-UPDATE cases_case AS c SET
-    alert_count = c.alert_count + v.alerts,
-    account_count = c.account_count + v.accounts,
-    evidence_count = c.evidence_count + v.evidence,
-    severity_rank = GREATEST(c.severity_rank, v.rank),
-    severity = CASE WHEN v.rank > c.severity_rank THEN v.severity ELSE c.severity END,
-    sla_due_at = CASE WHEN v.rank > c.severity_rank
-                      THEN LEAST(COALESCE(c.sla_due_at, 'infinity'),
-                                 c.created_at + v.sla_hours * interval '1 hour')
-                      ELSE c.sla_due_at END,
-    is_possible_evasion = c.is_possible_evasion OR v.evasion,
-    last_activity_at = %s,
-    updated_at = %s
-  FROM unnest(%b::bigint[], %b::int[], %b::int[], %b::int[], %b::int[], %b::text[], %b::int[],
-              %b::bool[]) AS v(id, alerts, accounts, evidence, rank, severity, sla_hours, evasion)
- WHERE c.id = v.id AND c.id = ANY(%b::bigint[])
-"""
 
 
 @dataclass
@@ -84,6 +64,7 @@ class Written:
     related: int
     evidence: int
     case_accounts: int
+    raised: list[Raised]
 
 
 def _sha256(text: str) -> str:
@@ -95,8 +76,7 @@ def _json(value) -> str:
 
 
 def write(cursor, correlation: Correlation, now: datetime) -> Written:
-    sla_hours = settings.CASE_SLA_HOURS
-    _open_cases(cursor, correlation.opened, now, sla_hours)
+    _open_cases(cursor, correlation.opened, now)
 
     if correlation.new_keys:
         rows = sorted(
@@ -166,22 +146,20 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         cases.setdefault(relation.a.id, relation.a)
         cases.setdefault(relation.b.id, relation.b)
     touched = sorted(cases)
-    refs = [cases[pk] for pk in touched]
-    cursor.execute(
-        _COUNTERS_SQL,
+    raised = join_cases(
+        cursor,
         [
-            now,
-            now,
-            touched,
-            [ref.alerts for ref in refs],
-            [linked.get(ref.id, 0) for ref in refs],
-            [added.get(ref.id, 0) for ref in refs],
-            [ref.max_rank for ref in refs],
-            [RANK_SEVERITY.get(ref.max_rank, "low") for ref in refs],
-            [sla_hours[RANK_SEVERITY.get(ref.max_rank, "low")] for ref in refs],
-            [ref.possible_evasion for ref in refs],
-            touched,
+            Arrival(
+                case_id=ref.id,
+                alerts=ref.alerts,
+                accounts=linked.get(ref.id, 0),
+                evidence=added.get(ref.id, 0),
+                rank=ref.max_rank,
+                possible_evasion=ref.possible_evasion,
+            )
+            for ref in (cases[pk] for pk in touched)
         ],
+        now,
     )
     return Written(
         touched=touched,
@@ -190,6 +168,7 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         related=len(pairs),
         evidence=sum(added.values()),
         case_accounts=sum(linked.values()),
+        raised=raised,
     )
 
 
@@ -208,7 +187,7 @@ def _already_related(cursor, correlation: Correlation) -> set[tuple[int, int]]:
     return set(cursor.fetchall())
 
 
-def _open_cases(cursor, opened: list[CaseRef], now: datetime, sla_hours: dict) -> None:
+def _open_cases(cursor, opened: list[CaseRef], now: datetime) -> None:
     if not opened:
         return
     # A case's correlation key is unique among open cases; the first of the
@@ -219,24 +198,18 @@ def _open_cases(cursor, opened: list[CaseRef], now: datetime, sla_hours: dict) -
         ref.correlation_key = next((k for k in ref.primary_keys if k not in taken), "")
         if ref.correlation_key:
             taken.add(ref.correlation_key)
-    cases = []
-    for ref in opened:
-        severity = RANK_SEVERITY.get(ref.max_rank, ref.severity)
-        cases.append(
-            Case(
-                title=ref.title,
-                summary=ref.summary,
-                status=CaseStatus.NEW,
-                severity=severity,
-                severity_rank=SEVERITY_RANK[severity],
-                sla_due_at=now + timedelta(hours=sla_hours[severity]),
-                correlation_key=ref.correlation_key,
-                is_possible_evasion=ref.possible_evasion,
-                last_activity_at=now,
-            )
+    openings = [
+        Opening(
+            title=ref.title,
+            summary=ref.summary,
+            rank=ref.max_rank,
+            correlation_key=ref.correlation_key,
+            possible_evasion=ref.possible_evasion,
         )
-    for ref, case in zip(opened, Case.objects.bulk_create(cases), strict=True):
-        ref.id = case.pk
+        for ref in opened
+    ]
+    for ref, case in zip(opened, open_cases(openings, now), strict=True):
+        ref.id = case.id
         ref.created_at = case.created_at
 
 

@@ -1,0 +1,206 @@
+"""How the import opens cases and adds to them: set-based, one statement per step.
+
+The import decides which alerts go to which case (correlation is ingestion's);
+what a case is — its status, severity, SLA due time, counters and version —
+is decided here, for a whole batch at once:
+
+* ``open_cases`` opens the cases a batch starts, with the severity of their
+  most severe alert and the SLA due time that severity gives. It comes first,
+  because the import needs the new ids for the keys, links and evidence it
+  writes.
+* ``join_cases`` then adds what the batch brought to every case it touched:
+  the counters, a severity raised by a more severe alert (with its SLA due
+  time), the evasion flag. A raised severity is a change a person could have
+  made: it bumps the case's ``version`` (a form opened before is stale).
+  Counters alone never bump the version, so a busy case's open forms do not
+  go stale with every batch.
+* ``record_intake`` writes the raised severities on the cases' trails, one
+  event per case, in the batch's single ``record_many`` (with the import's own
+  event): last in the transaction, so the audit chain lock is taken after
+  every case row lock, as the workflow takes them.
+
+``join_cases`` takes the import's server-binding psycopg cursor (``%b``
+parameters), so its statement is prepared once per connection like the rest
+of the import; ``open_cases`` is one ``bulk_create`` on the same connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from audit.events import record_many
+from cases.models import SEVERITY_RANK, Case, CaseStatus, Severity
+from cases.workflow.common import publish_on_commit
+
+RANK_SEVERITY = {rank: str(severity) for severity, rank in SEVERITY_RANK.items()}
+# The verb a person's severity change is audited with: the trail reads the same.
+SEVERITY_CHANGED = "case.severity_changed"
+
+
+def severity_rank(severity: str) -> int:
+    """The rank of a severity name (the lowest for one this version does not know)."""
+    return SEVERITY_RANK.get(severity, SEVERITY_RANK[Severity.LOW])
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """A case the import opens, from the alert that opens it."""
+
+    title: str
+    summary: str
+    rank: int  # of the most severe alert the batch gives it
+    correlation_key: str
+    possible_evasion: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What one batch brought to one case: counts to add, and how severe it was."""
+
+    case_id: int
+    alerts: int
+    accounts: int
+    evidence: int
+    rank: int  # of the most severe alert it received; 0 when only related
+    possible_evasion: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """A case whose severity a batch raised, as it was and as it is."""
+
+    case_id: int
+    title: str
+    severity_was: str
+    severity: str
+    sla_due_was: datetime | None
+    sla_due_at: datetime | None
+    version: int
+
+
+# Each case row is locked (in id order) and read before it is changed, so the
+# severity the trail says it was raised from is the one it had, even when a
+# person changed it while this batch was being imported.
+_JOIN_SQL = """
+WITH was AS (
+    SELECT id, severity, sla_due_at FROM cases_case
+     WHERE id = ANY(%b::bigint[])
+     ORDER BY id
+       FOR NO KEY UPDATE
+)
+UPDATE cases_case AS c SET
+    alert_count = c.alert_count + v.alerts,
+    account_count = c.account_count + v.accounts,
+    evidence_count = c.evidence_count + v.evidence,
+    severity_rank = GREATEST(c.severity_rank, v.rank),
+    severity = CASE WHEN v.rank > c.severity_rank THEN v.severity ELSE c.severity END,
+    sla_due_at = CASE WHEN v.rank > c.severity_rank
+                      THEN LEAST(COALESCE(c.sla_due_at, 'infinity'),
+                                 c.created_at + v.sla_hours * interval '1 hour')
+                      ELSE c.sla_due_at END,
+    version = CASE WHEN v.rank > c.severity_rank THEN c.version + 1 ELSE c.version END,
+    updated_by_id = CASE WHEN v.rank > c.severity_rank THEN NULL ELSE c.updated_by_id END,
+    is_possible_evasion = c.is_possible_evasion OR v.evasion,
+    last_activity_at = %s,
+    updated_at = %s
+  FROM unnest(%b::bigint[], %b::int[], %b::int[], %b::int[], %b::int[], %b::text[], %b::int[],
+              %b::bool[]) AS v(id, alerts, accounts, evidence, rank, severity, sla_hours, evasion),
+       was
+ WHERE c.id = v.id AND c.id = ANY(%b::bigint[]) AND was.id = c.id
+RETURNING c.id, c.title, was.severity, c.severity, was.sla_due_at, c.sla_due_at, c.version
+"""
+
+
+def open_cases(openings: Sequence[Opening], now: datetime) -> list[Opened]:
+    """Open new cases in one INSERT; their ids and creation times, in order."""
+    if not openings:
+        return []
+    sla_hours = settings.CASE_SLA_HOURS
+    cases = []
+    for opening in openings:
+        severity = RANK_SEVERITY[max(opening.rank, SEVERITY_RANK[Severity.LOW])]
+        cases.append(
+            Case(
+                title=opening.title,
+                summary=opening.summary,
+                status=CaseStatus.NEW,
+                severity=severity,
+                severity_rank=SEVERITY_RANK[severity],
+                sla_due_at=now + timedelta(hours=sla_hours[severity]),
+                correlation_key=opening.correlation_key,
+                is_possible_evasion=opening.possible_evasion,
+                last_activity_at=now,
+            )
+        )
+    return [Opened(case.pk, case.created_at) for case in Case.objects.bulk_create(cases)]
+
+
+def join_cases(cursor, arrivals: Sequence[Arrival], now: datetime) -> list[Raised]:
+    """Add a batch to the cases it touched (one row per case); the cases whose severity rose.
+
+    Pass what it returns to ``record_intake`` before the transaction ends.
+    """
+    if not arrivals:
+        return []
+    sla_hours = settings.CASE_SLA_HOURS
+    rows = sorted(arrivals, key=lambda arrival: arrival.case_id)
+    ids = [row.case_id for row in rows]
+    severities = [RANK_SEVERITY.get(row.rank, Severity.LOW.value) for row in rows]
+    cursor.execute(
+        _JOIN_SQL,
+        [
+            ids,
+            now,
+            now,
+            ids,
+            [row.alerts for row in rows],
+            [row.accounts for row in rows],
+            [row.evidence for row in rows],
+            [row.rank for row in rows],
+            severities,
+            [sla_hours[severity] for severity in severities],
+            [row.possible_evasion for row in rows],
+            ids,
+        ],
+    )
+    return sorted(
+        (Raised(*line) for line in cursor.fetchall() if line[2] != line[3]),
+        key=lambda raised: raised.case_id,
+    )
+
+
+def record_intake(raised: Sequence[Raised], *, system: str, also: Sequence[Mapping] = ()) -> None:
+    """Audit raised severities as ``system``, with the caller's own events (``also``,
+    entries as ``record_many`` takes them) in one ``record_many``; publish
+    ``cases.signals.case_changed`` for each raised case once committed."""
+    record_many(
+        [
+            *(
+                {
+                    "verb": SEVERITY_CHANGED,
+                    "system": system,
+                    "target": Case(pk=item.case_id, title=item.title),
+                    "before": {"severity": item.severity_was, "sla_due_at": item.sla_due_was},
+                    "after": {
+                        "severity": item.severity,
+                        "sla_due_at": item.sla_due_at,
+                        "version": item.version,
+                    },
+                }
+                for item in raised
+            ),
+            *also,
+        ]
+    )
+    for item in raised:
+        publish_on_commit(Case(pk=item.case_id), SEVERITY_CHANGED)
