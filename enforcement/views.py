@@ -24,7 +24,7 @@ from cases.visibility import can_see
 from core.pages import RefusalPageMixin
 from enforcement import workflow
 from enforcement.forms import DecisionForm, ProposeForm
-from enforcement.models import Action, ActionState, TargetState
+from enforcement.models import Action, TargetState
 from enforcement.reading import approval_queue, blast_radius, paused_actions, progress_report
 from people.permissions import RoleRequiredMixin
 from people.roles import (
@@ -32,8 +32,6 @@ from people.roles import (
     CASE_READERS,
     INVESTIGATORS_AND_LEADS,
     LEADS,
-    LEADS_AND_ADMINISTRATORS,
-    Role,
     has_role,
 )
 
@@ -50,23 +48,6 @@ def visible_action(user, pk: int) -> Action:
     if not can_see(user, action.case):
         raise Http404("No such action.")
     return action
-
-
-def step_permissions(action: Action, user) -> dict[str, bool]:
-    """Which buttons the page shows; the workflow refuses the same things if forced."""
-    lead = has_role(user, Role.LEAD)
-    deciding = action.state in workflow.AWAITING_DECISION
-    first_approver = action.approved_by_id == user.pk
-    return {
-        "approve": deciding and lead and action.proposed_by_id != user.pk and not first_approver,
-        "reject": deciding and lead and action.proposed_by_id != user.pk,
-        "withdraw": deciding
-        and has_role(user, *INVESTIGATORS_AND_LEADS)
-        and (action.proposed_by_id == user.pk or lead),
-        "override": deciding and lead,
-        "revert": action.state in workflow.REVERTIBLE_ACTION_STATES and lead,
-        "retry": action.state == ActionState.PAUSED and has_role(user, *LEADS_AND_ADMINISTRATORS),
-    }
 
 
 class ApprovalsView(RoleRequiredMixin, TemplateView):
@@ -125,7 +106,8 @@ class ActionView(RoleRequiredMixin, TemplateView):
             page=page,
             state_filter=state or "",
             target_states=TargetState.choices,
-            can=step_permissions(action, self.request.user),
+            can=workflow.step_permissions(action, self.request.user),
+            revertible_states=workflow.REVERTIBLE_TARGET_STATES,
         )
         return context
 

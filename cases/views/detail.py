@@ -17,7 +17,7 @@ from cases.forms import (
 )
 from cases.models import OPEN_STATUSES, Case, CaseStatus, EscalationLevel, Resolution
 from people.permissions import RoleRequiredMixin
-from people.roles import CASE_COMMENTERS, CASE_READERS, INVESTIGATORS_AND_LEADS, Role, has_role
+from people.roles import CASE_READERS, INVESTIGATORS_AND_LEADS
 
 
 def transition_choices(case: Case, user) -> list[dict]:
@@ -47,13 +47,13 @@ def assignable_people() -> list[str]:
 
 
 def capabilities(case: Case, user) -> dict[str, bool]:
-    """Which forms the page offers; the workflow refuses the same things if forced."""
-    works = has_role(user, *INVESTIGATORS_AND_LEADS)
+    """Which forms the page offers: the workflow's own predicates, so a form
+    is shown exactly when the workflow would accept it."""
     return {
-        "work": works,
-        "assign_self": works and case.assignee_id != user.pk,
-        "assign_others": has_role(user, Role.LEAD),
-        "note": has_role(user, *CASE_COMMENTERS),
+        "work": workflow.may_work_on(user, case),
+        "assign_self": workflow.may_assign(user, case, user) and case.assignee_id != user.pk,
+        "assign_others": workflow.may_assign_anyone(user, case),
+        "note": workflow.may_add_note(user, case),
     }
 
 
@@ -87,7 +87,7 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
         "is_overdue": bool(
             case.sla_due_at and case.sla_due_at < timezone.now() and case.status in OPEN_STATUSES
         ),
-        "assignable": assignable_people() if has_role(user, Role.LEAD) else [],
+        "assignable": assignable_people() if workflow.may_assign_anyone(user, case) else [],
         "can": capabilities(case, user),
         "transitions": transition_choices(case, user),
         "timeline": queries.timeline(case, notes, evidence, events),

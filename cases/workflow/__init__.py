@@ -38,6 +38,14 @@ from cases.workflow.actions import (
 from cases.workflow.case_fields import add_note, assign, set_attribution, set_severity
 from cases.workflow.common import StaleCase, lock_case, publish_on_commit
 from cases.workflow.evidence import add_evidence_file, add_evidence_text, redact_evidence
+from cases.workflow.may import (
+    may_add_note,
+    may_assign,
+    may_assign_anyone,
+    may_redact,
+    may_transition,
+    may_work_on,
+)
 from cases.workflow.status import close, escalate, hand_back, reopen, transition
 from cases.workflow.table import (
     TRANSITIONS,
@@ -69,6 +77,12 @@ __all__ = [
     "link_account",
     "lock_case",
     "lock_case_for_proposal",
+    "may_add_note",
+    "may_assign",
+    "may_assign_anyone",
+    "may_redact",
+    "may_transition",
+    "may_work_on",
     "publish_on_commit",
     "redact_evidence",
     "reopen",

@@ -11,18 +11,18 @@ from cases.workflow.common import (
     lock_case,
     publish_on_commit,
     refusal_audited,
-    require_role,
     required_text,
     touch,
 )
-from people.roles import INVESTIGATORS_AND_LEADS
+from cases.workflow.may import WORKING_ROLES, may_work_on, needs_roles
 
 
 @refusal_audited("link_account")
 def link_account(case: Case | int, account: Account, *, actor, reason: str) -> CaseAccount:
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, INVESTIGATORS_AND_LEADS, "Linking an account", case)
+        if not may_work_on(actor, case):
+            raise needs_roles(WORKING_ROLES, "Linking an account", case)
         reason = required_text(reason, "reason")
         link, created = CaseAccount.objects.get_or_create(
             case=case, account=account, defaults={"reason": reason, "linked_by": actor}
@@ -49,7 +49,8 @@ def unlink_account(
 ) -> None:
     with transaction.atomic():
         case = lock_case(case, version)
-        require_role(actor, INVESTIGATORS_AND_LEADS, "Unlinking an account", case)
+        if not may_work_on(actor, case):
+            raise needs_roles(WORKING_ROLES, "Unlinking an account", case)
         reason = required_text(reason, "reason")
         link = CaseAccount.objects.filter(case=case, account=account).first()
         if link is None:

@@ -12,12 +12,19 @@ from cases.workflow.common import (
     lock_case,
     publish_on_commit,
     refusal_audited,
-    require_role,
     required_text,
     touch,
 )
+from cases.workflow.may import (
+    COMMENTING_ROLES,
+    WORKING_ROLES,
+    may_add_note,
+    may_assign,
+    may_work_on,
+    needs_roles,
+)
 from cases.workflow.table import OperationRefused
-from people.roles import CASE_COMMENTERS, INVESTIGATORS_AND_LEADS, Role, has_role
+from people.roles import INVESTIGATORS_AND_LEADS, has_role
 
 
 @refusal_audited("assign")
@@ -27,10 +34,9 @@ def assign(
     """Set or clear the assignee. A lead assigns anyone; an investigator only themself."""
     with transaction.atomic():
         case = lock_case(case, version)
-        assignee_pk = assignee.pk if assignee is not None else None
-        is_self = assignee_pk is not None and assignee_pk == getattr(actor, "pk", None)
-        require_role(actor, INVESTIGATORS_AND_LEADS, "Assigning", case)
-        if not (is_self or has_role(actor, Role.LEAD)):
+        if not may_work_on(actor, case):
+            raise needs_roles(WORKING_ROLES, "Assigning", case)
+        if not may_assign(actor, case, assignee):
             raise OperationRefused(
                 f"Investigators assign case #{case.pk} only to themselves; leads assign anyone.",
                 case=case,
@@ -61,7 +67,8 @@ def set_severity(
 ) -> Case:
     with transaction.atomic():
         case = lock_case(case, version)
-        require_role(actor, INVESTIGATORS_AND_LEADS, "Changing severity", case)
+        if not may_work_on(actor, case):
+            raise needs_roles(WORKING_ROLES, "Changing severity", case)
         if severity not in Severity.values:
             raise ValidationError({"severity": f"Unknown severity {severity!r}."})
         before = {"severity": case.severity}
@@ -96,7 +103,8 @@ def set_attribution(
     fields = ("attribution_actor", "attribution_confidence", "attribution_rationale")
     with transaction.atomic():
         case = lock_case(case, version)
-        require_role(actor, INVESTIGATORS_AND_LEADS, "Changing attribution", case)
+        if not may_work_on(actor, case):
+            raise needs_roles(WORKING_ROLES, "Changing attribution", case)
         before = {name: getattr(case, name) for name in fields}
         case.attribution_actor = clean_text(suspected_actor)[:200]
         case.attribution_confidence = clean_text(confidence)[:20]
@@ -119,7 +127,8 @@ def set_attribution(
 def add_note(case: Case | int, body: str, *, actor) -> Note:
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, CASE_COMMENTERS, "Adding a note", case)
+        if not may_add_note(actor, case):
+            raise needs_roles(COMMENTING_ROLES, "Adding a note", case)
         body = required_text(body, "body")
         note = Note.objects.create(case=case, author=actor, body=body)
         touch(case, actor, [])

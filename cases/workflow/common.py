@@ -14,7 +14,6 @@ from cases.models import Case
 from cases.signals import case_changed
 from cases.workflow.table import OperationRefused, S, is_person
 from core.refusals import Conflict, audits_refusals
-from people.roles import has_role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,12 +49,6 @@ def lock_case(case: Case | int, version: int | None = None) -> Case:
     if version is not None and locked.version != version:
         raise StaleCase(locked, version)
     return locked
-
-
-def require_role(actor, roles: Iterable[str], what: str, case: Case) -> None:
-    if not is_person(actor) or not has_role(actor, *roles):
-        names = ", ".join(sorted(str(r) for r in roles))
-        raise OperationRefused(f"{what} on case #{case.pk} is for {names}.", case=case)
 
 
 def refusal_audited(operation: str) -> Callable[[F], F]:

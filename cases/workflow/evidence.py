@@ -18,11 +18,16 @@ from cases.workflow.common import (
     lock_case,
     publish_on_commit,
     refusal_audited,
-    require_role,
     required_text,
     touch,
 )
-from people.roles import INVESTIGATORS_AND_LEADS, LEADS_AND_LEGAL
+from cases.workflow.may import (
+    REDACTING_ROLES,
+    WORKING_ROLES,
+    may_redact,
+    may_work_on,
+    needs_roles,
+)
 
 
 def _evidence_summary(evidence: Evidence) -> dict[str, Any]:
@@ -64,13 +69,15 @@ def add_evidence_file(
     if that transaction fails.
     """
     case_obj = Case.objects.get(pk=case_pk(case))
-    require_role(actor, INVESTIGATORS_AND_LEADS, "Adding evidence", case_obj)
+    if not may_work_on(actor, case_obj):
+        raise needs_roles(WORKING_ROLES, "Adding evidence", case_obj)
     evidence_store.check_declared_size(upload)
     stored = evidence_store.store_upload(upload)
     try:
         with transaction.atomic():
             locked = lock_case(case_obj)
-            require_role(actor, INVESTIGATORS_AND_LEADS, "Adding evidence", locked)
+            if not may_work_on(actor, locked):
+                raise needs_roles(WORKING_ROLES, "Adding evidence", locked)
             filename = evidence_store.clean_filename(upload)
             evidence = Evidence(
                 case=locked,
@@ -104,7 +111,8 @@ def add_evidence_text(
         raise ValidationError({"kind": "People add text or links; other kinds come from alerts."})
     with transaction.atomic():
         case = lock_case(case)
-        require_role(actor, INVESTIGATORS_AND_LEADS, "Adding evidence", case)
+        if not may_work_on(actor, case):
+            raise needs_roles(WORKING_ROLES, "Adding evidence", case)
         title = required_text(title, "title")[:300]
         content = required_text(content, "content")
         if kind == EvidenceKind.LINK:
@@ -139,7 +147,8 @@ def redact_evidence(evidence: Evidence | int, *, actor, reason: str) -> Evidence
         case_id = Evidence.objects.values_list("case_id", flat=True).get(pk=evidence_pk)
         case = lock_case(case_id)
         evidence = Evidence.objects.select_for_update().get(pk=evidence_pk)
-        require_role(actor, LEADS_AND_LEGAL, "Redacting evidence", case)
+        if not may_redact(actor, case):
+            raise needs_roles(REDACTING_ROLES, "Redacting evidence", case)
         reason = required_text(reason, "reason")
         if evidence.redacted_at is not None:
             raise ValidationError("This evidence is already redacted.")

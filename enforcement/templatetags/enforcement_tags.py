@@ -9,10 +9,11 @@ from django.db.models import IntegerField, Value, When
 from enforcement.models import Action, TargetState
 from enforcement.reading import progress_by_action, progress_report
 from enforcement.workflow import (
-    PROPOSABLE_CASE_STATUSES,
-    REVERTIBLE_ACTION_STATES,
+    AWAITING_DECISION,
+    REVERTIBLE_TARGET_STATES,
+    may_propose,
+    may_revert,
 )
-from people.roles import INVESTIGATORS_AND_LEADS, Role, has_role
 
 register = template.Library()
 
@@ -33,11 +34,10 @@ def case_actions_panel(context, case):
         "rows": [(action, progress_report(action, counts[action.pk])) for action in actions],
         "latest": latest,
         "latest_targets": latest_targets(latest) if latest else [],
-        "can_revert": latest is not None
-        and latest.state in REVERTIBLE_ACTION_STATES
-        and has_role(user, Role.LEAD),
-        "can_propose": has_role(user, *INVESTIGATORS_AND_LEADS)
-        and case.status in PROPOSABLE_CASE_STATUSES,
+        "latest_deciding": latest is not None and latest.state in AWAITING_DECISION,
+        "can_revert": latest is not None and may_revert(latest, user),
+        "revertible_states": REVERTIBLE_TARGET_STATES,
+        "can_propose": may_propose(case, user),
     }
 
 

@@ -11,7 +11,9 @@ lead who is not the proposer (nor, for a second approval, the first approver).
 A refused step raises an ``ActionRefused`` (a ``core.refusals.Refused``:
 ``NotPermitted`` is forbidden, ``WrongState`` a conflict, ``InvalidProposal``
 invalid, ``Unknown`` not found) after writing ``action.<step>_refused`` to
-the trail itself.
+the trail itself. Each step's rule (who, in which state) is a function in
+``enforcement.workflow.may``; pages ask its ``may_*`` predicates which
+buttons to show.
 """
 
 from enforcement.workflow.after import (
@@ -41,6 +43,16 @@ from enforcement.workflow.decide import (
     reject_action,
     withdraw_action,
 )
+from enforcement.workflow.may import (
+    may_approve,
+    may_override,
+    may_propose,
+    may_reject,
+    may_retry,
+    may_revert,
+    may_withdraw,
+    step_permissions,
+)
 from enforcement.workflow.propose import propose_action
 
 __all__ = [
@@ -57,6 +69,13 @@ __all__ = [
     "approve_action",
     "expire_due_actions",
     "lock_action_and_case",
+    "may_approve",
+    "may_override",
+    "may_propose",
+    "may_reject",
+    "may_retry",
+    "may_revert",
+    "may_withdraw",
     "override_protected",
     "progress",
     "propose_action",
@@ -64,6 +83,7 @@ __all__ = [
     "retry_action",
     "revert_action",
     "settle_case",
+    "step_permissions",
     "two_approval_kinds",
     "withdraw_action",
 ]

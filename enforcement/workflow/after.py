@@ -21,13 +21,16 @@ from enforcement.workflow.common import (
     REVERTIBLE_ACTION_STATES,
     REVERTIBLE_TARGET_STATES,
     ActionRefused,
-    NotPermitted,
     WrongState,
     audited_refusal,
     lock_action,
     snapshot,
 )
-from people.roles import LEADS_AND_ADMINISTRATORS, Role, has_role
+from enforcement.workflow.may import (
+    refuse_if,
+    retry_refusal,
+    revert_refusal,
+)
 
 
 @audited_refusal("revert")
@@ -37,12 +40,7 @@ def revert_action(
     """Undo a carried-out action: every executed target, or only ``target_ids``."""
     with transaction.atomic():
         action = lock_action(action_id)
-        if system is None and not has_role(actor, Role.LEAD):
-            raise NotPermitted("Only leads revert actions.")
-        if action.state not in REVERTIBLE_ACTION_STATES:
-            raise WrongState(
-                f"This action is {action.get_state_display().lower()}; only executed actions are reverted."
-            )
+        refuse_if(revert_refusal(action, actor, system=system))
         targets = ActionTarget.objects.filter(action=action, state__in=REVERTIBLE_TARGET_STATES)
         if target_ids is not None:
             ids = {int(t) for t in target_ids}
@@ -76,10 +74,7 @@ def retry_action(action_id: int, *, actor, reason: str = "") -> Action:
     """Resume an action paused on a configuration fault."""
     with transaction.atomic():
         action = lock_action(action_id)
-        if not has_role(actor, *LEADS_AND_ADMINISTRATORS):
-            raise NotPermitted("Only leads and administrators resume a paused action.")
-        if action.state != ActionState.PAUSED:
-            raise WrongState(f"This action is {action.get_state_display().lower()}, not paused.")
+        refuse_if(retry_refusal(action, actor))
         before = snapshot(action)
         reverting = action.targets.filter(
             state__in=(TargetState.REVERT_PENDING, TargetState.REVERTING)

@@ -11,9 +11,7 @@ from cases.workflow import publish_on_commit
 from enforcement.models import Action, ActionState, ActionTarget, TargetState
 from enforcement.queue import enqueue_execution
 from enforcement.workflow.common import (
-    AWAITING_DECISION,
     InvalidProposal,
-    NotPermitted,
     WrongState,
     audited_refusal,
     lock_action,
@@ -21,7 +19,13 @@ from enforcement.workflow.common import (
     settle_case,
     snapshot,
 )
-from people.roles import INVESTIGATORS_AND_LEADS, LEADS, Role, has_role
+from enforcement.workflow.may import (
+    approval_refusal,
+    override_refusal,
+    refuse_if,
+    rejection_refusal,
+    withdrawal_refusal,
+)
 
 
 @audited_refusal("approve")
@@ -30,19 +34,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
     the proposer and, for a second approval, other than the first approver."""
     with transaction.atomic():
         action = lock_action(action_id)
-        if not has_role(actor, *LEADS):
-            raise NotPermitted("Only leads approve actions.")
-        if action.proposed_by_id == actor.pk:
-            raise NotPermitted("The proposer of an action cannot approve it.")
-        if action.state not in AWAITING_DECISION:
-            raise WrongState(
-                f"This action is {action.get_state_display().lower()}, not awaiting approval."
-            )
-        if (
-            action.state == ActionState.AWAITING_SECOND_APPROVAL
-            and action.approved_by_id == actor.pk
-        ):
-            raise NotPermitted("The second approval must come from another lead.")
+        refuse_if(approval_refusal(action, actor))
         if Case.objects.filter(pk=action.case_id, status=CaseStatus.CLOSED).exists():
             raise WrongState("The case was closed; reopen it before approving its actions.")
         if not action.targets.exclude(state=TargetState.EXCLUDED).exists():
@@ -84,14 +76,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
 def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
     with transaction.atomic():
         case, action = lock_action_and_case(action_id)
-        if not has_role(actor, *LEADS):
-            raise NotPermitted("Only leads reject actions.")
-        if action.proposed_by_id == actor.pk:
-            raise NotPermitted("The proposer withdraws an action rather than rejecting it.")
-        if action.state not in AWAITING_DECISION:
-            raise WrongState(
-                f"This action is {action.get_state_display().lower()}, not awaiting approval."
-            )
+        refuse_if(rejection_refusal(action, actor))
         _settle(case, action, ActionState.REJECTED, "action.rejected", actor=actor, reason=comment)
     return action
 
@@ -101,14 +86,7 @@ def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
     """The proposer (or a lead) takes back an action not yet approved."""
     with transaction.atomic():
         case, action = lock_action_and_case(action_id)
-        if not has_role(actor, *INVESTIGATORS_AND_LEADS):
-            raise NotPermitted("Only investigators and leads withdraw actions.")
-        if action.proposed_by_id != actor.pk and not has_role(actor, Role.LEAD):
-            raise NotPermitted("Only the proposer or a lead withdraws an action.")
-        if action.state not in AWAITING_DECISION:
-            raise WrongState(
-                f"This action is {action.get_state_display().lower()}; it can no longer be withdrawn."
-            )
+        refuse_if(withdrawal_refusal(action, actor))
         _settle(case, action, ActionState.WITHDRAWN, "action.withdrawn", actor=actor, reason=reason)
     return action
 
@@ -140,10 +118,7 @@ def override_protected(action_id: int, target_id: int, *, actor, reason: str) ->
     """A lead includes one protected account in the action, saying why."""
     with transaction.atomic():
         action = lock_action(action_id)
-        if not has_role(actor, Role.LEAD):
-            raise NotPermitted("Only a lead overrides a protected account.")
-        if action.state not in AWAITING_DECISION:
-            raise WrongState("Protected accounts are overridden before the action is approved.")
+        refuse_if(override_refusal(action, actor))
         if not reason.strip():
             raise InvalidProposal("An override needs a reason.", "reason")
         target = ActionTarget.objects.filter(action=action, pk=target_id).first()

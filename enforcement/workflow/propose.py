@@ -20,7 +20,6 @@ from cases.workflow import (
 from core.refusals import audits_refusals
 from enforcement.models import KIND_TARGET_TYPES, Action, ActionKind, TargetState, TargetType
 from enforcement.workflow.common import (
-    PROPOSABLE_CASE_STATUSES,
     ActionRefused,
     InvalidProposal,
     NotPermitted,
@@ -31,7 +30,10 @@ from enforcement.workflow.common import (
     _validate_params,
     two_approval_kinds,
 )
-from people.roles import INVESTIGATORS_AND_LEADS, has_role
+from enforcement.workflow.may import (
+    proposal_refusal,
+    refuse_if,
+)
 
 
 def _refused(exc: ActionRefused, case_id: int, *args, actor=None, kind="", **kwargs) -> None:
@@ -62,8 +64,7 @@ def propose_action(
     case. Protected accounts are recorded but excluded until a lead overrides
     them one by one. A refusal leaves ``action.propose_refused`` on the trail.
     """
-    if not has_role(actor, *INVESTIGATORS_AND_LEADS):
-        raise NotPermitted("Only investigators and leads propose actions.")
+    refuse_if(proposal_refusal(actor))
     if kind not in ActionKind.values:
         raise InvalidProposal(f"{kind!r} is not an action kind.", "kind")
     params = _validate_params(kind, params)
@@ -78,11 +79,7 @@ def propose_action(
             raise Unknown(f"There is no case {case_id}.") from None
         except OperationRefused as exc:
             raise NotPermitted(str(exc)) from None
-        if case.status not in PROPOSABLE_CASE_STATUSES:
-            raise WrongState(
-                f"Actions are proposed on investigating or escalated cases; "
-                f"this one is {case.get_status_display().lower()}."
-            )
+        refuse_if(proposal_refusal(actor, case))
         if targets is None:
             if TargetType.ACCOUNT not in allowed_types:
                 raise InvalidProposal(f"{kind} needs targets.", "targets")

@@ -1,0 +1,67 @@
+"""Who may do what to a case: the rules the workflow refuses by.
+
+The workflow functions check these predicates before they change anything;
+pages ask the same predicates which forms and buttons to show. Status
+changes have their own table (``cases.workflow.table``): ask
+``allowed_transitions`` or ``may_transition``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cases.models import Case
+from cases.workflow.table import OperationRefused, Via, is_person, rules_for
+from people.roles import (
+    CASE_COMMENTERS,
+    INVESTIGATORS_AND_LEADS,
+    LEADS,
+    LEADS_AND_LEGAL,
+    has_role,
+)
+
+# Severity, attribution, accounts, evidence, and taking a case on.
+WORKING_ROLES = INVESTIGATORS_AND_LEADS
+# Assigning a case to someone else (or to nobody).
+ASSIGNING_ROLES = LEADS
+COMMENTING_ROLES = CASE_COMMENTERS
+REDACTING_ROLES = LEADS_AND_LEGAL
+
+
+def _holds(actor, roles: Iterable[str]) -> bool:
+    return is_person(actor) and has_role(actor, *roles)
+
+
+def may_work_on(actor, case: Case) -> bool:
+    """Change the case's severity, attribution, accounts and evidence."""
+    return _holds(actor, WORKING_ROLES)
+
+
+def may_assign_anyone(actor, case: Case) -> bool:
+    return _holds(actor, WORKING_ROLES) and _holds(actor, ASSIGNING_ROLES)
+
+
+def may_assign(actor, case: Case, assignee) -> bool:
+    """An investigator assigns a case to themself; a lead to anyone (or nobody)."""
+    if not may_work_on(actor, case):
+        return False
+    is_self = assignee is not None and assignee.pk == getattr(actor, "pk", None)
+    return is_self or may_assign_anyone(actor, case)
+
+
+def may_add_note(actor, case: Case) -> bool:
+    return _holds(actor, COMMENTING_ROLES)
+
+
+def may_redact(actor, case: Case) -> bool:
+    return _holds(actor, REDACTING_ROLES)
+
+
+def may_transition(actor, case: Case, to_status: str) -> bool:
+    return bool(rules_for(case, to_status, Via.TRANSITION, actor))
+
+
+def needs_roles(roles: Iterable[str], what: str, case: Case) -> OperationRefused:
+    """The refusal of an operation ``roles`` may do, naming them."""
+    names = ", ".join(sorted(str(r) for r in roles))
+    return OperationRefused(f"{what} on case #{case.pk} is for {names}.", case=case)
