@@ -44,22 +44,6 @@ FINISHED_STATES = frozenset(
 SAMPLE = 10
 
 
-def progress_by_action(action_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per-state counts of several actions in one query (the case page's panel)."""
-    result = {pk: dict.fromkeys(TargetState.values, 0) for pk in action_ids}
-    rows = (
-        ActionTarget.objects.filter(action_id__in=action_ids)
-        .values("action_id", "state")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
-        result[row["action_id"]][row["state"]] = row["n"]
-    for counts in result.values():
-        counts["total"] = sum(counts[s] for s in TargetState.values)
-    return result
-
-
 def progress_report(action: Action, counts: dict[str, int] | None = None) -> dict:
     """The progress endpoint's answer and the progress bar's text."""
     counts = counts if counts is not None else progress(action)

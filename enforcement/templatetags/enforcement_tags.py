@@ -7,12 +7,13 @@ from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
 
 from enforcement.models import Action, TargetState
-from enforcement.reading import progress_by_action, progress_report
+from enforcement.reading import progress_report
 from enforcement.workflow import (
     AWAITING_DECISION,
     REVERTIBLE_TARGET_STATES,
     may_propose,
     may_revert,
+    progress_by_action,
 )
 
 register = template.Library()

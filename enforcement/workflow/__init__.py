@@ -19,6 +19,7 @@ buttons to show.
 from enforcement.workflow.after import (
     expire_due_actions,
     progress,
+    progress_by_action,
     retry_action,
     revert_action,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "may_withdraw",
     "override_protected",
     "progress",
+    "progress_by_action",
     "propose_action",
     "reject_action",
     "retry_action",

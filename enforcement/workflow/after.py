@@ -119,15 +119,22 @@ def expire_due_actions(now: datetime | None = None) -> list[int]:
 
 
 def progress(action: Action | int) -> dict[str, int]:
-    """Per-state target counts, one GROUP BY on the (action, state) index."""
+    """Per-state target counts of one action, with their total."""
     action_id = action.pk if isinstance(action, Action) else action
-    counts = {state: 0 for state in TargetState.values}
-    for row in (
-        ActionTarget.objects.filter(action_id=action_id)
-        .values("state")
+    return progress_by_action([action_id])[action_id]
+
+
+def progress_by_action(action_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per-state target counts of several actions, one GROUP BY on the (action, state) index."""
+    result = {pk: dict.fromkeys(TargetState.values, 0) for pk in action_ids}
+    rows = (
+        ActionTarget.objects.filter(action_id__in=action_ids)
+        .values("action_id", "state")
         .annotate(n=Count("id"))
         .order_by()
-    ):
-        counts[row["state"]] = row["n"]
-    counts["total"] = sum(counts[s] for s in TargetState.values)
-    return counts
+    )
+    for row in rows:
+        result[row["action_id"]][row["state"]] = row["n"]
+    for counts in result.values():
+        counts["total"] = sum(counts[s] for s in TargetState.values)
+    return result
