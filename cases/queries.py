@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
 
 from audit.models import AuditEvent
 from cases.models import (
+    Account,
     AccountIndicator,
     Case,
     CaseAccount,
@@ -38,6 +42,28 @@ class SubqueryCount(Subquery):
 
     template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
     output_field = IntegerField()
+
+
+def assignee_named(name: str, user: AbstractBaseUser) -> AbstractBaseUser | None:
+    """Who an assign request names: ``user`` for "me", nobody when blank, otherwise
+    the active person with that username (a ValidationError on "assignee" if none)."""
+    name = name.strip()
+    if name == "me":
+        return user
+    if not name:
+        return None
+    assignee = get_user_model().objects.filter(username=name, is_active=True).first()
+    if assignee is None:
+        raise ValidationError({"assignee": f"No active person named {name!r}."})
+    return assignee
+
+
+def account_to_link(external_id: str) -> Account:
+    """The platform account with this id (a ValidationError on "external_id" if none)."""
+    account = Account.objects.filter(external_id=external_id.strip()).first()
+    if account is None:
+        raise ValidationError({"external_id": "No platform account has this id."})
+    return account
 
 
 def queue_queryset(user) -> QuerySet[Case]:

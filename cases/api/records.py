@@ -13,10 +13,9 @@ from cases import workflow
 from cases.api import serializers as s
 from cases.api.base import CaseOperationMixin, CaseWorkerAPI
 from cases.api.pagination import IdCursorPagination
+from cases.evidence_reading import evidence_response
 from cases.models import Account, CaseAccount, Evidence, Note
-from cases.queries import case_for
-from cases.views.evidence import evidence_response
-from cases.views.operations import account_to_link
+from cases.queries import account_to_link, case_for
 from core.api import validated
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases import workflow
 from cases.models import (
     Account,
     Case,
@@ -73,9 +74,9 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, case: Case) -> list[str]:
-        from cases import workflow
-
-        return workflow.allowed_transitions(case, self.context["request"].user)
+        """Each as its label (``closed as a|b``); ``/transitions/`` has them as data."""
+        allowed = workflow.allowed_transitions(case, self.context["request"].user)
+        return [transition.label for transition in allowed]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_related_cases(self, case: Case) -> list[int]:
@@ -159,10 +160,19 @@ class TransitionInputSerializer(VersionedInput):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class AllowedTransitionSerializer(serializers.Serializer):
+    to_status = serializers.CharField()
+    resolutions = serializers.ListField(
+        child=serializers.CharField(), help_text="For closing: the resolutions allowed."
+    )
+    label = serializers.CharField(help_text='As in "allowed": "closed as a|b" for closing.')
+
+
 class TransitionsSerializer(serializers.Serializer):
     status = serializers.CharField()
     version = serializers.IntegerField()
-    allowed = serializers.ListField(child=serializers.CharField())
+    allowed = serializers.ListField(child=serializers.CharField(), help_text="Labels.")
+    transitions = AllowedTransitionSerializer(many=True)
 
 
 class AssignInputSerializer(VersionedInput):

@@ -18,8 +18,7 @@ from cases.api.base import (
 )
 from cases.api.pagination import CaseKeysetPagination
 from cases.filters import CaseFilter
-from cases.queries import queue_queryset
-from cases.views.operations import assignee_named
+from cases.queries import assignee_named, queue_queryset
 from core.api import validated
 
 
@@ -45,7 +44,16 @@ class CaseTransitionsView(CaseOperationMixin, APIView):
     def get(self, request, pk: int):
         case = self.get_case()
         allowed = workflow.allowed_transitions(case, request.user)
-        return Response({"status": case.status, "version": case.version, "allowed": allowed})
+        return Response(
+            s.TransitionsSerializer(
+                {
+                    "status": case.status,
+                    "version": case.version,
+                    "allowed": [transition.label for transition in allowed],
+                    "transitions": allowed,
+                }
+            ).data
+        )
 
     @extend_schema(request=s.TransitionInputSerializer, responses=s.CaseDetailSerializer)
     def post(self, request, pk: int):

@@ -23,12 +23,11 @@ from people.roles import CASE_READERS, INVESTIGATORS_AND_LEADS
 def transition_choices(case: Case, user) -> list[dict]:
     """The transition buttons: exactly what the workflow allows ``user`` from here."""
     choices = []
-    for label in workflow.allowed_transitions(case, user):
-        target, _, resolutions = label.partition(" as ")
+    for allowed in workflow.allowed_transitions(case, user):
+        target = allowed.to_status
         entry = {"to_status": target, "label": CaseStatus(target).label}
         if target == CaseStatus.CLOSED:
-            allowed = set(resolutions.split("|")) if resolutions else set(Resolution.values)
-            entry["resolutions"] = [(r.value, r.label) for r in Resolution if r in allowed]
+            entry["resolutions"] = [(r, Resolution(r).label) for r in allowed.resolutions]
         if target == CaseStatus.ESCALATED:
             entry["levels"] = list(EscalationLevel.choices)
         choices.append(entry)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,28 +31,6 @@ def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def assignee_named(name: str, user: AbstractBaseUser) -> AbstractBaseUser | None:
-    """Who an assign form names: ``user`` for "me", nobody when blank, otherwise
-    the active person with that username (a ValidationError on "assignee" if none)."""
-    name = name.strip()
-    if name == "me":
-        return user
-    if not name:
-        return None
-    assignee = get_user_model().objects.filter(username=name, is_active=True).first()
-    if assignee is None:
-        raise ValidationError({"assignee": f"No active person named {name!r}."})
-    return assignee
-
-
-def account_to_link(external_id: str) -> Account:
-    """The platform account with this id (a ValidationError on "external_id" if none)."""
-    account = Account.objects.filter(external_id=external_id.strip()).first()
-    if account is None:
-        raise ValidationError({"external_id": "No platform account has this id."})
-    return account
 
 
 class CaseOperationView(RefusalPageMixin, RoleRequiredMixin, View):
@@ -109,7 +85,7 @@ class AssignView(CaseOperationView):
 
     def perform(self, case, data, **kwargs):
         user = self.request.user
-        assignee = assignee_named(data["assignee"], user)
+        assignee = queries.assignee_named(data["assignee"], user)
         workflow.assign(
             case.pk, assignee, actor=user, reason=data["reason"], version=data["version"]
         )
@@ -171,7 +147,7 @@ class LinkAccountView(CaseOperationView):
     anchor = "#accounts"
 
     def perform(self, case, data, **kwargs):
-        account = account_to_link(data["external_id"])
+        account = queries.account_to_link(data["external_id"])
         workflow.link_account(case.pk, account, actor=self.request.user, reason=data["reason"])
         return f"Account {account.external_id} linked."
 

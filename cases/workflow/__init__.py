@@ -49,6 +49,7 @@ from cases.workflow.may import (
 from cases.workflow.status import close, escalate, hand_back, reopen, transition
 from cases.workflow.table import (
     TRANSITIONS,
+    AllowedTransition,
     OperationRefused,
     Rule,
     TransitionRefused,
@@ -58,6 +59,7 @@ from cases.workflow.table import (
 
 __all__ = [
     "TRANSITIONS",
+    "AllowedTransition",
     "EvidenceTooLarge",
     "OperationRefused",
     "Rule",

@@ -76,6 +76,29 @@ TRANSITIONS: tuple[Rule, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class AllowedTransition:
+    """One status change a person may ask for from where the case is.
+
+    ``resolutions`` lists, for closing, the resolutions allowed (in the
+    order ``Resolution`` declares them); it is empty for any other status.
+    """
+
+    to_status: str
+    resolutions: tuple[str, ...] = ()
+
+    @property
+    def every_resolution(self) -> bool:
+        return set(self.resolutions) == set(Resolution.values)
+
+    @property
+    def label(self) -> str:
+        """``closed`` when every resolution is allowed, ``closed as a|b`` otherwise."""
+        if self.to_status == S.CLOSED and not self.every_resolution:
+            return f"closed as {'|'.join(self.resolutions)}"
+        return self.to_status
+
+
 class OperationRefused(Forbidden):
     """The actor may not do this to this case; nothing was changed.
 
@@ -91,12 +114,14 @@ class TransitionRefused(OperationRefused):
     """A status change the table or the actor's roles do not allow."""
 
     def __init__(
-        self, case: Case, requested: str, allowed: Iterable[str], detail: str = ""
+        self, case: Case, requested: str, allowed: Iterable[AllowedTransition], detail: str = ""
     ) -> None:
         self.case_id = case.pk
         self.current = str(case.status)
         self.requested = str(requested)
-        self.allowed = tuple(allowed)
+        self.transitions = tuple(allowed)
+        # As the message names them.
+        self.allowed = tuple(transition.label for transition in self.transitions)
         allowed_text = ", ".join(self.allowed) or "nothing"
         message = (
             f"Case #{case.pk} cannot move from {self.current} to {self.requested}"
@@ -140,12 +165,9 @@ def rules_for(case: Case, target: str, via: Via, actor) -> list[Rule]:
     ]
 
 
-def allowed_transitions(case: Case, actor) -> list[str]:
-    """What ``actor`` may ask for from the case's current status, for buttons and messages.
-
-    Closing appears as ``closed`` when every resolution is allowed, otherwise
-    as ``closed as <resolutions>``.
-    """
+def allowed_transitions(case: Case, actor) -> list[AllowedTransition]:
+    """What ``actor`` may ask for from the case's current status, in status order,
+    for buttons and messages (closing with the resolutions allowed)."""
     targets: dict[str, set[str]] = {}
     for rule in TRANSITIONS:
         if (
@@ -154,13 +176,8 @@ def allowed_transitions(case: Case, actor) -> list[str]:
             and permits(rule, case, actor)
         ):
             targets.setdefault(rule.target, set()).update(rule.resolutions)
-    labels = []
-    for status in CaseStatus:
-        if status not in targets:
-            continue
-        resolutions = targets[status]
-        if status == S.CLOSED and resolutions != set(Resolution):
-            labels.append(f"closed as {'|'.join(r for r in Resolution if r in resolutions)}")
-        else:
-            labels.append(str(status))
-    return labels
+    return [
+        AllowedTransition(str(status), tuple(str(r) for r in Resolution if r in targets[status]))
+        for status in CaseStatus
+        if status in targets
+    ]

@@ -137,3 +137,17 @@ def test_transition(start, target, who, person, make_case):
             [case.pk],
         )
         assert refusal.after == {"operation": "transition"}
+
+
+def test_allowed_transitions_are_data_that_name_their_resolutions(person, make_case):
+    case = make_case("investigating")
+    lead = {t.to_status: t for t in workflow.allowed_transitions(case, person("lead"))}
+    investigator = {
+        t.to_status: t for t in workflow.allowed_transitions(case, person("investigator"))
+    }
+    assert lead["closed"].every_resolution and lead["closed"].label == "closed"
+    assert "confirmed_abuse" not in investigator["closed"].resolutions
+    assert investigator["closed"].label == (
+        "closed as false_positive|benign|duplicate|insufficient_evidence"
+    )
+    assert investigator["escalated"] == workflow.AllowedTransition("escalated")

@@ -350,3 +350,23 @@ def test_case_detail_and_sub_lists_query_counts_do_not_grow(
         assert few == many, (suffix, few, many)
     # session, user, roles, case, related cases
     assert counts[""][0] == 5
+
+
+@pytest.mark.parametrize(
+    ("role", "closing"),
+    [
+        ("investigator", ["false_positive", "benign", "duplicate", "insufficient_evidence"]),
+        (
+            "lead",
+            ["confirmed_abuse", "false_positive", "benign", "duplicate", "insufficient_evidence"],
+        ),
+    ],
+)
+def test_transitions_come_as_data_and_as_labels(as_role, role, closing):
+    case = make_case(status="investigating")
+    body = as_role(role).get(f"/api/v1/cases/{case.pk}/transitions/").json()
+    assert [t["label"] for t in body["transitions"]] == body["allowed"]
+    (close,) = [t for t in body["transitions"] if t["to_status"] == "closed"]
+    assert close["resolutions"] == closing
+    others = [t for t in body["transitions"] if t["to_status"] != "closed"]
+    assert others and all(t["resolutions"] == [] for t in others)
