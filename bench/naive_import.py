@@ -26,9 +26,9 @@ django.setup()
 
 from datetime import datetime  # noqa: E402
 
+from cases.indicator_values import normalise  # noqa: E402
 from cases.models import Account, AccountIndicator, Case, CaseAccount, Evidence, Indicator  # noqa: E402
 from ingestion.models import Alert, Batch, Detector  # noqa: E402
-from ingestion.normalise import normalise  # noqa: E402
 
 
 def import_naively(alerts: list[dict]) -> None:

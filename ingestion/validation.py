@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 
+from cases.indicator_values import InvalidIndicator, normalise, normalise_email_domain
 from ingestion import schema, unstorable
-from ingestion.normalise import InvalidIndicator, normalise, normalise_email_domain
 
 MAX_ALERTS = 1000
 MAX_EXTRA_BYTES = 64 * 1024

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from audit.events import record_refusal
+from cases.indicator_values import InvalidIndicator, normalise_asn, normalise_cidr, normalise_ip
 from cases.models import Case, CaseStatus
 from cases.workflow import case_follows_actions, lock_case
 from core.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, audits_refusals
@@ -119,19 +118,14 @@ def _normalise_value(target_type: str, value: str) -> str:
         raise InvalidProposal("A target needs a value.", "targets")
     try:
         if target_type == TargetType.IP:
-            return str(ipaddress.ip_address(value))
+            return normalise_ip(value)
         if target_type == TargetType.CIDR:
-            return str(ipaddress.ip_network(value, strict=False))
-    except ValueError:
-        raise InvalidProposal(f"{value!r} is not a valid {target_type}.", "targets") from None
-    if target_type == TargetType.ASN:
-        match = re.fullmatch(r"(?:as)?(\d+)(?:\.(\d+))?", value, re.IGNORECASE)
-        if not match:
-            raise InvalidProposal(f"{value!r} is not an ASN.", "targets")
-        number = int(match[1]) if match[2] is None else int(match[1]) * 65536 + int(match[2])
-        if number > 4294967295:
-            raise InvalidProposal(f"{value!r} is not an ASN.", "targets")
-        return f"AS{number}"
+            return normalise_cidr(value)
+        if target_type == TargetType.ASN:
+            return normalise_asn(value)
+    except InvalidIndicator:
+        what = "an ASN" if target_type == TargetType.ASN else f"a valid {target_type}"
+        raise InvalidProposal(f"{value!r} is not {what}.", "targets") from None
     if target_type == TargetType.PARTNER:
         partners = set(getattr(settings, "ENFORCEMENT_PARTNERS", ()))
         if value not in partners:

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import msgspec
 
+from cases.indicator_values import normalise, normalise_email_domain
 from cases.models import STRONG_INDICATOR_TYPES
-from ingestion.normalise import normalise, normalise_email_domain
 from ingestion.schema import alert_decoder
 
 

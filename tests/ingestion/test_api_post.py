@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ingestion.models import Alert, AlertKey, Batch
+from tests.cases.test_indicator_values import NORMALISED
 from tests.ingestion.conftest import ALERT, make_alert
-from tests.ingestion.test_normalise import NORMALISED
 
 
 def test_it_accepts_the_contract_example_and_stores_it(api, detector):

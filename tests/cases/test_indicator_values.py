@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.normalise import InvalidIndicator, normalise
+from cases.indicator_values import InvalidIndicator, normalise
 
 NORMALISED = [
     ("ip", "192.0.2.1", "192.0.2.1"),

@@ -1,9 +1,11 @@
-"""Indicator normalisation (docs/alerts-api.md, the indicator table).
+"""Indicator values in the form cases store them (docs/alerts-api.md, the indicator table).
 
 One function per type; each returns the stored form or raises
-``InvalidIndicator`` with a message fit for a 400 answer. The alerts endpoint
-calls these to refuse bad values up front; the import calls them again to get
-the values it stores, so both always agree.
+``InvalidIndicator`` with a message fit for a 400 answer. Cases own
+indicators, so the one normaliser lives here: the alerts endpoint calls it
+to refuse bad values up front, the import to get the values it stores, and
+enforcement to name the IPs, networks and AS numbers an action targets, so
+a target and the indicator it was seen as always agree.
 """
 
 from __future__ import annotations
