@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 GENESIS_HASH = "0" * 64
 
-# Every column that the hash covers, in the order verify reads them.
+# Every column that the hash covers, in the order verify reads them: the one
+# list of an event's columns (the writer stores these and ``hash``).
 HASHED_FIELDS = (
     "sequence",
     "occurred_at",
@@ -44,47 +45,28 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def compute_hash(
-    *,
-    sequence: int,
-    occurred_at: datetime,
-    actor_id: int | None,
-    actor_username: str,
-    detector_id: str,
-    detector_name: str,
-    system: str,
-    verb: str,
-    target_type: str,
-    target_id: str,
-    target_repr: str,
-    case_ids: Iterable[int],
-    before: str | None,
-    after: str | None,
-    reason: str,
-    remote_addr: str,
-    request_id: str,
-    prev_hash: str,
-) -> str:
-    """SHA-256 (hex) of an event. ``before``/``after`` are the ``jsonb::text`` forms."""
+# How a column enters the document, where it is not as stored.
+_CANONICAL = {
+    "sequence": int,
+    "occurred_at": format_timestamp,
+    "case_ids": lambda ids: sorted(int(c) for c in ids),
+}
+
+
+def compute_hash(**fields: Any) -> str:
+    """SHA-256 (hex) of an event given every one of ``HASHED_FIELDS`` by name.
+
+    ``before``/``after`` are the ``jsonb::text`` forms.
+    """
+    if set(fields) != set(HASHED_FIELDS):
+        missing = sorted(set(HASHED_FIELDS) - set(fields))
+        extra = sorted(set(fields) - set(HASHED_FIELDS))
+        raise TypeError(
+            f"compute_hash needs exactly HASHED_FIELDS (missing {missing}, extra {extra})"
+        )
     document = {
-        "sequence": int(sequence),
-        "occurred_at": format_timestamp(occurred_at),
-        "actor_id": actor_id,
-        "actor_username": actor_username,
-        "detector_id": detector_id,
-        "detector_name": detector_name,
-        "system": system,
-        "verb": verb,
-        "target_type": target_type,
-        "target_id": target_id,
-        "target_repr": target_repr,
-        "case_ids": sorted(int(c) for c in case_ids),
-        "before": before,
-        "after": after,
-        "reason": reason,
-        "remote_addr": remote_addr,
-        "request_id": request_id,
-        "prev_hash": prev_hash,
+        name: _CANONICAL[name](fields[name]) if name in _CANONICAL else fields[name]
+        for name in HASHED_FIELDS
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

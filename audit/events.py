@@ -149,48 +149,41 @@ def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
     return events
 
 
+# The stored columns are the hashed ones and the hash (``audit.chain``).
+STORED_COLUMNS = (*HASHED_FIELDS, "hash")
+# Every event of one record_many shares its time: one parameter, not an array.
+_ARRAY_COLUMNS = tuple(name for name in STORED_COLUMNS if name != "occurred_at")
+# The array type each column travels as (text unless named), and its cast on the way in.
+_ARRAY_TYPES = {"sequence": "bigint", "actor_id": "bigint"}
+_CASTS = {"case_ids": "::bigint[]", "before": "::jsonb", "after": "::jsonb"}
+
 # One array parameter per column, whatever the number of events: a large
 # record_many costs one statement with 18 parameters, not thousands.
-_INSERT_SQL = """
-INSERT INTO audit_auditevent
-    (sequence, occurred_at, actor_id, actor_username, detector_id, detector_name, system,
-     verb, target_type, target_id, target_repr, case_ids, before, after, reason,
-     remote_addr, request_id, prev_hash, hash)
-SELECT e.sequence, %s, e.actor_id, e.actor_username, e.detector_id, e.detector_name, e.system,
-       e.verb, e.target_type, e.target_id, e.target_repr, e.case_ids::bigint[],
-       e.before::jsonb, e.after::jsonb, e.reason,
-       e.remote_addr, e.request_id, e.prev_hash, e.hash
-  FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
-              %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-              %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-       AS e(sequence, actor_id, actor_username, detector_id, detector_name, system,
-            verb, target_type, target_id, target_repr, case_ids, before, after, reason,
-            remote_addr, request_id, prev_hash, hash)
-RETURNING id, sequence
-"""
+_INSERT_SQL = (
+    f"INSERT INTO audit_auditevent ({', '.join(STORED_COLUMNS)}) "  # noqa: S608 (fixed columns)
+    "SELECT "
+    + ", ".join(
+        "%s" if name == "occurred_at" else f"e.{name}{_CASTS.get(name, '')}"
+        for name in STORED_COLUMNS
+    )
+    + " FROM unnest("
+    + ", ".join(f"%s::{_ARRAY_TYPES.get(name, 'text')}[]" for name in _ARRAY_COLUMNS)
+    + f") AS e({', '.join(_ARRAY_COLUMNS)}) RETURNING id, sequence"
+)
+
+
+def _column(name: str, events: list[AuditEvent], documents: list[str | None]) -> list:
+    if name == "case_ids":
+        return ["{" + ",".join(map(str, event.case_ids)) + "}" for event in events]
+    if name == "before":
+        return documents[0::2]
+    if name == "after":
+        return documents[1::2]
+    return [getattr(event, name) for event in events]
 
 
 def _insert(events: list[AuditEvent], occurred_at, documents: list[str | None]) -> None:
-    columns = [
-        [getattr(event, name) for event in events]
-        for name in (
-            "sequence",
-            "actor_id",
-            "actor_username",
-            "detector_id",
-            "detector_name",
-            "system",
-            "verb",
-            "target_type",
-            "target_id",
-            "target_repr",
-        )
-    ]
-    columns.append(["{" + ",".join(map(str, event.case_ids)) + "}" for event in events])
-    columns.append(documents[0::2])
-    columns.append(documents[1::2])
-    for name in ("reason", "remote_addr", "request_id", "prev_hash", "hash"):
-        columns.append([getattr(event, name) for event in events])
+    columns = [_column(name, events, documents) for name in _ARRAY_COLUMNS]
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(_INSERT_SQL, [occurred_at, *columns])
         ids = {sequence: pk for pk, sequence in cursor.fetchall()}

@@ -10,10 +10,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from cases.models import (
-    OPEN_STATUSES,
     AccountIndicator,
     Case,
     CaseAccount,
@@ -21,6 +19,7 @@ from cases.models import (
     IndicatorType,
     Severity,
     Tlp,
+    overdue_q,
 )
 from cases.pagination import DEFAULT_SORT, SORT_CHOICES
 
@@ -115,7 +114,7 @@ class CaseFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        late = Q(sla_due_at__lt=timezone.now(), status__in=OPEN_STATUSES)
+        late = overdue_q()
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_detector(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

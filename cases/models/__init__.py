@@ -23,6 +23,7 @@ from cases.models.case import (
     Resolution,
     Severity,
     Tlp,
+    overdue_q,
 )
 from cases.models.evidence import Evidence, EvidenceKind, Note
 
@@ -46,4 +47,5 @@ __all__ = [
     "Resolution",
     "Severity",
     "Tlp",
+    "overdue_q",
 ]

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from cases.pagination import FAR_FUTURE
 
@@ -18,6 +21,12 @@ class CaseStatus(models.TextChoices):
 
 
 OPEN_STATUSES = tuple(s for s in CaseStatus if s != CaseStatus.CLOSED)
+
+
+# The overdue rule: an open case whose SLA due time has passed. Written once
+# for SQL (overdue_q, for filters) and once for a loaded row (Case.is_overdue).
+def overdue_q(now: datetime | None = None) -> models.Q:
+    return models.Q(sla_due_at__lt=now or timezone.now(), status__in=OPEN_STATUSES)
 
 
 class Resolution(models.TextChoices):
@@ -146,3 +155,12 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        """``overdue_q`` for this row."""
+        return bool(
+            self.sla_due_at is not None
+            and self.sla_due_at < timezone.now()
+            and self.status in OPEN_STATUSES
+        )

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
-from django.utils import timezone
 from django.views.generic import TemplateView
 
 from cases import queries, workflow
@@ -83,9 +82,7 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
     return {
         "case": case,
         "is_open": case.status in OPEN_STATUSES,
-        "is_overdue": bool(
-            case.sla_due_at and case.sla_due_at < timezone.now() and case.status in OPEN_STATUSES
-        ),
+        "is_overdue": case.is_overdue,
         "assignable": assignable_people() if workflow.may_assign_anyone(user, case) else [],
         "can": capabilities(case, user),
         "transitions": transition_choices(case, user),

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from django.utils import timezone
 from django.views.generic import TemplateView
 
 from cases.filters import SAVED_VIEWS, CaseFilter
-from cases.models import OPEN_STATUSES
 from cases.pagination import InvalidCursor, paginate
 from cases.queries import queue_queryset
 from people.permissions import RoleRequiredMixin
@@ -42,11 +40,6 @@ class QueueView(RoleRequiredMixin, TemplateView):
                 cursor_error = "That page link is no longer valid; showing the first page."
                 page = paginate(queryset, sort=filterset.sort_name, cursor=None, size=PAGE_SIZE)
             cases = page.items
-            now = timezone.now()
-            for case in cases:
-                case.is_overdue = bool(
-                    case.sla_due_at and case.sla_due_at < now and case.status in OPEN_STATUSES
-                )
             total = queryset.count()
         query = request.GET.copy()
         query.pop("cursor", None)
