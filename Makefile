@@ -20,9 +20,11 @@ lock:
 run: venv
 	$(PY) scripts/run.py
 
+# The layers first (import-linter, as `make lint`), then pytest.
 # Redis database 1, so tests never share keys with `make run` (database 0).
 # pytest's "no tests collected" (exit 5) counts as a failure.
 test: venv
+	.venv/bin/lint-imports --no-logo
 	@DEBUG=1 $(PY) scripts/services.py exec --redis-db 1 -- $(PY) -m pytest $(PYTEST_ARGS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
@@ -38,7 +40,7 @@ bench: venv
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/lint-imports
+	.venv/bin/lint-imports --no-logo
 
 format: venv
 	.venv/bin/ruff check --fix .
