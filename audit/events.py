@@ -32,40 +32,17 @@ class TransactionRequired(RuntimeError):
     """``record`` was called outside ``transaction.atomic()``."""
 
 
-def record(
-    verb: str,
-    *,
-    actor=None,
-    detector=None,
-    system: str | None = None,
-    target=None,
-    cases: Iterable = (),
-    before: dict | None = None,
-    after: dict | None = None,
-    reason: str = "",
-) -> AuditEvent:
+def record(verb: str, **fields: Any) -> AuditEvent:
     """Append one event to the trail and return it.
 
+    ``fields`` are the event's keywords, checked by :func:`_prepare`:
     ``actor`` is the acting user, ``detector`` the acting detector, ``system``
     names an automatic actor (e.g. ``"sweeper"``). ``target`` is any saved
     model instance; ``cases`` are Case instances or ids (a Case target is
-    included automatically). ``reason`` is what the person typed.
+    included automatically). ``before``/``after`` are JSON documents and
+    ``reason`` is what the person typed.
     """
-    return record_many(
-        [
-            {
-                "verb": verb,
-                "actor": actor,
-                "detector": detector,
-                "system": system,
-                "target": target,
-                "cases": cases,
-                "before": before,
-                "after": after,
-                "reason": reason,
-            }
-        ]
-    )[0]
+    return record_many([{"verb": verb, **fields}])[0]
 
 
 def record_refusal(
