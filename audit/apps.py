@@ -6,4 +6,6 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from audit import signals  # noqa: F401  (connects the login/logout receivers)
+        # Importing connects the login/logout receivers; not at the top because
+        # audit.signals needs the models, which are not ready when this loads.
+        from audit import signals  # noqa: F401

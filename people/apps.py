@@ -7,6 +7,8 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and roles"
 
     def ready(self) -> None:
+        # Not at the top: this module is imported before the app registry is
+        # ready, and people.signals needs the models.
         from people.signals import ensure_roles
 
         post_migrate.connect(ensure_roles, dispatch_uid="people.ensure_roles")

@@ -19,6 +19,7 @@ from cases.models import (
     Resolution,
     Severity,
 )
+from cases.queries import related_cases
 
 
 class AttributionSerializer(serializers.Serializer):
@@ -80,8 +81,6 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_related_cases(self, case: Case) -> list[int]:
-        from cases.queries import related_cases
-
         return [other.pk for other in related_cases(self.context["request"].user, case)]
 
 
