@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import socket
 import subprocess
@@ -216,66 +215,25 @@ def cpu_seconds(pids: list[int]) -> float:
 
 # --- workload -------------------------------------------------------------
 
+# The generators are the simulator's (ingestion/simulator.py, standard library
+# only), so the benchmark and ``manage.py simulate_detectors`` post the same traffic.
+sys.path.insert(0, str(ROOT))
+from ingestion.simulator import WORKLOADS, Workload, workload  # noqa: E402
 
-def make_alerts(n: int, *, duplicate_share: float = 0.1, seed: int = 7) -> list[dict]:
+DEFAULT_WORKLOAD = "campaign"
+WORKLOAD_CHOICES = WORKLOADS
+
+
+def make_workload(name: str, n: int, *, seed: int = 7, largest: int = 25_000) -> Workload:
+    """N alerts of the named workload (bench/README.md), with who is behind them."""
+    return workload(name, n, seed=seed, largest=largest)
+
+
+def make_alerts(
+    n: int, *, duplicate_share: float = 0.1, seed: int = 7, name: str = DEFAULT_WORKLOAD
+) -> list[dict]:
     """N alerts; about ``duplicate_share`` of them repeat an earlier external id."""
-    rng = random.Random(seed)
-    kinds = [
-        "distillation.cot_elicitation",
-        "distillation.volume_anomaly",
-        "infra.proxy_network",
-        "account.cluster",
-    ]
-    severities = ["low", "medium", "high", "critical"]
-    alerts: list[dict] = []
-    for number in range(n):
-        if alerts and rng.random() < duplicate_share:
-            alerts.append(alerts[rng.randrange(len(alerts))])
-            continue
-        accounts = [
-            {
-                "external_id": f"acct_{rng.randrange(2_000_000):07d}",
-                "email_domain": rng.choice(
-                    ["example.net", "mail.example.com", "proxy-users.example"]
-                ),
-                "country": rng.choice(["SG", "US", "DE", "BR"]),
-                "payment_fingerprint": f"pf_{rng.randrange(50_000):05x}",
-            }
-            for _ in range(rng.randint(1, 5))
-        ]
-        indicators = [_indicator(rng) for _ in range(rng.randint(2, 8))]
-        alerts.append(
-            {
-                "external_id": f"bench-{number:09d}",
-                "kind": rng.choice(kinds),
-                "severity": rng.choice(severities),
-                "confidence": round(rng.random(), 3),
-                "observed_at": f"2026-11-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:14:03Z",
-                "title": "Templated reasoning-elicitation prompts from new accounts",
-                "accounts": accounts,
-                "indicators": indicators,
-                "metrics": {"requests": rng.randrange(10**6), "tokens_out": rng.randrange(10**9)},
-                "campaign_hint": f"cluster-{rng.randrange(500)}",
-            }
-        )
-    return alerts
-
-
-def _indicator(rng: random.Random) -> dict:
-    kind = rng.choice(["ip", "cidr", "asn", "device_fingerprint", "prompt_cluster", "user_agent"])
-    if kind == "ip":
-        value = f"198.51.{rng.randrange(256)}.{rng.randrange(256)}"
-    elif kind == "cidr":
-        value = f"203.0.{rng.randrange(256)}.0/24"
-    elif kind == "asn":
-        value = f"AS{rng.randrange(64496, 65535)}"
-    elif kind == "device_fingerprint":
-        value = f"df-{rng.randrange(10**6):06d}"
-    elif kind == "prompt_cluster":
-        value = f"pc-{rng.randrange(10_000)}"
-    else:
-        value = "python-requests/2.32.3"
-    return {"type": kind, "value": value}
+    return workload(name, n, seed=seed, duplicate_share=duplicate_share).alerts
 
 
 def make_bodies(alerts: list[dict], batch_size: int) -> list[bytes]:
@@ -341,8 +299,11 @@ def post_bodies(base_url: str, token: str, bodies: list[bytes], threads: int) ->
 
 
 def warm_up(base_url: str, token: str, threads: int) -> None:
-    """Load every worker's code and connections (broker included) before measuring."""
-    warm = make_alerts(threads * 40, duplicate_share=0, seed=99)
+    """Load every worker's code and connections (broker included) before measuring.
+
+    Uniform alerts: their accounts, values and hints are none of the measured workload's.
+    """
+    warm = make_alerts(threads * 40, duplicate_share=0, seed=99, name="uniform")
     for alert in warm:
         alert["external_id"] = "warm-" + alert["external_id"]
     post_bodies(base_url, token, make_bodies(warm, 5), threads)

@@ -2,7 +2,7 @@
 
 Starts what it measures on a database of its own: gunicorn (a worker per
 core), a private Redis as broker, and one Celery worker process per core;
-posts the accept benchmark's synthetic alerts, waits until every batch is
+posts the workload's alerts (bench/README.md), waits until every batch is
 imported, and prints the end-to-end rate, its ratio to the COPY floor, and
 its ratio to a naive importer (``bench/naive_import.py``: one ORM ``save()``
 per alert, account, indicator and link) run on a 5,000-alert sample in a
@@ -29,8 +29,8 @@ from harness import (
     cpu_seconds,
     create_database,
     drop_database,
-    make_alerts,
     make_bodies,
+    make_workload,
     manage,
     measure_floor,
     post_bodies,
@@ -191,8 +191,8 @@ def end_to_end(args) -> None:
                 conn.execute(f'DROP DATABASE IF EXISTS "{NAIVE_DATABASE}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{NAIVE_DATABASE}" TEMPLATE "{E2E_DATABASE}"')
             token = manage(env, "detectors", "create", "bench", "--rate", "0")
-            say(f"making {args.n} alerts")
-            alerts = make_alerts(args.n)
+            say(f"making {args.n} alerts ({args.workload} workload)")
+            alerts = make_workload(args.workload, args.n, largest=args.largest).alerts
             bodies = make_bodies(alerts, args.batch)
             expected = len({a["external_id"] for a in alerts})
             say("measuring the floor (COPY of the raw JSON)")

@@ -5,9 +5,10 @@
 a database of its own (``dossier_bench``) on the PostgreSQL server that
 ``DATABASE_URL`` names, migrates it, starts a private Redis (broker) and
 gunicorn with as many workers as cores on free ports, creates a detector
-without a rate limit, and posts N synthetic alerts (1-5 accounts and 2-8
-indicators each, about 10% duplicates) in batches from several client
-threads. In the same run it measures the floor: a bare psycopg ``COPY`` of
+without a rate limit, and posts N alerts of a workload (``--workload``:
+``campaign`` by default, or ``uniform``; bench/README.md describes both: 1-5
+accounts and 2-8 indicators each, about 10% resends) in batches from several
+client threads. In the same run it measures the floor: a bare psycopg ``COPY`` of
 the same raw alert JSON into an unindexed table. It prints the accept rate
 and its ratio to the floor (into a text column, and into jsonb as the
 alerts table stores it).
@@ -25,14 +26,16 @@ import time
 from harness import (
     BENCH_DATABASE,
     DEFAULT_SERVER,
+    DEFAULT_WORKLOAD,
     FLOOR_KINDS,
+    WORKLOAD_CHOICES,
     app_environment,
     cpu_seconds,
     create_database,
     database_pids,
     drop_database,
-    make_alerts,
     make_bodies,
+    make_workload,
     manage,
     measure_floor,
     post_bodies,
@@ -61,8 +64,8 @@ def accept_only(args: argparse.Namespace) -> None:
             say("migrating")
             manage(env, "migrate", "--noinput")
             token = manage(env, "detectors", "create", "bench", "--rate", "0")
-            say(f"making {args.n} alerts")
-            alerts = make_alerts(args.n)
+            say(f"making {args.n} alerts ({args.workload} workload)")
+            alerts = make_workload(args.workload, args.n, largest=args.largest).alerts
             bodies = make_bodies(alerts, args.batch)
             say("measuring the floor (COPY of the raw JSON)")
             floors = {kind: [measure_floor(database_url, alerts, kind)] for kind in FLOOR_KINDS}
@@ -128,6 +131,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: cores)")
     parser.add_argument(
         "--server-threads", type=int, default=2, help="threads per gunicorn worker (default 2)"
+    )
+    parser.add_argument(
+        "--workload",
+        choices=WORKLOAD_CHOICES,
+        default=DEFAULT_WORKLOAD,
+        help=f"the alerts to post, described in bench/README.md (default {DEFAULT_WORKLOAD})",
+    )
+    parser.add_argument(
+        "--largest",
+        type=int,
+        default=25_000,
+        help="accounts of the campaign workload's largest operator (default 25000)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument(

@@ -1,9 +1,15 @@
-"""``manage.py simulate_detectors``: post a distillation scenario through the alerts API.
+"""``manage.py simulate_detectors``: post detector traffic through the alerts API.
 
 Everything goes over HTTP exactly as a detector's would (``ingestion.simulator``
-builds the alerts): batches, a retried batch whose alerts are all duplicates,
-and a batch repeating an alert inside itself. The same ``--seed`` gives the
-same external ids, so running the command again only adds duplicates.
+builds the alerts, the same generators as the benchmark's; bench/README.md
+describes them). ``--workload campaign`` (the default): operator networks of
+very different sizes, honest heavy users and a reseller's customers behind the
+same proxies, over weeks, in no particular order, about 10% resends.
+``--workload demo``: three small operators and one heavy user, with a retried
+batch whose alerts are all duplicates and a batch repeating an alert inside
+itself. ``--workload uniform``: the benchmark's independent random alerts. The
+same ``--seed`` gives the same external ids, so running the command again only
+adds duplicates.
 """
 
 from __future__ import annotations
@@ -12,20 +18,20 @@ import json
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ingestion.detectors import create_detector, rotate_token
 from ingestion.models import Detector
-from ingestion.simulator import batches, scenario
+from ingestion.simulator import WORKLOADS, batches, scenario, workload
 
 DETECTOR_NAME = "simulator"
 
 
 class Command(BaseCommand):
-    help = "Post a realistic distillation scenario to the alerts API (demo and test data)."
+    help = "Post realistic detector traffic to the alerts API (demo and test data)."
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default=settings.SITE_URL, help="Dossier's base URL")
@@ -34,9 +40,23 @@ class Command(BaseCommand):
             help=f"a detector token; by default the {DETECTOR_NAME!r} detector is created "
             "(or given a new token) in this database",
         )
+        parser.add_argument(
+            "--workload", choices=("demo", *WORKLOADS), default="campaign", help="what to post"
+        )
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--operators", type=int, default=3)
-        parser.add_argument("--batch-size", type=int, default=5)
+        parser.add_argument("--operators", type=int, default=3, help="demo: operators")
+        parser.add_argument(
+            "--alerts", type=int, default=4000, help="campaign and uniform: alerts to post"
+        )
+        parser.add_argument(
+            "--largest",
+            type=int,
+            default=2000,
+            help="campaign: accounts of the largest operator (the benchmark's is 25000)",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, help="alerts per request (default: 5 for demo, else 200)"
+        )
         parser.add_argument(
             "--wait",
             type=float,
@@ -48,13 +68,7 @@ class Command(BaseCommand):
         base = options["url"].rstrip("/")
         token = options["token"] or self._token()
         now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-        world = scenario(seed=options["seed"], operators=options["operators"], now=now)
-        groups = batches(world.alerts, max(1, options["batch_size"]))
-        # A detector that timed out resends its whole batch, and one that
-        # repeats itself within a request: both must change nothing.
-        retried = groups[0]
-        repeated = [*groups[-1], groups[-1][0]]
-        plan = [*groups[:-1], repeated, retried]
+        plan, described = self._plan(options, now)
 
         client = _Client(base, token, wait=options["wait"])
         batch_ids = []
@@ -70,13 +84,43 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"Posted {sum(map(len, plan))} alerts in {len(plan)} requests "
-            f"({len(world.operators)} operators and one benign heavy user): "
-            f"{accepted} accepted, {duplicates} duplicates."
+            f"({described}): {accepted} accepted, {duplicates} duplicates."
         )
         if options["wait"] > 0:
             statuses = client.wait_for_imports(batch_ids, options["wait"])
             summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
             self.stdout.write(f"Batches: {summary}.")
+
+    def _plan(self, options: dict, now: datetime) -> tuple[list[list[dict]], str]:
+        """The requests to make, in order, and what their alerts are about."""
+        seed = options["seed"]
+        if options["workload"] == "demo":
+            world = scenario(seed=seed, operators=options["operators"], now=now)
+            groups = batches(world.alerts, max(1, options["batch_size"] or 5))
+            # A detector that timed out resends its whole batch, and one that
+            # repeats itself within a request: both must change nothing.
+            retried = groups[0]
+            repeated = [*groups[-1], groups[-1][0]]
+            plan = [*groups[:-1], repeated, retried]
+            return plan, f"{len(world.operators)} operators and one benign heavy user"
+        weeks = 6
+        traffic = workload(
+            options["workload"],
+            options["alerts"],
+            seed=seed,
+            prefix=f"sim-{seed}-",
+            largest=options["largest"],
+            start=now - timedelta(weeks=weeks),
+            weeks=weeks,
+        )
+        plan = batches(traffic.alerts, max(1, options["batch_size"] or 200))
+        if not traffic.operator_of:
+            return plan, f"{options['workload']} workload"
+        sizes = ", ".join(f"{name} {size:,}" for name, size in traffic.operator_sizes.items())
+        return plan, (
+            f"operators of {sizes} accounts, {len(traffic.honest_of):,} honest accounts "
+            "behind the same proxies"
+        )
 
     def _token(self) -> str:
         if Detector.objects.filter(name=DETECTOR_NAME).exists():

@@ -17,7 +17,9 @@ def test_the_simulator_fills_a_fresh_dossier_with_one_case_per_operator(live_ser
     start_worker()
     out = io.StringIO()
 
-    call_command("simulate_detectors", url=live_server.url, seed=4, wait=60, stdout=out)
+    call_command(
+        "simulate_detectors", url=live_server.url, workload="demo", seed=4, wait=60, stdout=out
+    )
 
     text = out.getvalue()
     assert "Batches:" in text and "pending" not in text.split("Batches:")[1], text
@@ -29,6 +31,26 @@ def test_the_simulator_fills_a_fresh_dossier_with_one_case_per_operator(live_ser
     assert "duplicates" in text
 
     again = io.StringIO()
-    call_command("simulate_detectors", url=live_server.url, seed=4, wait=60, stdout=again)
+    call_command(
+        "simulate_detectors", url=live_server.url, workload="demo", seed=4, wait=60, stdout=again
+    )
     assert Case.objects.count() == 4
     assert " 0 accepted" in again.getvalue()
+
+
+def test_the_simulator_posts_campaign_traffic_by_default(live_server, start_worker):
+    start_worker()
+    out = io.StringIO()
+
+    call_command(
+        "simulate_detectors", url=live_server.url, alerts=400, largest=120, wait=90, stdout=out
+    )
+
+    text = out.getvalue()
+    assert "Batches:" in text and "pending" not in text.split("Batches:")[1], text
+    assert "operators of Lanternfish 120" in text and "honest accounts" in text
+    # Resends are duplicates; every other alert is imported once.
+    assert Alert.objects.filter(status="imported").count() == Alert.objects.count()
+    assert 300 < Alert.objects.count() < 400
+    assert Batch.objects.filter(duplicates__gt=0).exists()
+    assert Case.objects.exists()
