@@ -136,7 +136,16 @@ class IndicatorAdmin(AuditedAdmin):
     list_display = ("type", "value", "account_count", "is_too_common", "last_seen")
     list_filter = ("type", "is_too_common")
     search_fields = ("value",)
-    readonly_fields = ("type", "value", "first_seen", "last_seen", "account_count")
+    # Too common is counted by the import, for weak values only (docs/alert-import.md);
+    # a strong value is silenced by people, never by ticking a box here.
+    readonly_fields = (
+        "type",
+        "value",
+        "first_seen",
+        "last_seen",
+        "account_count",
+        "is_too_common",
+    )
 
     def has_add_permission(self, request) -> bool:
         # Indicators come from alerts, normalised; never typed in by hand.

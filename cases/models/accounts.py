@@ -107,11 +107,13 @@ class Indicator(models.Model):
     )
     first_seen = models.DateTimeField(default=timezone.now, db_default=Now())
     last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
-    # Seen across so many accounts that it says nothing: shown, never followed.
+    # A weak value seen across so many accounts that it says nothing: shown,
+    # never followed. Strong values are never too common: however many
+    # accounts share one, it keeps joining (docs/alert-import.md).
     is_too_common = models.BooleanField(default=False, db_default=False)
-    # Accounts linked to it, counted by the import until the value is too
-    # common (INDICATOR_COMMON_CAP); past that the count has no use, and not
-    # keeping it spares every batch a write to the most shared rows.
+    # Accounts linked to it, counted by the import; a weak value's count stops
+    # once it is too common (INDICATOR_COMMON_CAP): past that the count has no
+    # use, and not keeping it spares every batch a write to the most shared rows.
     account_count = models.PositiveIntegerField(default=0, db_default=0)
     accounts = models.ManyToManyField(
         Account, through="AccountIndicator", related_name="indicators", blank=True

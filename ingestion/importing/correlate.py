@@ -2,8 +2,8 @@
 
 An alert joins the open case that shares one of its strong keys: the
 detector's campaign hint, a strong indicator (payment or device fingerprint,
-API key prefix, prompt cluster) that is not too common, or an account. Weak
-indicators give no keys at all. With no match it opens a new case. Matching
+API key prefix, prompt cluster), however many accounts share it, or an
+account. Weak indicators give no keys at all. With no match it opens a new case. Matching
 two open cases, it joins the older and the two become related. Matching an
 account or strong indicator of a case closed as confirmed abuse, or actioned,
 opens a new case flagged as possible evasion, related to the earlier one.
@@ -136,7 +136,17 @@ def _pair(a: CaseRef, b: CaseRef) -> frozenset[int]:
     return frozenset((id(a), id(b)))
 
 
-def alert_keys(alert: PreparedAlert, too_common: set[int]) -> list[Key]:
+def silenced_values(cursor, strong_ids: list[int]) -> set[int]:
+    """Of these strong values (indicator ids), those that join nothing.
+
+    No count silences a strong value: breadth is what a campaign looks like
+    (docs/alert-import.md), so only people may decide that one is shared
+    honestly. The one place the import asks which strong values to leave out.
+    """
+    return set()
+
+
+def alert_keys(alert: PreparedAlert, silenced: set[int]) -> list[Key]:
     keys: list[Key] = []
     if alert.campaign_hint:
         keys.append(
@@ -146,7 +156,7 @@ def alert_keys(alert: PreparedAlert, too_common: set[int]) -> list[Key]:
             )
         )
     for pk, kind, value, owner in alert.strong:
-        if pk in too_common:
+        if pk in silenced:
             continue
         label = f"{TYPE_LABELS[kind]} {value}" + (f" with {owner}" if owner else "")
         keys.append(Key(f"indicator:{pk}", label, indicator_id=pk))
@@ -158,10 +168,10 @@ def alert_keys(alert: PreparedAlert, too_common: set[int]) -> list[Key]:
 
 
 def correlate(
-    cursor, alerts: list[PreparedAlert], too_common: set[int], now: datetime
+    cursor, alerts: list[PreparedAlert], silenced: set[int], now: datetime
 ) -> Correlation:
     result = Correlation()
-    per_alert = [alert_keys(alert, too_common) for alert in alerts]
+    per_alert = [alert_keys(alert, silenced) for alert in alerts]
 
     # What the database already holds for these keys:
     # key -> {case holding it: how it holds it}, in the order cases took the key.

@@ -39,9 +39,9 @@ from django.utils import timezone
 
 from cases.intake import Raised, record_intake
 from ingestion.importing.claim import Claim, claim_batch, release, still_ours
-from ingestion.importing.correlate import correlate
+from ingestion.importing.correlate import correlate, silenced_values
 from ingestion.importing.prepare import AlertRejected, PreparedAlert, prepare
-from ingestion.importing.upsert import Upserted, upsert
+from ingestion.importing.upsert import STRONG_TYPES, Upserted, upsert
 from ingestion.importing.write import write
 from ingestion.models import Batch, Detector
 
@@ -69,19 +69,20 @@ SELECT id, detector_id, external_id, kind, severity, confidence, observed_at, ti
  ORDER BY observed_at, id
 """
 # Only values with new links (not yet too common) or seen times moved by more
-# than an hour come here (see upsert). ``i.id = ANY`` makes the planner reach
-# the rows by the primary key; joined only to the unnest it scans the table.
+# than an hour come here (see upsert); only weak values become too common.
+# ``i.id = ANY`` makes the planner reach the rows by the primary key; joined
+# only to the unnest it scans the table.
 _INDICATOR_STATS_SQL = """
 UPDATE cases_indicator AS i SET
     account_count = i.account_count + v.n,
-    is_too_common = i.is_too_common OR i.account_count + v.n > %s,
+    is_too_common = i.is_too_common
+                    OR (i.account_count + v.n > %s AND i.type <> ALL(%b::text[])),
     first_seen = LEAST(i.first_seen, v.f),
     last_seen = GREATEST(i.last_seen, v.l)
   FROM unnest(%b::bigint[], %b::int[], %b::timestamptz[], %b::timestamptz[]) AS v(id, n, f, l)
  WHERE i.id = v.id AND i.id = ANY(%b::bigint[])
    AND (v.n > 0 OR v.f < i.first_seen - interval '1 hour' OR v.l > i.last_seen + interval '1 hour')
 """
-_TOO_COMMON_SQL = "SELECT id FROM cases_indicator WHERE id = ANY(%b) AND is_too_common"
 _FAIL_ALERTS_SQL = """
 UPDATE ingestion_alert AS a SET status = 'failed', error = v.error
   FROM unnest(%b::bigint[], %b::text[]) AS v(id, error)
@@ -264,6 +265,7 @@ def _upsert(cursor, alerts: list[PreparedAlert]) -> Upserted:
             _INDICATOR_STATS_SQL,
             [
                 settings.INDICATOR_COMMON_CAP,
+                STRONG_TYPES,
                 ids,
                 [stats[pk][0] for pk in ids],
                 [stats[pk][1] for pk in ids],
@@ -281,11 +283,8 @@ def _import_group(cursor, alerts: list[PreparedAlert], now: datetime) -> Totals:
 
 def _correlate_and_write(cursor, alerts, upserted: Upserted, now: datetime) -> Totals:
     strong = sorted({pk for alert in alerts for pk, *_ in alert.strong})
-    too_common: set[int] = set()
-    if strong:
-        cursor.execute(_TOO_COMMON_SQL, [strong])
-        too_common = {pk for (pk,) in cursor.fetchall()}
-    written = write(cursor, correlate(cursor, alerts, too_common, now), now)
+    silenced = silenced_values(cursor, strong) if strong else set()
+    written = write(cursor, correlate(cursor, alerts, silenced, now), now)
     return Totals(
         alerts=len(alerts),
         accounts=upserted.accounts,

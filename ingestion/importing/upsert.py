@@ -6,9 +6,10 @@ locking keys in the same order cannot deadlock). A value not stored yet is
 inserted already counting the accounts the batch links it to (``DO NOTHING``
 takes no lock on existing rows); for stored values this module works out
 which counters and seen times changed, and the caller updates those, last in
-its transaction. A value past the common cap (a proxy ASN every batch
-shares) is no longer counted, so it is rewritten only when its seen times
-move by more than an hour.
+its transaction. A weak value past the common cap (a proxy ASN every batch
+shares) is too common and no longer counted, so it is rewritten only when
+its seen times move by more than an hour. Strong values are never too
+common: breadth is what a campaign looks like (docs/alert-import.md).
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cases.models import STRONG_INDICATOR_TYPES
 from ingestion.importing.prepare import AccountRow, PreparedAlert, is_strong
+
+# Only weak types become too common (docs/alert-import.md).
+STRONG_TYPES = sorted(STRONG_INDICATOR_TYPES)
 
 _ACCOUNTS_SQL = """
 INSERT INTO cases_account AS a (external_id, organization_id, email_domain, country,
@@ -61,9 +66,10 @@ SELECT v.n, i.id, i.is_too_common,
 
 # A new value is inserted already counted: every account this batch links it
 # to is a new link, so its row is written once, not inserted and then updated.
+# A strong value is never too common, however many accounts it has.
 _INDICATORS_SQL = """
 INSERT INTO cases_indicator (type, value, first_seen, last_seen, account_count, is_too_common)
-SELECT type, value, f, l, n, n > %b
+SELECT type, value, f, l, n, n > %b AND type <> ALL(%b::text[])
   FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[], %b::int[])
        AS v(type, value, f, l, n)
 ORDER BY 1, 2
@@ -301,6 +307,7 @@ def _indicator_ids(
             _INDICATORS_SQL,
             [
                 common_cap,
+                STRONG_TYPES,
                 [k for k, _ in missing],
                 [v for _, v in missing],
                 [spans[key][0] for key in missing],

@@ -116,3 +116,15 @@ def test_protecting_an_account_in_the_admin_is_audited(admin_client):
         "is_protected": True,
         "protected_reason": "research programme partner",
     }
+
+
+def test_too_common_is_read_only_in_the_admin(admin_client):
+    indicator = Indicator.objects.create(type="prompt_cluster", value="scanner/pc-1")
+    page = admin_client.get(f"/admin/cases/indicator/{indicator.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="is_too_common"' not in page.content.decode()
+    admin_client.post(
+        f"/admin/cases/indicator/{indicator.pk}/change/", {"is_too_common": "on"}, follow=True
+    )
+    indicator.refresh_from_db()
+    assert not indicator.is_too_common

@@ -80,9 +80,9 @@ def test_a_shared_payment_fingerprint_joins_with_the_reason(client, token):
     assert case.account_count == 2
 
 
-def test_a_value_over_the_cap_joins_nothing(client, token, settings):
+def test_a_weak_value_over_the_cap_is_too_common_and_joins_nothing(client, token, settings):
     settings.INDICATOR_COMMON_CAP = 3
-    shared = {"type": "device_fingerprint", "value": "dfp-everyone"}
+    shared = {"type": "asn", "value": "AS64500"}
     alerts = [
         alert(f"common-{n}", accounts=[{"external_id": f"acct_c{n}"}], indicators=[shared])
         for n in range(4)
@@ -91,9 +91,27 @@ def test_a_value_over_the_cap_joins_nothing(client, token, settings):
     late = alert("common-late", accounts=[{"external_id": "acct_late"}], indicators=[shared])
     post_and_import(client, token, [late])
 
-    assert Indicator.objects.get(value="dfp-everyone").is_too_common
-    late_case = cases_of(["common-late"]).pop()
-    assert Alert.objects.filter(case_id=late_case).count() == 1
+    assert Indicator.objects.get(value="AS64500").is_too_common
+    assert len(cases_of([a["external_id"] for a in alerts] + ["common-late"])) == 5
+
+
+def test_a_strong_value_over_the_cap_keeps_joining_and_counting(client, token, settings):
+    settings.INDICATOR_COMMON_CAP = 3
+    shared = {"type": "device_fingerprint", "value": "dfp-everyone"}
+    alerts = [
+        alert(f"wide-{n}", accounts=[{"external_id": f"acct_w{n}"}], indicators=[shared])
+        for n in range(6)
+    ]
+    post_and_import(client, token, alerts[:2])
+    post_and_import(client, token, alerts[2:], size=1)
+    late = alert("wide-late", accounts=[{"external_id": "acct_wlate"}], indicators=[shared])
+    post_and_import(client, token, [late])
+
+    value = Indicator.objects.get(value="dfp-everyone")
+    assert (value.is_too_common, value.account_count) == (False, 7)
+    (case_id,) = cases_of([a["external_id"] for a in alerts] + ["wide-late"])
+    link = CaseAccount.objects.get(case_id=case_id, account__external_id="acct_wlate")
+    assert "shares device fingerprint dfp-everyone" in link.reason
 
 
 def test_a_value_counts_its_accounts_once_each_until_it_is_too_common(client, token, settings):
