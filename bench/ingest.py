@@ -144,6 +144,12 @@ def main() -> None:
         default=25_000,
         help="accounts of the campaign workload's largest operator (default 25000)",
     )
+    parser.add_argument(
+        "--sample-ms",
+        type=int,
+        default=20,
+        help="how often the import processes' waits are sampled, in ms (default 20)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument(
         "--naive",
