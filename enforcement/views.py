@@ -25,7 +25,13 @@ from core.pages import RefusalPageMixin
 from enforcement import workflow
 from enforcement.forms import DecisionForm, ProposeForm
 from enforcement.models import Action, TargetState
-from enforcement.reading import approval_queue, blast_radius, paused_actions, progress_report
+from enforcement.reading import (
+    approval_queue,
+    blast_radius,
+    case_accounts,
+    paused_actions,
+    progress_report,
+)
 from people.permissions import RoleRequiredMixin
 from people.roles import (
     ALL_ROLES,
@@ -173,7 +179,8 @@ class ActionStepView(RefusalPageMixin, RoleRequiredMixin, View):
 
 
 class ProposeView(RefusalPageMixin, RoleRequiredMixin, TemplateView):
-    """An investigator or lead proposes an action on a case."""
+    """An investigator or lead proposes an action on a case; left without targets,
+    an account action is one proposal over every account the case links."""
 
     allowed_roles = INVESTIGATORS_AND_LEADS
     template_name = "enforcement/propose.html"
@@ -191,7 +198,9 @@ class ProposeView(RefusalPageMixin, RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ProposeForm())
-        context["case"] = self.get_case()
+        context["case"] = case = self.get_case()
+        # Counts, never the rows: a campaign's case links tens of thousands of accounts.
+        context["accounts"] = case_accounts(case.pk)
         return context
 
     def post(self, request, case_pk: int):

@@ -1,4 +1,4 @@
-"""``{% case_actions_panel case %}``: the actions panel of the case page."""
+"""``{% case_actions_panel case %}``: the actions panel of the case page; ``|thousands``."""
 
 from __future__ import annotations
 
@@ -53,3 +53,9 @@ def latest_targets(action: Action) -> list:
         output_field=IntegerField(),
     )
     return list(action.targets.order_by(failures_first, "pk")[:SHOWN_TARGETS])
+
+
+@register.filter
+def thousands(number: int) -> str:
+    """``25000`` as ``25,000``: the progress labels' way of writing counts."""
+    return f"{number:,}"

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.events import record, record_refusal
-from cases.models import Account, Case
+from cases.models import Case, CaseAccount
 from cases.workflow import (
     OperationRefused,
     TransitionRefused,
@@ -80,44 +80,14 @@ def propose_action(
         except OperationRefused as exc:
             raise NotPermitted(str(exc)) from None
         refuse_if(proposal_refusal(actor, case))
-        if targets is None:
+        every_account = targets is None
+        if every_account:
             if TargetType.ACCOUNT not in allowed_types:
                 raise InvalidProposal(f"{kind} needs targets.", "targets")
-            account_rows = list(
-                Account.objects.filter(case_links__case=case)
-                .order_by("external_id")
-                .values_list("id", "external_id", "is_protected")
-            )
-            specs = [TargetSpec(TargetType.ACCOUNT, ext) for _, ext, _ in account_rows]
+            if not CaseAccount.objects.filter(case=case).exists():
+                raise InvalidProposal("An action needs at least one target.", "targets")
         else:
-            specs = [t if isinstance(t, TargetSpec) else TargetSpec(*t) for t in targets]
-        if not specs:
-            raise InvalidProposal("An action needs at least one target.", "targets")
-
-        normalised: dict[tuple[str, str], None] = {}
-        for spec in specs:
-            if spec.type not in allowed_types:
-                raise InvalidProposal(
-                    f"{kind} does not target {spec.type} (it targets "
-                    f"{', '.join(sorted(allowed_types))}).",
-                    "targets",
-                )
-            normalised[(spec.type, _normalise_value(spec.type, spec.value))] = None
-
-        account_values = [v for t, v in normalised if t == TargetType.ACCOUNT]
-        accounts = {
-            ext: (pk, protected)
-            for pk, ext, protected in Account.objects.filter(
-                external_id__in=account_values
-            ).values_list("id", "external_id", "is_protected")
-        }
-        unknown = [v for v in account_values if v not in accounts]
-        if unknown:
-            raise InvalidProposal(
-                f"Unknown account(s): {', '.join(unknown[:5])}"
-                + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""),
-                "targets",
-            )
+            rows = _listed_targets(kind, allowed_types, targets)
 
         action = Action.objects.create(
             case=case,
@@ -129,14 +99,10 @@ def propose_action(
             approvals_required=2 if kind in two_approval_kinds() else 1,
             proposed_by=actor,
         )
-        rows = []
-        for target_type, value in normalised:
-            account_id, protected = accounts.get(value, (None, False))
-            if target_type != TargetType.ACCOUNT:
-                account_id, protected = None, False
-            rows.append((target_type, value, account_id, protected))
-        _insert_targets(action.pk, rows)
-        excluded = sum(1 for row in rows if row[3])
+        if every_account:
+            total, excluded = _insert_case_accounts(action.pk, case.pk)
+        else:
+            total, excluded = len(rows), _insert_targets(action.pk, rows)
         try:
             case_before, case_after = case_follows_proposal(case, actor=actor)
         except TransitionRefused as exc:
@@ -151,7 +117,7 @@ def propose_action(
                 **case_after,
                 "action": action.pk,
                 "kind": kind,
-                "targets": len(rows),
+                "targets": total,
                 "protected_excluded": excluded,
                 "params": params,
                 "notice": action.notice,
@@ -164,8 +130,57 @@ def propose_action(
     return action
 
 
-def _insert_targets(action_id: int, rows: list[tuple[str, str, int | None, bool]]) -> None:
-    """One INSERT from arrays: an action may hold 10,000 targets."""
+def _listed_targets(
+    kind: str, allowed_types: frozenset[str], targets: Iterable[TargetSpec | tuple[str, str]]
+) -> list[tuple[str, str, int | None, bool]]:
+    """Validated, normalised and deduplicated ``(type, value, account id, protected)`` rows."""
+    specs = [t if isinstance(t, TargetSpec) else TargetSpec(*t) for t in targets]
+    if not specs:
+        raise InvalidProposal("An action needs at least one target.", "targets")
+    normalised: dict[tuple[str, str], None] = {}
+    for spec in specs:
+        if spec.type not in allowed_types:
+            raise InvalidProposal(
+                f"{kind} does not target {spec.type} (it targets "
+                f"{', '.join(sorted(allowed_types))}).",
+                "targets",
+            )
+        normalised[(spec.type, _normalise_value(spec.type, spec.value))] = None
+
+    account_values = [v for t, v in normalised if t == TargetType.ACCOUNT]
+    accounts = _accounts_by_external_id(account_values)
+    unknown = [v for v in account_values if v not in accounts]
+    if unknown:
+        raise InvalidProposal(
+            f"Unknown account(s): {', '.join(unknown[:5])}"
+            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""),
+            "targets",
+        )
+    rows = []
+    for target_type, value in normalised:
+        account_id, protected = accounts.get(value, (None, False))
+        if target_type != TargetType.ACCOUNT:
+            account_id, protected = None, False
+        rows.append((target_type, value, account_id, protected))
+    return rows
+
+
+def _accounts_by_external_id(values: list[str]) -> dict[str, tuple[int, bool]]:
+    """One parameter, an array, however many accounts a proposal lists."""
+    if not values:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT external_id, id, is_protected FROM cases_account"
+            " WHERE external_id = ANY(%s::text[])",
+            [values],
+        )
+        return {ext: (pk, protected) for ext, pk, protected in cursor.fetchall()}
+
+
+def _insert_targets(action_id: int, rows: list[tuple[str, str, int | None, bool]]) -> int:
+    """One INSERT from arrays, whatever the number of targets; returns how many are
+    protected (excluded)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO cases_actiontarget"
@@ -184,3 +199,44 @@ def _insert_targets(action_id: int, rows: list[tuple[str, str, int | None, bool]
                 [r[3] for r in rows],
             ],
         )
+    return sum(1 for row in rows if row[3])
+
+
+# Every account of the case, straight from its links: the rows never pass
+# through Python, so a campaign of 25,000 accounts is one statement. Each
+# account is read by its key (OFFSET 0 keeps the planner from scanning every
+# account instead), so the time follows the case, not the accounts table
+# (docs/enforcement-scale.md).
+INSERT_CASE_ACCOUNTS = """
+    WITH inserted AS (
+        INSERT INTO cases_actiontarget
+               (action_id, target_type, value, account_id, is_protected, state)
+        SELECT %(action)s, %(account)s, a.external_id, a.id, a.is_protected,
+               CASE WHEN a.is_protected THEN %(excluded)s ELSE %(pending)s END
+          FROM cases_caseaccount ca
+         CROSS JOIN LATERAL (
+               SELECT id, external_id, is_protected FROM cases_account
+                WHERE id = ca.account_id OFFSET 0) a
+         WHERE ca.case_id = %(case)s
+         ORDER BY a.external_id
+        RETURNING is_protected
+    )
+    SELECT count(*), count(*) FILTER (WHERE is_protected) FROM inserted
+"""
+
+
+def _insert_case_accounts(action_id: int, case_id: int) -> tuple[int, int]:
+    """Target every account linked to the case; returns (targets, protected)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            INSERT_CASE_ACCOUNTS,
+            {
+                "action": action_id,
+                "case": case_id,
+                "account": TargetType.ACCOUNT,
+                "excluded": TargetState.EXCLUDED,
+                "pending": TargetState.PENDING,
+            },
+        )
+        total, excluded = cursor.fetchone()
+    return total, excluded

@@ -52,3 +52,30 @@ def test_the_approval_page_shows_accounts_protected_ones_and_other_open_cases(cl
     assert accounts[2].external_id in page and "Include anyway" in page
     assert "<strong>1</strong> other open case touched" in page
     assert f"#{other.pk}</a>" in page and f"#{closed.pk}</a>" not in page
+
+
+def test_the_approval_page_lists_the_first_protected_accounts_and_counts_the_rest(client, people):
+    case, accounts = make_case_with_accounts(300, protected=set(range(0, 300, 2)))
+    action = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
+    client.force_login(people.lead)
+    url = reverse("enforcement:action", args=[action.pk])
+    page = client.get(url).content.decode()
+    assert "<strong>150</strong> accounts acted on" in page
+    assert "<strong>150</strong> protected accounts" in page
+    assert page.count('class="protected-target"') == 50
+    assert "and 100 more" in page and 'href="?state=excluded#targets"' in page
+    # Each one left out can be included from the targets table.
+    page = client.get(url + "?state=excluded&page=2").content.decode()
+    last = accounts[298].external_id
+    assert f'data-value="{last}"' in page and 'class="override-one"' in page
+
+
+def test_the_propose_page_counts_the_case_s_accounts_and_names_a_few_protected(client, people):
+    case, accounts = make_case_with_accounts(1_200, protected={3, 5, *range(100, 120)})
+    client.force_login(people.investigator)
+    page = client.get(reverse("enforcement:propose", args=[case.pk])).content.decode()
+    assert "The case links <strong>1,200</strong> accounts." in page
+    assert "an account action covers <strong>1,178</strong> of them" in page
+    assert "<strong>22</strong> protected accounts are left out" in page
+    assert accounts[3].external_id in page and accounts[119].external_id not in page
+    assert accounts[0].external_id not in page
