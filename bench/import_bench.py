@@ -209,9 +209,13 @@ class WaitSampler(threading.Thread):
             if wait_type == "Lock":
                 name = ADVISORY_LOCKS.get((classid, objid)) if locktype == "advisory" else None
                 if name is None:
-                    label = f"{wait_event}" + (
-                        f" {(classid << 32) | objid:#x}" if locktype == "advisory" else ""
-                    )
+                    if locktype == "advisory":
+                        label = f"advisory {(classid << 32) | objid:#x}"
+                    elif locktype is None:
+                        # Granted between reading pg_stat_activity and pg_locks.
+                        label = f"{wait_event} (granted before its key was read)"
+                    else:
+                        label = wait_event
                     self.other_locks[label] = self.other_locks.get(label, 0) + 1
                     name = "rows, other"
                 self.counts[f"lock ({name})"] += 1
