@@ -20,6 +20,7 @@ from cases.models import (
     CaseAccount,
     Evidence,
     Indicator,
+    KnownSharedValue,
     Note,
 )
 from core.admin import ViewOnlyAdmin, ViewOnlyInline
@@ -179,3 +180,12 @@ class EvidenceAdmin(ViewOnlyAdmin):
 @admin.register(Note)
 class NoteAdmin(ViewOnlyAdmin):
     list_display = ("id", "case", "author", "created_at")
+
+
+@admin.register(KnownSharedValue)
+class KnownSharedValueAdmin(ViewOnlyAdmin):
+    """Read-only: leads keep the list on its page, where every change is audited."""
+
+    list_display = ("type", "value", "added_by", "added_at")
+    list_filter = ("type",)
+    search_fields = ("value", "reason")

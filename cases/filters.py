@@ -1,7 +1,9 @@
-"""The one FilterSet behind the queue page and ``/api/v1/cases/``.
+"""The FilterSets behind the case pages and their API twins, one per list.
 
-Every filter is a query parameter, so a filtered queue is a shareable URL and
-the API takes the same parameters. The set always filters a queryset that
+``CaseFilter`` is behind the queue page and ``/api/v1/cases/``;
+``KnownSharedFilter`` behind the known-shared page and ``/api/v1/known-shared/``.
+Every filter is a query parameter, so a filtered list is a shareable URL and
+the API takes the same parameters. ``CaseFilter`` always filters a queryset that
 ``visible_cases`` already restricted; no filter can widen it.
 """
 
@@ -12,11 +14,13 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cases.models import (
+    STRONG_INDICATOR_CHOICES,
     AccountIndicator,
     Case,
     CaseAccount,
     CaseStatus,
     IndicatorType,
+    KnownSharedValue,
     Severity,
     Tlp,
     overdue_q,
@@ -139,6 +143,24 @@ class CaseFilter(django_filters.FilterSet):
             indicator, account__case_links__case=OuterRef("pk")
         )
         return queryset.filter(Exists(shared))
+
+
+class KnownSharedFilter(django_filters.FilterSet):
+    type = django_filters.ChoiceFilter(
+        choices=STRONG_INDICATOR_CHOICES,
+        label="Type",
+    )
+    q = django_filters.CharFilter(method="filter_text", label="Search values and reasons")
+
+    class Meta:
+        model = KnownSharedValue
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(value__icontains=value) | Q(reason__icontains=value))
 
 
 # Saved views: links to the queue with preset filters.

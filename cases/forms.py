@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from cases.models import CaseStatus, EscalationLevel, Resolution, Severity
+from cases.models import (
+    STRONG_INDICATOR_CHOICES,
+    CaseStatus,
+    EscalationLevel,
+    Resolution,
+    Severity,
+)
 
 CONFIDENCE_CHOICES = [("", "—"), ("low", "Low"), ("medium", "Medium"), ("high", "High")]
 
@@ -80,3 +86,23 @@ class EvidenceForm(CaseForm):
     file = forms.FileField()
     title = forms.CharField(required=False, max_length=300)
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class KnownSharedForm(forms.Form):
+    """A strong value to put on the known-shared list, with why."""
+
+    type = forms.ChoiceField(choices=STRONG_INDICATOR_CHOICES)
+    value = forms.CharField(
+        max_length=1300,
+        help_text="As the case page shows it; a prompt cluster as <detector>/<cluster>.",
+    )
+    reason = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RemoveKnownSharedForm(forms.Form):
+    """Taking a value off the list: a reason, and a confirmation."""
+
+    reason = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label="Yes: this value joins cases again from the next imported batch on."
+    )

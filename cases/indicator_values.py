@@ -148,3 +148,19 @@ def normalise(indicator_type: str, value: str, *, detector_name: str) -> str:
     except KeyError:
         raise InvalidIndicator(f"unknown indicator type {indicator_type!r}") from None
     return function(value)
+
+
+def normalise_stored_form(indicator_type: str, value: str) -> str:
+    """A value a person types as the case page shows it, in its stored form.
+
+    The page shows a prompt cluster as ``<detector>/<cluster>``, the form the
+    detector's own id takes once stored; every other type reads as it is sent.
+    """
+    if indicator_type == "prompt_cluster":
+        detector, slash, cluster = _trimmed(value).partition("/")
+        if not slash or not detector.strip() or not cluster.strip():
+            raise InvalidIndicator(
+                "a prompt cluster is written <detector>/<cluster>, e.g. scanner/pc-1"
+            )
+        return normalise_prompt_cluster(cluster, detector.strip())
+    return normalise(indicator_type, value, detector_name="")

@@ -14,6 +14,13 @@ urlpatterns = [
             pattern_name="enforcement:approvals", permanent=True, query_string=True
         ),
     ),
+    path("known-shared/", views.KnownSharedView.as_view(), name="known-shared"),
+    path("known-shared/add/", views.AddKnownSharedView.as_view(), name="add-known-shared"),
+    path(
+        "known-shared/<int:pk>/remove/",
+        views.RemoveKnownSharedView.as_view(),
+        name="remove-known-shared",
+    ),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
     path("<int:pk>/severity/", views.SeverityView.as_view(), name="severity"),

@@ -229,6 +229,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.models.CaseStatus",
         "EscalationLevelEnum": "cases.models.EscalationLevel",
+        "IndicatorTypeEnum": "cases.models.IndicatorType",
+        "StrongIndicatorTypeEnum": "cases.models.STRONG_INDICATOR_CHOICES",
     },
 }
 

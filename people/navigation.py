@@ -33,6 +33,7 @@ class NavEntry:
 NAVIGATION: list[NavEntry] = [
     NavEntry("Queue", "cases:queue", CASE_READERS),
     NavEntry("Approvals", "enforcement:approvals", LEADS),
+    NavEntry("Known shared", "cases:known-shared", LEADS),
     NavEntry("Import health", "ingestion:health", LEADS_AND_ADMINISTRATORS),
     NavEntry("Detectors", "ingestion:detectors", ADMINISTRATORS),
     NavEntry("Audit", "audit:events", MANAGERS),

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from cases import workflow
 from cases.models import (
+    STRONG_INDICATOR_CHOICES,
     Account,
     Case,
     CaseAccount,
@@ -15,6 +16,7 @@ from cases.models import (
     Evidence,
     EvidenceKind,
     Indicator,
+    KnownSharedValue,
     Note,
     Resolution,
     Severity,
@@ -298,3 +300,30 @@ class IndicatorDetailSerializer(IndicatorSerializer):
     class Meta(IndicatorSerializer.Meta):
         fields = [*IndicatorSerializer.Meta.fields, "accounts", "cases"]
         read_only_fields = fields
+
+
+class KnownSharedSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="cases-api:known-shared-detail")
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = KnownSharedValue
+        fields = ["id", "url", "type", "value", "reason", "added_by", "added_at"]
+        read_only_fields = fields
+
+
+class KnownSharedInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=STRONG_INDICATOR_CHOICES,
+        help_text="Only strong values join cases, so only they are listed.",
+    )
+    value = serializers.CharField(
+        max_length=1300,
+        trim_whitespace=False,
+        help_text="As Dossier stores it; a prompt cluster as <detector>/<cluster>.",
+    )
+    reason = serializers.CharField()
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()

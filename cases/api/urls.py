@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import catalog, records, views
+from cases.api import catalog, records, shared, views
 
 app_name = "cases-api"
 
@@ -9,6 +9,7 @@ router = SimpleRouter()
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("accounts", catalog.AccountViewSet, basename="account")
 router.register("indicators", catalog.IndicatorViewSet, basename="indicator")
+router.register("known-shared", shared.KnownSharedViewSet, basename="known-shared")
 
 urlpatterns = [
     path("cases/<int:pk>/notes/", records.CaseNotesView.as_view(), name="case-notes"),

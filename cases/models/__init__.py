@@ -5,6 +5,7 @@ through the reverse relation ``case.actions``.
 """
 
 from cases.models.accounts import (
+    STRONG_INDICATOR_CHOICES,
     STRONG_INDICATOR_TYPES,
     WEAK_INDICATOR_TYPES,
     Account,
@@ -26,10 +27,12 @@ from cases.models.case import (
     overdue_q,
 )
 from cases.models.evidence import Evidence, EvidenceKind, Note
+from cases.models.shared import KnownSharedValue
 
 __all__ = [
     "OPEN_STATUSES",
     "SEVERITY_RANK",
+    "STRONG_INDICATOR_CHOICES",
     "STRONG_INDICATOR_TYPES",
     "WEAK_INDICATOR_TYPES",
     "Account",
@@ -43,6 +46,7 @@ __all__ = [
     "EvidenceKind",
     "Indicator",
     "IndicatorType",
+    "KnownSharedValue",
     "Note",
     "Resolution",
     "Severity",

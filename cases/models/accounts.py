@@ -88,6 +88,10 @@ STRONG_INDICATOR_TYPES: frozenset[str] = frozenset(
     }
 )
 WEAK_INDICATOR_TYPES: frozenset[str] = frozenset(IndicatorType) - STRONG_INDICATOR_TYPES
+# The strong types as form and API choices, in IndicatorType's order.
+STRONG_INDICATOR_CHOICES: list[tuple[str, str]] = [
+    (t.value, t.label) for t in IndicatorType if t in STRONG_INDICATOR_TYPES
+]
 
 
 class Indicator(models.Model):

@@ -13,16 +13,20 @@ from cases.views.operations import (
     UnlinkAccountView,
 )
 from cases.views.queue import QueueView
+from cases.views.shared import AddKnownSharedView, KnownSharedView, RemoveKnownSharedView
 
 __all__ = [
+    "AddKnownSharedView",
     "AssignView",
     "AttributionView",
     "CaseDetailView",
     "EvidenceContentView",
     "EvidenceUploadView",
+    "KnownSharedView",
     "LinkAccountView",
     "NoteView",
     "QueueView",
+    "RemoveKnownSharedView",
     "SeverityView",
     "TransitionView",
     "UnlinkAccountView",

@@ -42,10 +42,13 @@ from cases.workflow.may import (
     may_add_note,
     may_assign,
     may_assign_anyone,
+    may_keep_known_shared,
     may_redact,
+    may_resolve_flag,
     may_transition,
     may_work_on,
 )
+from cases.workflow.shared_values import add_known_shared, remove_known_shared
 from cases.workflow.status import close, escalate, hand_back, reopen, transition
 from cases.workflow.table import (
     TRANSITIONS,
@@ -68,6 +71,7 @@ __all__ = [
     "Via",
     "add_evidence_file",
     "add_evidence_text",
+    "add_known_shared",
     "add_note",
     "allowed_transitions",
     "assign",
@@ -82,11 +86,14 @@ __all__ = [
     "may_add_note",
     "may_assign",
     "may_assign_anyone",
+    "may_keep_known_shared",
     "may_redact",
+    "may_resolve_flag",
     "may_transition",
     "may_work_on",
     "publish_on_commit",
     "redact_evidence",
+    "remove_known_shared",
     "reopen",
     "set_attribution",
     "set_severity",

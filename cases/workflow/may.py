@@ -26,6 +26,8 @@ WORKING_ROLES = INVESTIGATORS_AND_LEADS
 ASSIGNING_ROLES = LEADS
 COMMENTING_ROLES = CASE_COMMENTERS
 REDACTING_ROLES = LEADS_AND_LEGAL
+# The known-shared list, and deciding the values flagged for review.
+KNOWN_SHARED_ROLES = LEADS
 
 
 def _holds(actor, roles: Iterable[str]) -> bool:
@@ -57,6 +59,16 @@ def may_redact(actor, case: Case) -> bool:
     return _holds(actor, REDACTING_ROLES)
 
 
+def may_keep_known_shared(actor) -> bool:
+    """Put strong values on the known-shared list, or take them off."""
+    return _holds(actor, KNOWN_SHARED_ROLES)
+
+
+def may_resolve_flag(actor, case: Case) -> bool:
+    """Decide a value flagged for review on the case: list it as shared, or dismiss."""
+    return _holds(actor, KNOWN_SHARED_ROLES)
+
+
 def may_transition(actor, case: Case, to_status: str) -> bool:
     return bool(rules_for(case, to_status, Via.TRANSITION, actor))
 
@@ -65,3 +77,9 @@ def needs_roles(roles: Iterable[str], what: str, case: Case) -> OperationRefused
     """The refusal of an operation ``roles`` may do, naming them."""
     names = ", ".join(sorted(str(r) for r in roles))
     return OperationRefused(f"{what} on case #{case.pk} is for {names}.", case=case)
+
+
+def needs_roles_for(roles: Iterable[str], what: str) -> OperationRefused:
+    """The refusal of an operation on no particular case that ``roles`` may do."""
+    names = ", ".join(sorted(str(r) for r in roles))
+    return OperationRefused(f"{what} is for {names}.")

@@ -2,8 +2,9 @@
 
 An alert joins the open case that shares one of its strong keys: the
 detector's campaign hint, a strong indicator (payment or device fingerprint,
-API key prefix, prompt cluster), however many accounts share it, or an
-account. Weak indicators give no keys at all. With no match it opens a new case. Matching
+API key prefix, prompt cluster), however many accounts share it, unless a
+lead put it on the known-shared list; or an account. Weak indicators give no
+keys at all. With no match it opens a new case. Matching
 two open cases, it joins the older and the two become related. Matching an
 account or strong indicator of a case closed as confirmed abuse, or actioned,
 opens a new case flagged as possible evasion, related to the earlier one.
@@ -42,6 +43,13 @@ TYPE_LABELS = {
 
 _KEYS_SQL = "SELECT key, case_id, label FROM ingestion_correlationkey WHERE key = ANY(%b)"
 _ACCOUNT_CASES_SQL = "SELECT account_id, case_id FROM cases_caseaccount WHERE account_id = ANY(%b)"
+# Matched by type and digest: the list stores values in the indicators' own form.
+_KNOWN_SHARED_SQL = """
+SELECT i.id FROM cases_indicator AS i
+ WHERE i.id = ANY(%b)
+   AND EXISTS (SELECT 1 FROM cases_knownsharedvalue AS k
+                WHERE k.type = i.type AND k.value_digest = i.value_digest)
+"""
 _CASES_SQL = "SELECT id, status, resolution, created_at FROM cases_case WHERE id = ANY(%b)"
 
 
@@ -141,9 +149,12 @@ def silenced_values(cursor, strong_ids: list[int]) -> set[int]:
 
     No count silences a strong value: breadth is what a campaign looks like
     (docs/alert-import.md), so only people may decide that one is shared
-    honestly. The one place the import asks which strong values to leave out.
+    honestly. The one place the import asks which strong values to leave out:
+    those on the leads' known-shared list, read here under the correlation
+    lock, so an entry counts from the next batch on.
     """
-    return set()
+    cursor.execute(_KNOWN_SHARED_SQL, [strong_ids])
+    return {pk for (pk,) in cursor.fetchall()}
 
 
 def alert_keys(alert: PreparedAlert, silenced: set[int]) -> list[Key]:
