@@ -22,6 +22,7 @@ from cases.models import (
     Indicator,
     KnownSharedValue,
     Note,
+    ReviewFlag,
 )
 from core.admin import ViewOnlyAdmin, ViewOnlyInline
 
@@ -189,3 +190,12 @@ class KnownSharedValueAdmin(ViewOnlyAdmin):
     list_display = ("type", "value", "added_by", "added_at")
     list_filter = ("type",)
     search_fields = ("value", "reason")
+
+
+@admin.register(ReviewFlag)
+class ReviewFlagAdmin(ViewOnlyAdmin):
+    """Read-only: leads decide flags on the case page, where the decision is audited."""
+
+    list_display = ("case", "indicator", "kind", "status", "raised_at", "resolved_by")
+    list_filter = ("kind", "status")
+    search_fields = ("indicator__value",)

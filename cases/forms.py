@@ -106,3 +106,13 @@ class RemoveKnownSharedForm(forms.Form):
     confirm = forms.BooleanField(
         label="Yes: this value joins cases again from the next imported batch on."
     )
+
+
+class ResolveFlagForm(CaseForm):
+    """A lead's decision on a value flagged for review."""
+
+    id_prefix = "flag"
+    decision = forms.ChoiceField(
+        choices=[("list", "Put on the known-shared list"), ("dismiss", "Dismiss the flag")]
+    )
+    reason = forms.CharField(max_length=4000)

@@ -14,6 +14,9 @@ is decided here, for a whole batch at once:
   made: it bumps the case's ``version`` (a form opened before is stale).
   Counters alone never bump the version, so a busy case's open forms do not
   go stale with every batch.
+* ``raise_flags`` flags strong values on cases for a lead to review
+  (``cases.models.ReviewFlag``): once per case and value, so a value a lead
+  has decided on is not flagged on that case again.
 * ``record_intake`` writes the raised severities on the cases' trails, one
   event per case, in the batch's single ``record_many`` (with the import's own
   event): last in the transaction, so the audit chain lock is taken after
@@ -119,6 +122,50 @@ UPDATE cases_case AS c SET
  WHERE c.id = v.id AND c.id = ANY(%b::bigint[]) AND was.id = c.id
 RETURNING c.id, c.title, was.severity, c.severity, was.sla_due_at, c.sla_due_at, c.version
 """
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRaise:
+    """A strong value the import flags on a case, and why."""
+
+    case_id: int
+    indicator_id: int
+    kind: str
+    detail: str
+
+
+_FLAGS_SQL = """
+INSERT INTO cases_reviewflag (case_id, indicator_id, kind, detail, status, raised_at,
+                              resolution_reason)
+SELECT v.case_id, v.indicator_id, v.kind, v.detail, 'open', %s, ''
+  FROM unnest(%b::bigint[], %b::bigint[], %b::text[], %b::text[])
+       AS v(case_id, indicator_id, kind, detail)
+ ORDER BY 1, 2
+ON CONFLICT (case_id, indicator_id) DO NOTHING
+RETURNING case_id
+"""
+
+
+def raise_flags(cursor, flags: Sequence[FlagRaise], now: datetime) -> list[int]:
+    """Flag values on cases (once per case and value); the ids of the cases newly flagged."""
+    if not flags:
+        return []
+    rows = sorted({(f.case_id, f.indicator_id): f for f in flags}.values(), key=_flag_order)
+    cursor.execute(
+        _FLAGS_SQL,
+        [
+            now,
+            [f.case_id for f in rows],
+            [f.indicator_id for f in rows],
+            [f.kind for f in rows],
+            [f.detail[:2000] for f in rows],
+        ],
+    )
+    return [case_id for (case_id,) in cursor.fetchall()]
+
+
+def _flag_order(flag: FlagRaise) -> tuple[int, int]:
+    return (flag.case_id, flag.indicator_id)
 
 
 def open_cases(openings: Sequence[Opening], now: datetime) -> list[Opened]:

@@ -25,6 +25,7 @@ from cases.models import (
     EvidenceKind,
     Indicator,
     Note,
+    ReviewFlag,
 )
 from cases.visibility import visible_cases
 
@@ -207,27 +208,41 @@ def case_indicators(user, case: Case) -> list[Indicator]:
     The other cases counted are only those ``user`` may see, and both counts
     stop at ``SHARE_COUNT_CAP``.
     """
-    accounts = AccountIndicator.objects.filter(indicator=OuterRef("pk")).values("id")[
-        :SHARE_COUNT_CAP
-    ]
-    other_cases = (
-        visible_cases(user)
-        .filter(account_links__account__indicator_links__indicator=OuterRef("pk"))
-        .exclude(pk=case.pk)
-        .order_by()
-        .values("id")
-        .distinct()[:SHARE_COUNT_CAP]
-    )
     return list(
         Indicator.objects.filter(
             pk__in=AccountIndicator.objects.filter(account__case_links__case=case).values(
                 "indicator_id"
             )
         )
-        .annotate(shared_accounts=SubqueryCount(accounts), other_cases=SubqueryCount(other_cases))
+        .annotate(**_shared_counts(user, case))
         .order_by("type", "value")[:500]
     )
 
 
 def related_cases(user, case: Case) -> list[Case]:
     return list(visible_cases(user, case.related_cases.all()).order_by("-id")[:50])
+
+
+def _shared_counts(user, exclude_case: Case | None = None, ref: str = "pk") -> dict:
+    """How many accounts carry the indicator at ``ref``, and how many other cases
+    ``user`` may see hold those accounts, both up to ``SHARE_COUNT_CAP``."""
+    accounts = AccountIndicator.objects.filter(indicator=OuterRef(ref)).values("id")[
+        :SHARE_COUNT_CAP
+    ]
+    cases = visible_cases(user).filter(
+        account_links__account__indicator_links__indicator=OuterRef(ref)
+    )
+    if exclude_case is not None:
+        cases = cases.exclude(pk=exclude_case.pk)
+    other_cases = cases.order_by().values("id").distinct()[:SHARE_COUNT_CAP]
+    return {"shared_accounts": SubqueryCount(accounts), "other_cases": SubqueryCount(other_cases)}
+
+
+def review_flags(user, case: Case) -> list[ReviewFlag]:
+    """The case's flagged values, open ones first, each with its counts (see ``_shared_counts``)."""
+    return list(
+        ReviewFlag.objects.filter(case=case)
+        .select_related("indicator", "resolved_by")
+        .annotate(**_shared_counts(user, case, "indicator_id"))
+        .order_by("-status", "-raised_at", "-id")[:100]
+    )

@@ -35,6 +35,11 @@ urlpatterns = [
     ),
     path("<int:pk>/accounts/", views.LinkAccountView.as_view(), name="link-account"),
     path(
+        "<int:pk>/review-flags/<int:flag_id>/",
+        views.ResolveFlagView.as_view(),
+        name="resolve-flag",
+    ),
+    path(
         "<int:pk>/accounts/<int:account_id>/unlink/",
         views.UnlinkAccountView.as_view(),
         name="unlink-account",

@@ -19,9 +19,10 @@ from cases.models import (
     KnownSharedValue,
     Note,
     Resolution,
+    ReviewFlag,
     Severity,
 )
-from cases.queries import related_cases
+from cases.queries import related_cases, review_flags
 
 
 class AttributionSerializer(serializers.Serializer):
@@ -67,13 +68,55 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReviewFlagSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="indicator.type")
+    value = serializers.CharField(source="indicator.value")
+    why = serializers.CharField(source="get_kind_display")
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    shared_accounts = serializers.IntegerField(help_text="Accounts carrying it, up to 1000.")
+    other_cases = serializers.IntegerField(
+        help_text="Other cases you may see whose accounts carry it, up to 1000."
+    )
+
+    class Meta:
+        model = ReviewFlag
+        fields = [
+            "id",
+            "type",
+            "value",
+            "kind",
+            "why",
+            "detail",
+            "status",
+            "shared_accounts",
+            "other_cases",
+            "raised_at",
+            "resolved_by",
+            "resolved_at",
+            "resolution_reason",
+        ]
+        read_only_fields = fields
+
+
 class CaseDetailSerializer(CaseSerializer):
     allowed_transitions = serializers.SerializerMethodField()
     related_cases = serializers.SerializerMethodField()
+    review_flags = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "allowed_transitions", "related_cases"]
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "allowed_transitions",
+            "related_cases",
+            "review_flags",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(ReviewFlagSerializer(many=True))
+    def get_review_flags(self, case: Case) -> list[dict]:
+        """Strong values flagged on the case for a lead to decide, open ones first."""
+        flags = review_flags(self.context["request"].user, case)
+        return ReviewFlagSerializer(flags, many=True).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, case: Case) -> list[str]:
@@ -326,4 +369,12 @@ class KnownSharedInputSerializer(serializers.Serializer):
 
 
 class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ResolveFlagInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=["list", "dismiss"],
+        help_text="list: put the value on the known-shared list; dismiss: close this flag.",
+    )
     reason = serializers.CharField()

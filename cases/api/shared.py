@@ -1,21 +1,24 @@
-"""The known-shared list for leads: list, read, add (with a reason), remove (with a reason).
+"""The known-shared list for leads (list, read, add and remove, with reasons), and a
+lead's decision on a value flagged for review on a case.
 
 Changes go through ``cases.workflow``, which refuses and audits anyone but a
-lead; the endpoint admits only leads as well.
+lead; the list's endpoint admits only leads as well.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from cases import workflow
 from cases.api import serializers as s
-from cases.api.base import AUTHENTICATION
+from cases.api.base import AUTHENTICATION, CaseOperationMixin, case_detail_data
 from cases.api.pagination import IdCursorPagination
 from cases.filters import KnownSharedFilter
-from cases.models import KnownSharedValue
+from cases.models import KnownSharedValue, ReviewFlag
 from core.api import validated
 from people.permissions import HasRole
 from people.roles import LEADS
@@ -49,3 +52,18 @@ class KnownSharedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = validated(s.ReasonInputSerializer, request)
         workflow.remove_known_shared(entry, actor=request.user, reason=data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["cases"])
+class CaseReviewFlagView(CaseOperationMixin, APIView):
+    """A lead decides a flagged value: put it on the known-shared list, or dismiss the flag."""
+
+    @extend_schema(request=s.ResolveFlagInputSerializer, responses=s.CaseDetailSerializer)
+    def post(self, request, pk: int, flag_id: int):
+        case = self.get_case()
+        flag = ReviewFlag.objects.filter(pk=flag_id, case=case).first()
+        if flag is None:
+            raise NotFound("No such review flag on this case.")
+        data = validated(s.ResolveFlagInputSerializer, request)
+        workflow.resolve_flag(flag, data["decision"], actor=request.user, reason=data["reason"])
+        return Response(case_detail_data(self, case))

@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/accounts/", records.CaseAccountsView.as_view(), name="case-accounts"),
     path(
+        "cases/<int:pk>/review-flags/<int:flag_id>/",
+        shared.CaseReviewFlagView.as_view(),
+        name="case-review-flag",
+    ),
+    path(
         "cases/<int:pk>/accounts/<path:external_id>/",
         records.CaseAccountUnlinkView.as_view(),
         name="case-account",

@@ -27,7 +27,12 @@ from cases.models.case import (
     overdue_q,
 )
 from cases.models.evidence import Evidence, EvidenceKind, Note
-from cases.models.shared import KnownSharedValue
+from cases.models.shared import (
+    KnownSharedValue,
+    ReviewFlag,
+    ReviewFlagKind,
+    ReviewFlagStatus,
+)
 
 __all__ = [
     "OPEN_STATUSES",
@@ -49,6 +54,9 @@ __all__ = [
     "KnownSharedValue",
     "Note",
     "Resolution",
+    "ReviewFlag",
+    "ReviewFlagKind",
+    "ReviewFlagStatus",
     "Severity",
     "Tlp",
     "overdue_q",

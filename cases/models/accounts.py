@@ -59,6 +59,13 @@ class Account(models.Model):
                 condition=~models.Q(organization_id=""),
                 name="account_org",
             ),
+            # The few protected accounts, read by every import: which of a
+            # batch's accounts and values are theirs (ingestion.importing).
+            # By id, not by fingerprint: a fingerprint may be longer than an
+            # index entry can hold.
+            models.Index(
+                fields=["id"], condition=models.Q(is_protected=True), name="account_protected"
+            ),
         ]
 
     def __str__(self) -> str:

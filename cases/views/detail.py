@@ -11,6 +11,7 @@ from cases.forms import (
     EvidenceForm,
     LinkAccountForm,
     NoteForm,
+    ResolveFlagForm,
     SeverityForm,
     TransitionForm,
 )
@@ -52,6 +53,7 @@ def capabilities(case: Case, user) -> dict[str, bool]:
         "assign_self": workflow.may_assign(user, case, user) and case.assignee_id != user.pk,
         "assign_others": workflow.may_assign_anyone(user, case),
         "note": workflow.may_add_note(user, case),
+        "resolve_flags": workflow.may_resolve_flag(user, case),
     }
 
 
@@ -74,6 +76,7 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
         "link_form": LinkAccountForm(),
         "note_form": NoteForm(),
         "evidence_form": EvidenceForm(),
+        "flag_form": ResolveFlagForm(),
     }
     forms.update(bound_forms)
     notes = queries.case_notes(case)
@@ -92,6 +95,7 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
         "account_links": queries.case_accounts(case),
         "indicators": queries.case_indicators(user, case),
         "related": queries.related_cases(user, case),
+        "review_flags": queries.review_flags(user, case),
         "audit_events": events,
         **forms,
     }

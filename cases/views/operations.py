@@ -18,7 +18,7 @@ from django.views import View
 
 from cases import forms as case_forms
 from cases import queries, workflow
-from cases.models import Account, Case, CaseStatus
+from cases.models import Account, Case, CaseStatus, ReviewFlag
 from cases.views.detail import case_page_context
 from core.pages import RefusalPageMixin
 from people.permissions import RoleRequiredMixin
@@ -198,3 +198,18 @@ class EvidenceUploadView(CaseOperationView):
                 raise
             raise ValidationError({"file": exc.messages}) from exc
         return f"Evidence “{item.title}” stored, SHA-256 {item.sha256}."
+
+
+class ResolveFlagView(CaseOperationView):
+    form_class = case_forms.ResolveFlagForm
+    form_name = "flag_form"
+    anchor = "#review-flags"
+
+    def perform(self, case, data, **kwargs):
+        flag = get_object_or_404(ReviewFlag, pk=kwargs["flag_id"], case=case)
+        flag = workflow.resolve_flag(
+            flag, data["decision"], actor=self.request.user, reason=data["reason"]
+        )
+        if data["decision"] == "list":
+            return f"{flag.indicator.value} is known shared: it joins no case from now on."
+        return f"The flag on {flag.indicator.value} is dismissed."

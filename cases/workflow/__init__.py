@@ -7,6 +7,8 @@ locks the case with ``lock_case`` (``lock_case_for_proposal`` for a new
 action), moves it through the hooks ``case_follows_proposal`` and
 ``case_follows_actions``, and announces the change with ``publish_on_commit``.
 The allowed status changes live in one table, ``cases.workflow.table``.
+The leads' known-shared list and their decisions on the values the import
+flags for review are here too (``cases.workflow.shared_values``).
 Each function
 
 * takes the acting person as the keyword-only ``actor``,
@@ -48,7 +50,11 @@ from cases.workflow.may import (
     may_transition,
     may_work_on,
 )
-from cases.workflow.shared_values import add_known_shared, remove_known_shared
+from cases.workflow.shared_values import (
+    add_known_shared,
+    remove_known_shared,
+    resolve_flag,
+)
 from cases.workflow.status import close, escalate, hand_back, reopen, transition
 from cases.workflow.table import (
     TRANSITIONS,
@@ -95,6 +101,7 @@ __all__ = [
     "redact_evidence",
     "remove_known_shared",
     "reopen",
+    "resolve_flag",
     "set_attribution",
     "set_severity",
     "transition",

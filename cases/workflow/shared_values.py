@@ -1,24 +1,48 @@
-"""The known-shared list: strong values leads say honest customers share.
+"""The known-shared list, and the values flagged for review: leads' decisions.
 
 A value on the list joins no case from the next imported batch on
 (``ingestion.importing`` reads the list under its correlation lock). Adding
 and removing are leads' decisions, each with a reason and one audit event in
 the same transaction.
+
+The import flags a strong value on a case (``ReviewFlag``) when it ties the
+case to cases people have worked, or reaches a protected account. A lead
+decides each flag: ``resolve_flag`` puts the value on the list (closing its
+open flags on every case) or dismisses the flag on this case.
 """
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from audit.events import record
+from audit.events import record, record_many
 from cases.indicator_values import InvalidIndicator, normalise_stored_form
-from cases.models import STRONG_INDICATOR_TYPES, IndicatorType, KnownSharedValue
-from cases.workflow.common import clean_text, refusal_audited
-from cases.workflow.may import KNOWN_SHARED_ROLES, may_keep_known_shared, needs_roles_for
+from cases.models import (
+    STRONG_INDICATOR_TYPES,
+    IndicatorType,
+    KnownSharedValue,
+    ReviewFlag,
+    ReviewFlagStatus,
+)
+from cases.workflow.common import clean_text, lock_case, publish_on_commit, refusal_audited
+from cases.workflow.may import (
+    KNOWN_SHARED_ROLES,
+    may_keep_known_shared,
+    may_resolve_flag,
+    needs_roles,
+    needs_roles_for,
+)
 from core.refusals import Conflict, Invalid, NotFound
 
 ADDED = "known_shared.added"
 REMOVED = "known_shared.removed"
+FLAG_LISTED = "review_flag.listed"
+FLAG_DISMISSED = "review_flag.dismissed"
+# What a lead may decide about a flag.
+LIST = "list"
+DISMISS = "dismiss"
+DECISIONS = (LIST, DISMISS)
 
 
 def shared_value_form(indicator_type: str, value: str) -> tuple[str, str]:
@@ -90,3 +114,78 @@ def remove_known_shared(entry: KnownSharedValue | int, *, actor, reason: str) ->
         }
         KnownSharedValue.objects.filter(pk=pk).delete()
         record(REMOVED, actor=actor, target=entry, before=before, reason=reason)
+
+
+@refusal_audited("resolve_review_flag")
+def resolve_flag(flag: ReviewFlag | int, decision: str, *, actor, reason: str) -> ReviewFlag:
+    """Decide a flagged value: ``"list"`` puts it on the known-shared list and
+    closes its open flags on every case; ``"dismiss"`` closes this flag only."""
+    pk = flag.pk if isinstance(flag, ReviewFlag) else int(flag)
+    with transaction.atomic():
+        found = ReviewFlag.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+        if found is None:
+            raise NotFound("No such review flag.")
+        case = lock_case(found)
+        if not may_resolve_flag(actor, case):
+            raise needs_roles(KNOWN_SHARED_ROLES, "Deciding a flagged value", case)
+        if decision not in DECISIONS:
+            raise Invalid(f"Decide {LIST!r} or {DISMISS!r}.", field="decision")
+        reason = _reason(reason)
+        flag = ReviewFlag.objects.select_related("indicator").select_for_update().get(pk=pk)
+        if not flag.is_open:
+            raise Conflict(
+                f"The flag on {flag.indicator.value} was already decided "
+                f"({flag.get_status_display().lower()})."
+            )
+        indicator = flag.indicator
+        now = timezone.now()
+        events: list[dict] = []
+        if decision == DISMISS:
+            closed = [flag]
+            status, verb = ReviewFlagStatus.DISMISSED, FLAG_DISMISSED
+        else:
+            closed = list(
+                ReviewFlag.objects.select_for_update()
+                .filter(indicator=indicator, status=ReviewFlagStatus.OPEN)
+                .order_by("case_id")
+            )
+            status, verb = ReviewFlagStatus.LISTED, FLAG_LISTED
+            entry = KnownSharedValue.objects.filter(
+                type=indicator.type, value=indicator.value
+            ).first()
+            if entry is None:
+                entry = KnownSharedValue.objects.create(
+                    type=indicator.type, value=indicator.value, reason=reason, added_by=actor
+                )
+                events.append(
+                    {
+                        "verb": ADDED,
+                        "actor": actor,
+                        "target": entry,
+                        "after": {"type": entry.type, "value": entry.value, "flag": flag.pk},
+                        "reason": reason,
+                    }
+                )
+        ReviewFlag.objects.filter(pk__in=[f.pk for f in closed]).update(
+            status=status, resolved_by=actor, resolved_at=now, resolution_reason=reason
+        )
+        events.append(
+            {
+                "verb": verb,
+                "actor": actor,
+                "target": indicator,
+                "cases": sorted({f.case_id for f in closed}),
+                "before": {"status": ReviewFlagStatus.OPEN},
+                "after": {
+                    "status": status,
+                    "flags": [f.pk for f in closed],
+                    "type": indicator.type,
+                    "value": indicator.value,
+                },
+                "reason": reason,
+            }
+        )
+        record_many(events)
+        publish_on_commit(case, verb)
+    flag.refresh_from_db()
+    return flag

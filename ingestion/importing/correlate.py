@@ -9,6 +9,13 @@ two open cases, it joins the older and the two become related. Matching an
 account or strong indicator of a case closed as confirmed abuse, or actioned,
 opens a new case flagged as possible evasion, related to the earlier one.
 
+A protected account (an enterprise customer, a partner) never joins two
+cases: an alert tied to a case only through one — its id, or its own payment
+fingerprint — opens a case related to it instead of joining it. Strong
+values the import cannot judge are flagged on the cases they touch for a
+lead to decide (``cases.models.ReviewFlag``): one that ties cases people
+have already worked, and one that reaches a protected account.
+
 Runs under the correlation lock (see ``run``): the keys read here cannot
 change until this transaction commits, so two workers never open two cases
 for the same key. Decisions are made in memory, alert by alert, in batch order,
@@ -17,12 +24,13 @@ so later alerts of a batch see the cases earlier ones opened.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
 from cases.intake import severity_rank
-from cases.models import CaseStatus, Resolution
+from cases.models import CaseStatus, Resolution, ReviewFlagKind
 from ingestion.importing.prepare import PreparedAlert
 
 JOINABLE = frozenset(
@@ -50,7 +58,46 @@ SELECT i.id FROM cases_indicator AS i
    AND EXISTS (SELECT 1 FROM cases_knownsharedvalue AS k
                 WHERE k.type = i.type AND k.value_digest = i.value_digest)
 """
-_CASES_SQL = "SELECT id, status, resolution, created_at FROM cases_case WHERE id = ANY(%b)"
+# Worked: a person has moved the case on from new, or taken it on.
+_CASES_SQL = """
+SELECT id, status, resolution, created_at, status <> 'new' OR assignee_id IS NOT NULL
+  FROM cases_case WHERE id = ANY(%b)
+"""
+# The batch's protected accounts, and the strong values that are a protected
+# account's own (its payment fingerprint). Both read only the few protected
+# rows (the account_protected index).
+_PROTECTED_ACCOUNTS_SQL = """
+SELECT id, external_id FROM cases_account WHERE is_protected AND id = ANY(%b)
+"""
+_PROTECTED_VALUES_SQL = """
+SELECT i.id, min(a.external_id)
+  FROM cases_indicator AS i
+  JOIN cases_account AS a ON a.is_protected AND a.payment_fingerprint = i.value
+ WHERE i.id = ANY(%b) AND i.type = 'payment_fingerprint'
+ GROUP BY i.id
+"""
+
+
+@dataclass(frozen=True)
+class Protected:
+    """The protected accounts a batch names (id -> external id), and the strong
+    values that are a protected account's own (indicator id -> its external id)."""
+
+    accounts: Mapping[int, str] = field(default_factory=dict)
+    values: Mapping[int, str] = field(default_factory=dict)
+
+
+def protected_in(cursor, strong_ids: list[int], account_ids: list[int]) -> Protected:
+    """What of a batch belongs to protected accounts, read under the correlation lock."""
+    values: dict[int, str] = {}
+    accounts: dict[int, str] = {}
+    if strong_ids:
+        cursor.execute(_PROTECTED_VALUES_SQL, [strong_ids])
+        values = dict(cursor.fetchall())
+    if account_ids:
+        cursor.execute(_PROTECTED_ACCOUNTS_SQL, [account_ids])
+        accounts = dict(cursor.fetchall())
+    return Protected(accounts, values)
 
 
 @dataclass(eq=False)
@@ -63,6 +110,7 @@ class CaseRef:
     created_at: datetime
     order: int  # creation order among new cases; existing cases sort first
     is_new: bool = False
+    worked: bool = False
     title: str = ""
     summary: str = ""
     correlation_key: str = ""
@@ -97,6 +145,8 @@ class Key(NamedTuple):
     label: str  # how a case holds it: "payment fingerprint pf_77ab with acct_8f2c"
     indicator_id: int | None = None
     account_id: int | None = None
+    # The protected account this key goes through (its id or its own value), if any.
+    protected: str = ""
 
 
 @dataclass
@@ -118,9 +168,21 @@ class Relation:
 
 
 @dataclass
+class Flag:
+    """A strong value to flag on a case for review."""
+
+    case: CaseRef
+    indicator_id: int
+    kind: str
+    detail: str
+
+
+@dataclass
 class Correlation:
     decisions: list[Decision] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    flagged: set[tuple[int, int]] = field(default_factory=set)
     # (case, key) pairs to store as correlation keys, and (case, account id, reason) links.
     new_keys: list[tuple[CaseRef, Key]] = field(default_factory=list)
     new_accounts: list[tuple[CaseRef, int, str]] = field(default_factory=list)
@@ -138,6 +200,11 @@ class Correlation:
         if not self.related(relation.a, relation.b):
             self.related_pairs.add(_pair(relation.a, relation.b))
             self.relations.append(relation)
+
+    def flag(self, case: CaseRef, indicator_id: int, kind: str, detail: str) -> None:
+        if (id(case), indicator_id) not in self.flagged:
+            self.flagged.add((id(case), indicator_id))
+            self.flags.append(Flag(case, indicator_id, kind, detail))
 
 
 def _pair(a: CaseRef, b: CaseRef) -> frozenset[int]:
@@ -157,7 +224,10 @@ def silenced_values(cursor, strong_ids: list[int]) -> set[int]:
     return {pk for (pk,) in cursor.fetchall()}
 
 
-def alert_keys(alert: PreparedAlert, silenced: set[int]) -> list[Key]:
+def alert_keys(
+    alert: PreparedAlert, silenced: set[int], protected: Protected | None = None
+) -> list[Key]:
+    protected = protected or Protected()
     keys: list[Key] = []
     if alert.campaign_hint:
         keys.append(
@@ -170,19 +240,35 @@ def alert_keys(alert: PreparedAlert, silenced: set[int]) -> list[Key]:
         if pk in silenced:
             continue
         label = f"{TYPE_LABELS[kind]} {value}" + (f" with {owner}" if owner else "")
-        keys.append(Key(f"indicator:{pk}", label, indicator_id=pk))
+        keys.append(
+            Key(
+                f"indicator:{pk}",
+                label,
+                indicator_id=pk,
+                protected=protected.values.get(pk, ""),
+            )
+        )
     for ref, account_id in zip(alert.accounts, alert.account_ids, strict=True):
         keys.append(
-            Key(f"account:{account_id}", f"account {ref.external_id}", account_id=account_id)
+            Key(
+                f"account:{account_id}",
+                f"account {ref.external_id}",
+                account_id=account_id,
+                protected=protected.accounts.get(account_id, ""),
+            )
         )
     return keys
 
 
 def correlate(
-    cursor, alerts: list[PreparedAlert], silenced: set[int], now: datetime
+    cursor,
+    alerts: list[PreparedAlert],
+    silenced: set[int],
+    now: datetime,
+    protected: Protected | None = None,
 ) -> Correlation:
     result = Correlation()
-    per_alert = [alert_keys(alert, silenced) for alert in alerts]
+    per_alert = [alert_keys(alert, silenced, protected) for alert in alerts]
 
     # What the database already holds for these keys:
     # key -> {case holding it: how it holds it}, in the order cases took the key.
@@ -199,8 +285,8 @@ def correlate(
         rows += [(f"account:{a}", case_id, labels[a]) for a, case_id in cursor.fetchall()]
     if rows:
         cursor.execute(_CASES_SQL, [sorted({case_id for _, case_id, _ in rows})])
-        for pk, status, resolution, created_at in cursor.fetchall():
-            result.cases[pk] = CaseRef(pk, status, resolution, created_at, order=0)
+        for pk, status, resolution, created_at, worked in cursor.fetchall():
+            result.cases[pk] = CaseRef(pk, status, resolution, created_at, order=0, worked=worked)
         for key, case_id, label in rows:
             holders.setdefault(key, {})[result.cases[case_id]] = label
 
@@ -211,11 +297,22 @@ def correlate(
 
 def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decision:
     open_hits: dict[CaseRef, list[str]] = {}
+    # Open cases the alert reaches only through a protected account: related, never joined.
+    protected_hits: dict[CaseRef, list[str]] = {}
     evasion_hits: dict[CaseRef, list[str]] = {}
+    # Strong values and the open cases each reaches (for the review flags).
+    value_hits: dict[Key, list[CaseRef]] = {}
     for key in keys:
         for case, label in holders.get(key.key, {}).items():
             if case.joinable:
-                open_hits.setdefault(case, []).append(f"shares {label}")
+                if key.protected:
+                    protected_hits.setdefault(case, []).append(
+                        f"shares {label}, of protected account {key.protected}"
+                    )
+                else:
+                    open_hits.setdefault(case, []).append(f"shares {label}")
+                if key.indicator_id is not None:
+                    value_hits.setdefault(key, []).append(case)
             elif case.evasion_source and not key.key.startswith("campaign:"):
                 evasion_hits.setdefault(case, []).append(f"shares {label}")
 
@@ -244,6 +341,15 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
         target.primary_keys = [k.key for k in keys]
         result.opened.append(target)
         opened = True
+    for case in sorted(protected_hits, key=CaseRef.sort_key):
+        if case in open_hits or result.related(target, case):
+            continue
+        why = (
+            f"alert {alert.external_id} {protected_hits[case][0]} (the other case), "
+            "and a protected account never joins two cases"
+        )
+        result.relate(Relation(target, case, alert, why))
+    _flag(alert, keys, target, open_hits, protected_hits, value_hits, result)
     for case, reasons in sorted(evasion_hits.items(), key=lambda item: item[0].sort_key()):
         target.possible_evasion = True
         if result.related(target, case):
@@ -259,6 +365,46 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
     reasons = [] if opened else open_hits[target]
     _remember(target, alert, keys, reasons, holders, result)
     return Decision(alert, target, opened, reasons, keys)
+
+
+def _flag(alert, keys, target, open_hits, protected_hits, value_hits, result) -> None:
+    """Flag the strong values a person should look at, on the cases they touch.
+
+    A value that ties an alert to cases people have worked may be shared by
+    honest customers rather than by one operator; so may a value that reaches
+    a protected account (one of its own values on another account, or a value
+    of an alert naming it). Counting cannot tell: a lead decides.
+    """
+    if not value_hits:
+        return
+    touched = {target, *open_hits, *protected_hits}
+    worked = sorted((case for case in touched if case.worked), key=CaseRef.sort_key)
+    names_protected = next((k.protected for k in keys if k.account_id and k.protected), "")
+    names_unprotected = any(k.account_id and not k.protected for k in keys)
+    for key, cases in value_hits.items():
+        if len(touched) > 1 and worked:
+            detail = (
+                f"alert {alert.external_id} ties it to case(s) "
+                + ", ".join(_case_label(case) for case in worked)
+                + " that people have worked"
+            )
+            for case in dict.fromkeys([target, *worked]):
+                result.flag(case, key.indicator_id, ReviewFlagKind.WORKED_CASES, detail)
+        if key.protected and names_unprotected:
+            detail = (
+                f"alert {alert.external_id} carries it, a value of protected account "
+                f"{key.protected}, on other accounts"
+            )
+        elif names_protected and not key.protected:
+            detail = f"alert {alert.external_id} names protected account {names_protected} with it"
+        else:
+            continue
+        for case in dict.fromkeys([target, *cases]):
+            result.flag(case, key.indicator_id, ReviewFlagKind.PROTECTED_ACCOUNT, detail)
+
+
+def _case_label(case: CaseRef) -> str:
+    return f"#{case.id}" if case.id else "opened by this batch"
 
 
 def _remember(case: CaseRef, alert, keys, reasons, holders, result: Correlation) -> None:

@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from cases.intake import Raised, record_intake
 from ingestion.importing.claim import Claim, claim_batch, release, still_ours
-from ingestion.importing.correlate import correlate, silenced_values
+from ingestion.importing.correlate import correlate, protected_in, silenced_values
 from ingestion.importing.prepare import AlertRejected, PreparedAlert, prepare
 from ingestion.importing.upsert import STRONG_TYPES, Upserted, upsert
 from ingestion.importing.write import write
@@ -122,6 +122,7 @@ class Totals:
     joined: int = 0
     related: int = 0
     evidence: int = 0
+    flagged: int = 0
     cases: set[int] = field(default_factory=set)
     raised: list[Raised] = field(default_factory=list)
 
@@ -130,6 +131,7 @@ class Totals:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.related += other.related
         self.evidence += other.evidence
+        self.flagged += other.flagged
         self.cases |= other.cases
         self.raised += other.raised
 
@@ -284,7 +286,9 @@ def _import_group(cursor, alerts: list[PreparedAlert], now: datetime) -> Totals:
 def _correlate_and_write(cursor, alerts, upserted: Upserted, now: datetime) -> Totals:
     strong = sorted({pk for alert in alerts for pk, *_ in alert.strong})
     silenced = silenced_values(cursor, strong) if strong else set()
-    written = write(cursor, correlate(cursor, alerts, silenced, now), now)
+    accounts = sorted({pk for alert in alerts for pk in alert.account_ids})
+    protected = protected_in(cursor, strong, accounts)
+    written = write(cursor, correlate(cursor, alerts, silenced, now, protected), now)
     return Totals(
         alerts=len(alerts),
         accounts=upserted.accounts,
@@ -294,6 +298,7 @@ def _correlate_and_write(cursor, alerts, upserted: Upserted, now: datetime) -> T
         joined=written.joined,
         related=written.related,
         evidence=written.evidence,
+        flagged=written.flagged,
         cases=set(written.touched),
         raised=written.raised,
     )
@@ -372,6 +377,7 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
                     "indicators": totals.indicators,
                     "new_links": totals.links,
                     "evidence": totals.evidence,
+                    "values_flagged": totals.flagged,
                     "attempt": claim.attempts,
                 },
             }

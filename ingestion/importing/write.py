@@ -10,7 +10,15 @@ from datetime import datetime
 
 import msgspec
 
-from cases.intake import Arrival, Opening, Raised, join_cases, open_cases
+from cases.intake import (
+    Arrival,
+    FlagRaise,
+    Opening,
+    Raised,
+    join_cases,
+    open_cases,
+    raise_flags,
+)
 from ingestion.importing.correlate import CaseRef, Correlation, Decision
 
 _TAKEN_KEYS_SQL = """
@@ -65,6 +73,7 @@ class Written:
     evidence: int
     case_accounts: int
     raised: list[Raised]
+    flagged: int = 0
 
 
 def _sha256(text: str) -> str:
@@ -135,6 +144,15 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         cursor.execute(_EVIDENCE_SQL, [now, *map(list, zip(*evidence.rows, strict=True))])
         added = Counter(case_id for (case_id,) in cursor.fetchall())
 
+    flagged = raise_flags(
+        cursor,
+        [
+            FlagRaise(flag.case.id, flag.indicator_id, flag.kind, flag.detail)
+            for flag in correlation.flags
+        ],
+        now,
+    )
+
     decisions = sorted(correlation.decisions, key=lambda d: d.alert.id)
     alert_ids = [d.alert.id for d in decisions]
     cursor.execute(_ALERTS_SQL, [now, alert_ids, [d.case.id for d in decisions], alert_ids])
@@ -169,6 +187,7 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         evidence=sum(added.values()),
         case_accounts=sum(linked.values()),
         raised=raised,
+        flagged=len(flagged),
     )
 
 

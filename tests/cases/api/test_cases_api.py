@@ -348,8 +348,8 @@ def test_case_detail_and_sub_lists_query_counts_do_not_grow(
             counts.setdefault(suffix, []).append(len(queries))
     for suffix, (few, many) in counts.items():
         assert few == many, (suffix, few, many)
-    # session, user, roles, case, related cases
-    assert counts[""][0] == 5
+    # session, user, roles, case, related cases, review flags
+    assert counts[""][0] == 6
 
 
 @pytest.mark.parametrize(

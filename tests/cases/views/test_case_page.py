@@ -307,8 +307,8 @@ def test_case_page_query_count_does_not_grow_with_rows(
 
 
 # session, user, roles, case, notes, evidence, audit events, alerts,
-# accounts, indicators, related cases, actions
-CASE_PAGE_QUERIES = 12
+# accounts, indicators, related cases, review flags, actions
+CASE_PAGE_QUERIES = 13
 
 
 def test_the_header_marks_an_overdue_case(client, ivy):
