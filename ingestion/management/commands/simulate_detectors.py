@@ -4,7 +4,9 @@ Everything goes over HTTP exactly as a detector's would (``ingestion.simulator``
 builds the alerts, the same generators as the benchmark's; bench/README.md
 describes them). ``--workload campaign`` (the default): operator networks of
 very different sizes, honest heavy users and a reseller's customers behind the
-same proxies, over weeks, in no particular order, about 10% resends.
+same proxies, over weeks, in no particular order, about 10% resends; posting
+into its own database, it first has a lead put the reseller's payment processor
+on the known-shared list, as leads would have.
 ``--workload demo``: three small operators and one heavy user, with a retried
 batch whose alerts are all duplicates and a batch repeating an alert inside
 itself. ``--workload uniform``: the benchmark's independent random alerts. The
@@ -21,8 +23,11 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.workflow import add_known_shared
+from core.refusals import Conflict
 from ingestion.detectors import create_detector, rotate_token
 from ingestion.models import Detector
 from ingestion.simulator import WORKLOADS, batches, scenario, workload
@@ -58,6 +63,11 @@ class Command(BaseCommand):
             "--batch-size", type=int, help="alerts per request (default: 5 for demo, else 200)"
         )
         parser.add_argument(
+            "--lead",
+            help="campaign, without --token: the lead who puts the reseller's payment "
+            "processor on the known-shared list (default: the first active lead)",
+        )
+        parser.add_argument(
             "--wait",
             type=float,
             default=60.0,
@@ -68,7 +78,11 @@ class Command(BaseCommand):
         base = options["url"].rstrip("/")
         token = options["token"] or self._token()
         now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-        plan, described = self._plan(options, now)
+        plan, described, known_shared = self._plan(options, now)
+        if known_shared and not options["token"]:
+            # Only into this database, as the detector is: a lead's decision, made
+            # before the traffic arrives, as leads would have listed the reseller.
+            self._list_known_shared(known_shared, options["lead"])
 
         client = _Client(base, token, wait=options["wait"])
         batch_ids = []
@@ -91,8 +105,9 @@ class Command(BaseCommand):
             summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
             self.stdout.write(f"Batches: {summary}.")
 
-    def _plan(self, options: dict, now: datetime) -> tuple[list[list[dict]], str]:
-        """The requests to make, in order, and what their alerts are about."""
+    def _plan(self, options: dict, now: datetime) -> tuple[list[list[dict]], str, list[dict]]:
+        """The requests to make, in order, what their alerts are about, and the
+        strong values honest customers share among them."""
         seed = options["seed"]
         if options["workload"] == "demo":
             world = scenario(seed=seed, operators=options["operators"], now=now)
@@ -102,7 +117,7 @@ class Command(BaseCommand):
             retried = groups[0]
             repeated = [*groups[-1], groups[-1][0]]
             plan = [*groups[:-1], repeated, retried]
-            return plan, f"{len(world.operators)} operators and one benign heavy user"
+            return plan, f"{len(world.operators)} operators and one benign heavy user", []
         weeks = 6
         traffic = workload(
             options["workload"],
@@ -115,12 +130,33 @@ class Command(BaseCommand):
         )
         plan = batches(traffic.alerts, max(1, options["batch_size"] or 200))
         if not traffic.operator_of:
-            return plan, f"{options['workload']} workload"
+            return plan, f"{options['workload']} workload", []
         sizes = ", ".join(f"{name} {size:,}" for name, size in traffic.operator_sizes.items())
-        return plan, (
+        return (
+            plan,
             f"operators of {sizes} accounts, {len(traffic.honest_of):,} honest accounts "
-            "behind the same proxies"
+            "behind the same proxies",
+            traffic.known_shared,
         )
+
+    def _list_known_shared(self, entries: list[dict], username: str | None) -> None:
+        leads = get_user_model().objects.filter(is_active=True, groups__name="lead")
+        lead = leads.filter(username=username).first() if username else leads.order_by("pk").first()
+        if lead is None:
+            self.stdout.write(
+                "No active lead to keep the known-shared list: the reseller's payment "
+                "processor is not listed, and will join its customers' alerts."
+            )
+            return
+        for entry in entries:
+            try:
+                add_known_shared(entry["type"], entry["value"], actor=lead, reason=entry["reason"])
+            except Conflict:
+                continue  # listed by an earlier run
+            self.stdout.write(
+                f"{lead.username} put the {entry['type']} {entry['value']} on the "
+                f"known-shared list: {entry['reason']}."
+            )
 
     def _token(self) -> str:
         if Detector.objects.filter(name=DETECTOR_NAME).exists():

@@ -7,8 +7,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from cases.models import Case
+from cases.models import Case, CaseAccount, KnownSharedValue
 from ingestion.models import Alert, Batch
+from ingestion.simulator import campaign
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,8 @@ def test_the_simulator_fills_a_fresh_dossier_with_one_case_per_operator(live_ser
     assert " 0 accepted" in again.getvalue()
 
 
-def test_the_simulator_posts_campaign_traffic_by_default(live_server, start_worker):
+def test_the_simulator_posts_campaign_traffic_by_default(live_server, start_worker, make_user):
+    make_user("lead", username="lee")
     start_worker()
     out = io.StringIO()
 
@@ -54,3 +56,12 @@ def test_the_simulator_posts_campaign_traffic_by_default(live_server, start_work
     assert 300 < Alert.objects.count() < 400
     assert Batch.objects.filter(duplicates__gt=0).exists()
     assert Case.objects.exists()
+    # The reseller's payment processor was listed first: its customers stay apart.
+    (shared,) = KnownSharedValue.objects.all()
+    assert shared.added_by.username == "lee" and shared.type == "payment_fingerprint"
+    assert "on the known-shared list" in text
+    truth = campaign(400, seed=7, prefix="sim-7-", largest=120)
+    customers = [a for a, kind in truth.honest_of.items() if kind == "reseller"]
+    links = CaseAccount.objects.filter(account__external_id__in=customers)
+    assert links.exists()
+    assert links.values("case").distinct().count() == links.count()
