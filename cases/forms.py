@@ -74,6 +74,18 @@ class UnlinkAccountForm(VersionedForm):
     reason = forms.CharField(max_length=2000, label="Why it does not belong")
 
 
+class MergeForm(VersionedForm):
+    """Merge a related case into this one: a reason, and a confirmation that the
+    other case is closed as a duplicate of this one."""
+
+    id_prefix = "merge"
+    other = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(max_length=2000, label="Why they are one case")
+    confirm = forms.BooleanField(
+        label="Close the other case as a duplicate of this one", required=True
+    )
+
+
 class NoteForm(CaseForm):
     id_prefix = "note"
     body = forms.CharField(

@@ -12,8 +12,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from audit.models import AuditEvent
 from cases.models import (
@@ -115,7 +117,17 @@ def _event_title(event: AuditEvent) -> str:
 
 
 def audit_trail(case: Case) -> list[AuditEvent]:
-    return list(AuditEvent.objects.for_case(case.pk).order_by("-sequence")[:AUDIT_LIMIT])
+    """The case's events, and those of every case merged into it (``merged_into``
+    always names the final survivor, so one level reaches them all)."""
+    # One query: the ids are gathered by the statement itself (the GIN index
+    # serves ``&&`` with an array computed once).
+    ids = RawSQL(
+        "ARRAY[%s]::bigint[] || ARRAY(SELECT id FROM cases_case WHERE merged_into_id = %s)",
+        [case.pk, case.pk],
+        output_field=ArrayField(BigIntegerField()),
+    )
+    events = AuditEvent.objects.filter(case_ids__overlap=ids)
+    return list(events.order_by("-sequence")[:AUDIT_LIMIT])
 
 
 def timeline(

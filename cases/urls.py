@@ -27,6 +27,7 @@ urlpatterns = [
     path("<int:pk>/attribution/", views.AttributionView.as_view(), name="attribution"),
     path("<int:pk>/transition/", views.TransitionView.as_view(), name="transition"),
     path("<int:pk>/notes/", views.NoteView.as_view(), name="add-note"),
+    path("<int:pk>/merge/", views.MergeView.as_view(), name="merge"),
     path("<int:pk>/evidence/", views.EvidenceUploadView.as_view(), name="add-evidence"),
     path(
         "<int:pk>/evidence/<int:evidence_id>/",

@@ -109,6 +109,7 @@ class CaseDetailSerializer(CaseSerializer):
             "allowed_transitions",
             "related_cases",
             "review_flags",
+            "merged_into",
         ]
         read_only_fields = fields
 
@@ -224,6 +225,24 @@ class AssignInputSerializer(VersionedInput):
         allow_blank=True, help_text='A username, "me", or empty to unassign.'
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MergeInputSerializer(VersionedInput):
+    cases = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=100,
+        help_text="The cases to merge into this one; each is closed as a duplicate of it.",
+    )
+    reason = serializers.CharField(max_length=2000)
+    confirm = serializers.BooleanField(
+        help_text="Must be true: the merged cases are closed, and a merge is not undone."
+    )
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError("Confirm the merge (true).")
+        return value
 
 
 class SeverityInputSerializer(VersionedInput):

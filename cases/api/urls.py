@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
     path("cases/<int:pk>/severity/", views.CaseSeverityView.as_view(), name="case-severity"),
+    path("cases/<int:pk>/merge/", views.CaseMergeView.as_view(), name="case-merge"),
     path(
         "cases/<int:pk>/attribution/",
         views.CaseAttributionView.as_view(),

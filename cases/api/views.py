@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +18,7 @@ from cases.api.base import (
 )
 from cases.api.pagination import CaseKeysetPagination
 from cases.filters import CaseFilter
-from cases.queries import assignee_named, queue_queryset
+from cases.queries import assignee_named, case_for, queue_queryset
 from core.api import validated
 
 
@@ -124,3 +124,26 @@ class CaseAttributionView(CaseOperationMixin, APIView):
                 version=data.get("version"),
             ),
         )
+
+
+@extend_schema(tags=["cases"])
+class CaseMergeView(CaseOperationMixin, APIView):
+    """A lead merges other cases into this one (``cases.workflow.merge_cases``)."""
+
+    @extend_schema(request=s.MergeInputSerializer, responses=s.CaseDetailSerializer)
+    def post(self, request, pk: int):
+        case = self.get_case()
+        data = validated(s.MergeInputSerializer, request)
+        others = [case_for(request.user, other) for other in data["cases"]]
+        if any(other is None for other in others):
+            raise exceptions.NotFound("No such case to merge.")
+        self.run(
+            lambda: workflow.merge_cases(
+                case.pk,
+                [other.pk for other in others],
+                actor=request.user,
+                reason=data["reason"],
+                version=data.get("version"),
+            )
+        )
+        return Response(case_detail_data(self, case))

@@ -10,6 +10,7 @@ from cases.forms import (
     AttributionForm,
     EvidenceForm,
     LinkAccountForm,
+    MergeForm,
     NoteForm,
     ResolveFlagForm,
     SeverityForm,
@@ -54,6 +55,7 @@ def capabilities(case: Case, user) -> dict[str, bool]:
         "assign_others": workflow.may_assign_anyone(user, case),
         "note": workflow.may_add_note(user, case),
         "resolve_flags": workflow.may_resolve_flag(user, case),
+        "merge": workflow.may_merge(user, case) and case.status in OPEN_STATUSES,
     }
 
 
@@ -77,6 +79,7 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
         "note_form": NoteForm(),
         "evidence_form": EvidenceForm(),
         "flag_form": ResolveFlagForm(),
+        "merge_form": MergeForm(initial=version),
     }
     forms.update(bound_forms)
     notes = queries.case_notes(case)

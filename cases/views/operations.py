@@ -169,6 +169,27 @@ class UnlinkAccountView(CaseOperationView):
         return f"Account {account.external_id} unlinked."
 
 
+class MergeView(CaseOperationView):
+    """A lead merges a related case into this one (cases.workflow.merge_cases)."""
+
+    form_class = case_forms.MergeForm
+    form_name = "merge_form"
+    anchor = "#related"
+
+    def perform(self, case, data, **kwargs):
+        other = queries.case_for(self.request.user, data["other"])
+        if other is None:
+            raise ValidationError({"other": f"No case #{data['other']} to merge."})
+        workflow.merge_cases(
+            case.pk,
+            [other.pk],
+            actor=self.request.user,
+            reason=data["reason"],
+            version=data["version"],
+        )
+        return f"Case #{other.pk} merged into this case."
+
+
 class NoteView(CaseOperationView):
     form_class = case_forms.NoteForm
     form_name = "note_form"

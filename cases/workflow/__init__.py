@@ -45,11 +45,13 @@ from cases.workflow.may import (
     may_assign,
     may_assign_anyone,
     may_keep_known_shared,
+    may_merge,
     may_redact,
     may_resolve_flag,
     may_transition,
     may_work_on,
 )
+from cases.workflow.merge import Merge, merge_cases, strictest_tlp
 from cases.workflow.shared_values import (
     add_known_shared,
     remove_known_shared,
@@ -70,6 +72,7 @@ __all__ = [
     "TRANSITIONS",
     "AllowedTransition",
     "EvidenceTooLarge",
+    "Merge",
     "OperationRefused",
     "Rule",
     "StaleCase",
@@ -93,10 +96,12 @@ __all__ = [
     "may_assign",
     "may_assign_anyone",
     "may_keep_known_shared",
+    "may_merge",
     "may_redact",
     "may_resolve_flag",
     "may_transition",
     "may_work_on",
+    "merge_cases",
     "publish_on_commit",
     "redact_evidence",
     "remove_known_shared",
@@ -104,6 +109,7 @@ __all__ = [
     "resolve_flag",
     "set_attribution",
     "set_severity",
+    "strictest_tlp",
     "transition",
     "unlink_account",
 ]

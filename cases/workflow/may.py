@@ -28,6 +28,8 @@ COMMENTING_ROLES = CASE_COMMENTERS
 REDACTING_ROLES = LEADS_AND_LEGAL
 # The known-shared list, and deciding the values flagged for review.
 KNOWN_SHARED_ROLES = LEADS
+# Merging cases into one: it closes cases people may have worked.
+MERGING_ROLES = LEADS
 
 
 def _holds(actor, roles: Iterable[str]) -> bool:
@@ -67,6 +69,11 @@ def may_keep_known_shared(actor) -> bool:
 def may_resolve_flag(actor, case: Case) -> bool:
     """Decide a value flagged for review on the case: list it as shared, or dismiss."""
     return _holds(actor, KNOWN_SHARED_ROLES)
+
+
+def may_merge(actor, case: Case) -> bool:
+    """Merge other cases into ``case`` (the survivor)."""
+    return _holds(actor, MERGING_ROLES)
 
 
 def may_transition(actor, case: Case, to_status: str) -> bool:

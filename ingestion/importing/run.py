@@ -38,6 +38,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from cases.intake import Raised, record_intake
+from cases.locks import INTAKE_LOCK_KEY
 from ingestion.importing.claim import Claim, claim_batch, release, still_ours
 from ingestion.importing.correlate import correlate, protected_in, silenced_values
 from ingestion.importing.prepare import AlertRejected, PreparedAlert, prepare
@@ -47,8 +48,8 @@ from ingestion.models import Batch, Detector
 
 logger = logging.getLogger(__name__)
 
-# Serialises correlation between workers ("import" in ASCII).
-CORRELATION_LOCK_KEY = 0x696D706F7274
+# Serialises correlation between workers, and with merges (cases.locks).
+CORRELATION_LOCK_KEY = INTAKE_LOCK_KEY
 # Serialises the indicator counter updates between workers ("counts"): one
 # lock in place of a row lock on each of a batch's few thousand indicators,
 # which cost a WAL record apiece.

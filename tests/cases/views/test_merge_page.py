@@ -1,0 +1,38 @@
+"""The related-cases panel offers a lead the merge."""
+
+import pytest
+
+from cases.models import Case
+from tests.cases.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_related_panel_offers_a_lead_the_merge(client, make_user):
+    survivor, other = make_case(title="Operator A"), make_case(title="Operator A again")
+    survivor.related_cases.add(other)
+    client.force_login(make_user("investigator"))
+    assert f'id="merge-{other.pk}"' not in client.get(f"/cases/{survivor.pk}/").content.decode()
+
+    client.force_login(make_user("lead"))
+    assert f'id="merge-{other.pk}"' in client.get(f"/cases/{survivor.pk}/").content.decode()
+    url = f"/cases/{survivor.pk}/merge/"
+    unconfirmed = {"version": survivor.version, "other": other.pk, "reason": "same card"}
+    assert client.post(url, unconfirmed).status_code == 400
+    response = client.post(url, {**unconfirmed, "confirm": "on"})
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert (other.status, other.merged_into_id) == ("closed", survivor.pk)
+    body = client.get(f"/cases/{other.pk}/").content.decode()
+    assert "Merged into" in body and f"/cases/{survivor.pk}/" in body
+
+
+def test_an_investigator_posting_a_merge_is_refused(client, make_user):
+    survivor, other = make_case(), make_case()
+    client.force_login(make_user("investigator"))
+    response = client.post(
+        f"/cases/{survivor.pk}/merge/",
+        {"version": survivor.version, "other": other.pk, "reason": "x", "confirm": "on"},
+    )
+    assert response.status_code == 403
+    assert Case.objects.get(pk=other.pk).status == "new"
