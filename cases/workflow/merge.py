@@ -3,7 +3,8 @@
 One function, used by leads (pages, API) and by the import, which merges
 cases no person has worked when a new alert ties them (docs/alert-import.md).
 Everything the merged cases hold moves to the survivor with one statement per
-table: alerts, account links, evidence, notes and correlation keys. Alerts and
+table: alerts, account links, evidence, notes, correlation keys and the
+values flagged for review. Alerts and
 correlation keys are ingestion's models; they are reached through the reverse
 relations they declare on ``Case`` (``alerts``, ``correlation_keys``), so
 cases never imports ingestion. The merged cases are closed as ``duplicate``
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from audit.events import record_many
 from cases.locks import INTAKE_LOCK_KEY
-from cases.models import Case, CaseAccount, CaseStatus, Resolution, Tlp
+from cases.models import Case, CaseAccount, CaseStatus, Resolution, ReviewFlag, Tlp
 from cases.workflow.common import (
     StaleCase,
     case_pk,
@@ -140,8 +141,9 @@ def _check(survivor: Case, cases: list[Case | None], ids: list[int]) -> None:
             )
 
 
-# Account links and correlation keys are unique per case: the survivor keeps
-# its own, and of the merged cases' duplicates the earliest row is moved.
+# Account links, correlation keys and review flags are unique per case: the
+# survivor keeps its own, and of the merged cases' duplicates the earliest row
+# is moved.
 _DROP_DUPLICATES_SQL = """
 DELETE FROM {table} AS d
  USING {table} AS k
@@ -175,13 +177,21 @@ def _move(survivor: Case, cases: list[Case], actor, system: str | None, reason: 
         for model, column in (
             (CaseAccount, "account_id"),
             _key_column(_reverse("correlation_keys")[0]),
+            (ReviewFlag, "indicator_id"),
         ):
             table = model._meta.db_table
             cursor.execute(
                 _DROP_DUPLICATES_SQL.format(table=table, column=column), [ids, survivor.pk, ids]
             )
         moved: dict[str, int] = {}
-        for name in ("alerts", "account_links", "evidence", "notes", "correlation_keys"):
+        for name in (
+            "alerts",
+            "account_links",
+            "evidence",
+            "notes",
+            "correlation_keys",
+            "review_flags",
+        ):
             model, case_column = _reverse(name)
             cursor.execute(
                 _MOVE_SQL.format(table=model._meta.db_table, case_column=case_column),
