@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ingestion.importing.run import _INDICATOR_STATS_SQL, _pg_cursor
-from ingestion.importing.upsert import _INDICATOR_IDS_SQL
+from ingestion.importing.upsert import _INDICATOR_IDS_SQL, STRONG_TYPES
 from ingestion.importing.write import _ALERTS_SQL
 from tests.query_plans import plan_nodes
 
@@ -81,7 +81,7 @@ def test_indicator_counter_update_reaches_rows_by_primary_key(indicators):
         nodes = explain(
             cursor,
             _INDICATOR_STATS_SQL,
-            [50, ids, [1] * len(ids), [NOW] * len(ids), [NOW] * len(ids), ids],
+            [50, STRONG_TYPES, ids, [1] * len(ids), [NOW] * len(ids), [NOW] * len(ids), ids],
         )
     assert_probes(nodes, "cases_indicator", "cases_indicator_pkey")
 
