@@ -168,6 +168,27 @@ def _flag_order(flag: FlagRaise) -> tuple[int, int]:
     return (flag.case_id, flag.indicator_id)
 
 
+# Served by the partial GIN index on the case ids of people's events.
+_WORKED_SQL = """
+SELECT c.id FROM unnest(%b::bigint[]) AS c(id)
+ WHERE EXISTS (SELECT 1 FROM audit_auditevent e
+                WHERE e.case_ids @> ARRAY[c.id] AND e.actor_id IS NOT NULL)
+"""
+
+
+def worked_by_people(cursor, case_ids: Sequence[int]) -> set[int]:
+    """Of these cases, those with an event by a person on their trail.
+
+    The import merges only cases nobody has worked (docs/alert-import.md);
+    it asks here about the cases still ``new`` and unassigned, whose status
+    says nothing yet (a note, say, leaves both as they were).
+    """
+    if not case_ids:
+        return set()
+    cursor.execute(_WORKED_SQL, [sorted(case_ids)])
+    return {pk for (pk,) in cursor.fetchall()}
+
+
 def open_cases(openings: Sequence[Opening], now: datetime) -> list[Opened]:
     """Open new cases in one INSERT; their ids and creation times, in order."""
     if not openings:

@@ -4,8 +4,12 @@ An alert joins the open case that shares one of its strong keys: the
 detector's campaign hint, a strong indicator (payment or device fingerprint,
 API key prefix, prompt cluster), however many accounts share it, unless a
 lead put it on the known-shared list; or an account. Weak indicators give no
-keys at all. With no match it opens a new case. Matching
-two open cases, it joins the older and the two become related. Matching an
+keys at all. With no match it opens a new case. Matching two or more open
+cases that no person has worked (still ``new``, unassigned, no event by a
+person on their trails), it joins the oldest and the others are merged into
+it (``write`` calls ``cases.workflow.merge_cases`` once the batch is
+written); when any of them has been worked, it joins the oldest and they
+become related, for a lead to merge. Matching an
 account or strong indicator of a case closed as confirmed abuse, or actioned,
 opens a new case flagged as possible evasion, related to the earlier one.
 
@@ -29,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from cases.intake import severity_rank
+from cases.intake import severity_rank, worked_by_people
 from cases.models import CaseStatus, Resolution, ReviewFlagKind
 from ingestion.importing.prepare import PreparedAlert
 
@@ -111,6 +115,8 @@ class CaseRef:
     order: int  # creation order among new cases; existing cases sort first
     is_new: bool = False
     worked: bool = False
+    # Set when this batch merges the case into another (which may be merged in turn).
+    merged_into: CaseRef | None = None
     title: str = ""
     summary: str = ""
     correlation_key: str = ""
@@ -124,6 +130,11 @@ class CaseRef:
     @property
     def joinable(self) -> bool:
         return self.status in JOINABLE
+
+    @property
+    def untouched(self) -> bool:
+        """No person has worked it: the import may merge it."""
+        return self.is_new or (self.status == CaseStatus.NEW and not self.worked)
 
     @property
     def evasion_source(self) -> bool:
@@ -178,6 +189,29 @@ class Flag:
 
 
 @dataclass
+class MergeStep:
+    """``merged`` goes into ``survivor``: ``alert`` ties them, as the two reasons say."""
+
+    survivor: CaseRef
+    merged: CaseRef
+    alert: PreparedAlert
+    survivor_reason: str
+    merged_reason: str
+
+    def why(self) -> str:
+        """Read once both cases have ids: 'alert a-7 shares payment fingerprint pf_77ab ...'."""
+        head = f"alert {self.alert.external_id}"
+        if self.survivor_reason == self.merged_reason:
+            return (
+                f"{head} {self.survivor_reason} (cases #{self.survivor.id} and #{self.merged.id})"
+            )
+        return (
+            f"{head} {self.survivor_reason} (case #{self.survivor.id}) "
+            f"and {self.merged_reason} (case #{self.merged.id})"
+        )
+
+
+@dataclass
 class Correlation:
     decisions: list[Decision] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
@@ -190,6 +224,7 @@ class Correlation:
     opened: list[CaseRef] = field(default_factory=list)
     # Pairs already given a relation in this batch (by object: new cases have no id yet).
     related_pairs: set[frozenset[int]] = field(default_factory=set)
+    merges: list[MergeStep] = field(default_factory=list)
 
     def related(self, a: CaseRef, b: CaseRef) -> bool:
         """Whether the pair is one case or already related in this batch (checked
@@ -205,6 +240,17 @@ class Correlation:
         if (id(case), indicator_id) not in self.flagged:
             self.flagged.add((id(case), indicator_id))
             self.flags.append(Flag(case, indicator_id, kind, detail))
+
+    def merge(self, step: MergeStep) -> None:
+        step.merged.merged_into = step.survivor
+        self.merges.append(step)
+
+
+def resolve(case: CaseRef) -> CaseRef:
+    """The case ``case`` ends up in once this batch's merges are done."""
+    while case.merged_into is not None:
+        case = case.merged_into
+    return case
 
 
 def _pair(a: CaseRef, b: CaseRef) -> frozenset[int]:
@@ -287,6 +333,10 @@ def correlate(
         cursor.execute(_CASES_SQL, [sorted({case_id for _, case_id, _ in rows})])
         for pk, status, resolution, created_at, worked in cursor.fetchall():
             result.cases[pk] = CaseRef(pk, status, resolution, created_at, order=0, worked=worked)
+        # Still new and unassigned, yet a person may have written on its trail.
+        fresh = [pk for pk, ref in result.cases.items() if not ref.worked]
+        for pk in worked_by_people(cursor, fresh):
+            result.cases[pk].worked = True
         for key, case_id, label in rows:
             holders.setdefault(key, {})[result.cases[case_id]] = label
 
@@ -305,6 +355,7 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
     for key in keys:
         for case, label in holders.get(key.key, {}).items():
             if case.joinable:
+                case = resolve(case)
                 if key.protected:
                     protected_hits.setdefault(case, []).append(
                         f"shares {label}, of protected account {key.protected}"
@@ -320,8 +371,14 @@ def _assign(alert, keys, holders, result: Correlation, now: datetime) -> Decisio
     if open_hits:
         target = min(open_hits, key=CaseRef.sort_key)
         opened = False
+        # Only when nobody has worked any of them: a person's case is never merged unasked.
+        merging = len(open_hits) > 1 and all(case.untouched for case in open_hits)
         for other in sorted(open_hits, key=CaseRef.sort_key):
-            if not result.related(target, other):
+            if merging and other is not target:
+                result.merge(
+                    MergeStep(target, other, alert, open_hits[target][0], open_hits[other][0])
+                )
+            elif not result.related(target, other):
                 why = (
                     f"alert {alert.external_id} {open_hits[target][0]} (this case) "
                     f"and {open_hits[other][0]} (the other)"

@@ -122,19 +122,23 @@ class Totals:
     opened: int = 0
     joined: int = 0
     related: int = 0
+    merged: int = 0
     evidence: int = 0
     flagged: int = 0
     cases: set[int] = field(default_factory=set)
     raised: list[Raised] = field(default_factory=list)
+    merge_events: list[dict] = field(default_factory=list)
 
     def add(self, other: Totals) -> None:
         for name in ("alerts", "accounts", "indicators", "links", "opened", "joined"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.related += other.related
+        self.merged += other.merged
         self.evidence += other.evidence
         self.flagged += other.flagged
         self.cases |= other.cases
         self.raised += other.raised
+        self.merge_events += other.merge_events
 
 
 @dataclass(frozen=True)
@@ -298,10 +302,12 @@ def _correlate_and_write(cursor, alerts, upserted: Upserted, now: datetime) -> T
         opened=written.opened,
         joined=written.joined,
         related=written.related,
+        merged=written.merged,
         evidence=written.evidence,
         flagged=written.flagged,
         cases=set(written.touched),
         raised=written.raised,
+        merge_events=written.merge_events,
     )
 
 
@@ -360,6 +366,7 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
         totals.raised,
         system="import",
         also=[
+            *totals.merge_events,
             {
                 "verb": "batch.imported" if status != "failed" else "batch.import_failed",
                 "system": "import",
@@ -374,6 +381,7 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
                     "cases_touched": len(cases),
                     "alerts_joined": totals.joined,
                     "cases_related": totals.related,
+                    "cases_merged": totals.merged,
                     "accounts": totals.accounts,
                     "indicators": totals.indicators,
                     "new_links": totals.links,
@@ -381,7 +389,7 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
                     "values_flagged": totals.flagged,
                     "attempt": claim.attempts,
                 },
-            }
+            },
         ],
     )
     return Outcome(claim.batch_id, status, imported, failed, cases)

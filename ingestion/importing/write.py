@@ -1,11 +1,12 @@
 """Write the correlation's outcome: keys, links, relations and evidence; cases are
-opened and added to by ``cases.intake``, which owns what a case is."""
+opened and added to by ``cases.intake``, which owns what a case is, and merged
+by ``cases.workflow.merge_cases``, the merge leads use too."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import msgspec
@@ -19,7 +20,8 @@ from cases.intake import (
     open_cases,
     raise_flags,
 )
-from ingestion.importing.correlate import CaseRef, Correlation, Decision
+from cases.workflow import merge_cases
+from ingestion.importing.correlate import CaseRef, Correlation, Decision, resolve
 
 _TAKEN_KEYS_SQL = """
 SELECT correlation_key FROM cases_case WHERE status <> 'closed' AND correlation_key = ANY(%b)
@@ -74,6 +76,9 @@ class Written:
     case_accounts: int
     raised: list[Raised]
     flagged: int = 0
+    merged: int = 0
+    # The merges' audit events, recorded with the batch's own (``record_intake``).
+    merge_events: list[dict] = field(default_factory=list)
 
 
 def _sha256(text: str) -> str:
@@ -179,6 +184,7 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         ],
         now,
     )
+    merged, merge_events = _merge(correlation)
     return Written(
         touched=touched,
         opened=len(correlation.opened),
@@ -188,7 +194,37 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         case_accounts=sum(linked.values()),
         raised=raised,
         flagged=len(flagged),
+        merged=merged,
+        merge_events=merge_events,
     )
+
+
+def _merge(correlation: Correlation) -> tuple[int, list[dict]]:
+    """Merge the untouched cases the batch tied together, each group into its oldest.
+
+    Last, once every alert, key, link and flag is written where correlation
+    put it: the merge then moves all of it, set-based, as it does for a lead.
+    """
+    groups: dict[int, tuple[CaseRef, list[CaseRef], list[str]]] = {}
+    for step in correlation.merges:
+        survivor = resolve(step.survivor)
+        _, members, reasons = groups.setdefault(id(survivor), (survivor, [], []))
+        members.append(step.merged)
+        reasons.append(step.why())
+    merged = 0
+    events: list[dict] = []
+    for survivor, members, reasons in sorted(groups.values(), key=lambda g: g[0].id):
+        outcome = merge_cases(
+            survivor.id,
+            [member.id for member in members],
+            system="import",
+            reason="; ".join(dict.fromkeys(reasons))[:5000],
+            only_untouched=True,
+            defer_audit=True,
+        )
+        merged += len(outcome.merged)
+        events += outcome.events
+    return merged, events
 
 
 def _already_related(cursor, correlation: Correlation) -> set[tuple[int, int]]:

@@ -159,7 +159,9 @@ def test_new_cases_get_severity_and_sla_from_the_table(client, token):
     assert round(hours) == settings.CASE_SLA_HOURS["critical"]
 
 
-def test_an_alert_matching_two_open_cases_joins_the_older_and_relates_them(client, token):
+def test_an_alert_matching_a_worked_case_joins_the_older_and_relates_them(client, token, make_user):
+    from cases.workflow import add_note
+
     post_and_import(
         client,
         token,
@@ -171,6 +173,8 @@ def test_an_alert_matching_two_open_cases_joins_the_older_and_relates_them(clien
         [alert("new", accounts=[{"external_id": "acct_b", "payment_fingerprint": "pf_b"}])],
     )
     older, newer = cases_of(["old"]).pop(), cases_of(["new"]).pop()
+    # A person worked the older case (its status is still new): never merged unasked.
+    add_note(older, "looking into it", actor=make_user("investigator"))
     bridge = alert("bridge", accounts=[{"external_id": "acct_a"}, {"external_id": "acct_b"}])
     post_and_import(client, token, [bridge])
 
@@ -178,6 +182,7 @@ def test_an_alert_matching_two_open_cases_joins_the_older_and_relates_them(clien
     assert set(Case.objects.get(pk=older).related_cases.values_list("id", flat=True)) == {newer}
     assert set(Case.objects.get(pk=newer).related_cases.values_list("id", flat=True)) == {older}
     assert Case.objects.get(pk=newer).status == "new"  # nothing merged
+    assert Case.objects.get(pk=newer).merged_into_id is None
     note = Evidence.objects.get(case_id=newer, kind="link")
     assert f"case #{older}" in note.title and "acct_b" in note.content
 
@@ -232,3 +237,73 @@ def test_campaign_hints_join_only_within_one_detector(client, token):
 
     assert len(cases_of(["c-1", "c-2"])) == 1
     assert cases_of(["c-3"]).isdisjoint(cases_of(["c-1"]))
+
+
+def test_untouched_cases_tied_by_a_new_alert_are_merged_into_the_oldest(client, token):
+    from audit.models import AuditEvent
+    from cases.queries import audit_trail
+
+    for name, account, fingerprint in (
+        ("m-1", "acct_m1", "pf_77ab"),
+        ("m-2", "acct_m2", "pf_m2"),
+        ("m-3", "acct_m3", "pf_m3"),
+    ):
+        post_and_import(
+            client,
+            token,
+            [alert(name, accounts=[{"external_id": account, "payment_fingerprint": fingerprint}])],
+        )
+    first, second, third = (cases_of([name]).pop() for name in ("m-1", "m-2", "m-3"))
+    Case.objects.filter(pk=third).update(tlp="red")
+    bridge = alert(
+        "m-bridge",
+        accounts=[
+            {"external_id": "acct_m9", "payment_fingerprint": "pf_77ab"},
+            {"external_id": "acct_m2"},
+            {"external_id": "acct_m3"},
+        ],
+    )
+    post_and_import(client, token, [bridge])
+
+    assert cases_of(["m-1", "m-2", "m-3", "m-bridge"]) == {first}
+    survivor = Case.objects.get(pk=first)
+    assert survivor.tlp == "red"
+    assert survivor.alert_count == 4
+    assert set(survivor.account_links.values_list("account__external_id", flat=True)) == {
+        "acct_m1",
+        "acct_m2",
+        "acct_m3",
+        "acct_m9",
+    }
+    for pk in (second, third):
+        case = Case.objects.get(pk=pk)
+        assert (case.status, case.resolution, case.merged_into_id) == ("closed", "duplicate", first)
+        (event,) = AuditEvent.objects.filter(verb="case.merged_into", target_id=str(pk))
+        assert "shares payment fingerprint pf_77ab" in event.reason
+        assert event.system == "import"
+    (event,) = AuditEvent.objects.filter(verb="case.merged")
+    assert "shares payment fingerprint pf_77ab" in event.reason
+    assert sorted(event.after["merged"]) == sorted([second, third])
+    assert {e.verb for e in audit_trail(survivor)} >= {"case.merged", "case.merged_into"}
+    assert Case.objects.filter(status="new").count() == 1
+
+
+def test_cases_opened_in_one_batch_and_tied_later_in_it_are_merged(client, token):
+    alerts = [
+        alert("b-1", accounts=[{"external_id": "acct_b1", "payment_fingerprint": "pf_b1"}]),
+        alert("b-2", accounts=[{"external_id": "acct_b2", "payment_fingerprint": "pf_b2"}]),
+        alert(
+            "b-3",
+            accounts=[
+                {"external_id": "acct_b3", "payment_fingerprint": "pf_b1"},
+                {"external_id": "acct_b4", "payment_fingerprint": "pf_b2"},
+            ],
+        ),
+        alert("b-4", accounts=[{"external_id": "acct_b5", "payment_fingerprint": "pf_b2"}]),
+    ]
+    post_and_import(client, token, alerts)
+
+    (case_id,) = cases_of(["b-1", "b-2", "b-3", "b-4"])
+    case = Case.objects.get(pk=case_id)
+    assert case.alert_count == 4 and case.account_count == 5
+    assert Case.objects.filter(status="closed", resolution="duplicate").count() == 1
