@@ -101,6 +101,21 @@ STRONG_INDICATOR_CHOICES: list[tuple[str, str]] = [
 ]
 
 
+def value_digest_field() -> models.GeneratedField:
+    """SHA-256 of a row's ``value``, kept by PostgreSQL (``indicator_digest``).
+
+    Indicators and the known-shared list key their values by it, so the import
+    finds either by an indicator's own type and digest.
+    """
+    return models.GeneratedField(
+        expression=models.Func(
+            "value", function="indicator_digest", output_field=models.BinaryField()
+        ),
+        output_field=models.BinaryField(),
+        db_persist=True,
+    )
+
+
 class Indicator(models.Model):
     """A typed value normalised as docs/alerts-api.md says, unique per (type, value)."""
 
@@ -109,13 +124,7 @@ class Indicator(models.Model):
     value = models.TextField()
     # SHA-256 of the value, kept by PostgreSQL: the unique key. A btree entry
     # holds at most 2704 bytes, and 1000 characters of UTF-8 may take 4000.
-    value_digest = models.GeneratedField(
-        expression=models.Func(
-            "value", function="indicator_digest", output_field=models.BinaryField()
-        ),
-        output_field=models.BinaryField(),
-        db_persist=True,
-    )
+    value_digest = value_digest_field()
     first_seen = models.DateTimeField(default=timezone.now, db_default=Now())
     last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
     # A weak value seen across so many accounts that it says nothing: shown,

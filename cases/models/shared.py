@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from cases.models.accounts import IndicatorType
+from cases.models.accounts import IndicatorType, value_digest_field
 
 
 class KnownSharedValue(models.Model):
@@ -26,13 +26,7 @@ class KnownSharedValue(models.Model):
     # Stored as indicators store it (cases.indicator_values), so the import
     # finds it by the indicator's own type and digest.
     value = models.TextField()
-    value_digest = models.GeneratedField(
-        expression=models.Func(
-            "value", function="indicator_digest", output_field=models.BinaryField()
-        ),
-        output_field=models.BinaryField(),
-        db_persist=True,
-    )
+    value_digest = value_digest_field()
     reason = models.TextField()
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
