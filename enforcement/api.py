@@ -79,7 +79,9 @@ class ActionSerializer(serializers.ModelSerializer):
         ]
 
     def get_progress(self, action: Action) -> dict:
-        report = progress_report(action)
+        # A list passes every row's counts, read in one query (``progress_counts``).
+        counts = self.context.get("progress_counts", {}).get(action.pk)
+        report = progress_report(action, counts)
         return {k: report[k] for k in ("total", "done", "failed", "label", "counts", "finished")}
 
 
@@ -142,6 +144,13 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             .select_related("proposed_by", "approved_by", "second_approved_by")
             .annotate(target_count=Count("targets", filter=~Q(targets__state=TargetState.EXCLUDED)))
         )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        counts = workflow.progress_by_action([action.pk for action in page])
+        context = {**self.get_serializer_context(), "progress_counts": counts}
+        data = ActionSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
 
     def _visible(self, pk) -> Action:
         action = self.get_queryset().filter(pk=pk).first()
