@@ -55,7 +55,7 @@ def capabilities(case: Case, user) -> dict[str, bool]:
         "assign_others": workflow.may_assign_anyone(user, case),
         "note": workflow.may_add_note(user, case),
         "resolve_flags": workflow.may_resolve_flag(user, case),
-        "merge": workflow.may_merge(user, case) and case.status in OPEN_STATUSES,
+        "merge": workflow.may_merge(user, case) and workflow.takes_merges(case),
     }
 
 
@@ -85,6 +85,7 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
     notes = queries.case_notes(case)
     evidence = queries.case_evidence(case)
     events = queries.audit_trail(case)
+    related = queries.related_cases(user, case)
     return {
         "case": case,
         "is_open": case.status in OPEN_STATUSES,
@@ -97,7 +98,8 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
         "evidence": evidence,
         "account_links": queries.case_accounts(case),
         "indicators": queries.case_indicators(user, case),
-        "related": queries.related_cases(user, case),
+        "related": related,
+        "mergeable_ids": {other.pk for other in related if workflow.may_be_merged(other)},
         "review_flags": queries.review_flags(user, case),
         "audit_events": events,
         **forms,

@@ -44,12 +44,14 @@ from cases.workflow.may import (
     may_add_note,
     may_assign,
     may_assign_anyone,
+    may_be_merged,
     may_keep_known_shared,
     may_merge,
     may_redact,
     may_resolve_flag,
     may_transition,
     may_work_on,
+    takes_merges,
 )
 from cases.workflow.merge import Merge, merge_cases, strictest_tlp
 from cases.workflow.shared_values import (
@@ -95,6 +97,7 @@ __all__ = [
     "may_add_note",
     "may_assign",
     "may_assign_anyone",
+    "may_be_merged",
     "may_keep_known_shared",
     "may_merge",
     "may_redact",
@@ -110,6 +113,7 @@ __all__ = [
     "set_attribution",
     "set_severity",
     "strictest_tlp",
+    "takes_merges",
     "transition",
     "unlink_account",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from cases.workflow.table import OperationRefused, Via, is_person, rules_for
 from people.roles import (
     CASE_COMMENTERS,
@@ -74,6 +74,20 @@ def may_resolve_flag(actor, case: Case) -> bool:
 def may_merge(actor, case: Case) -> bool:
     """Merge other cases into ``case`` (the survivor)."""
     return _holds(actor, MERGING_ROLES)
+
+
+# A case whose enforcement is under way or done keeps its actions where they are.
+_NOT_MERGEABLE = frozenset({CaseStatus.CLOSED, CaseStatus.PENDING_ACTION, CaseStatus.ACTIONED})
+
+
+def takes_merges(case: Case) -> bool:
+    """Whether other cases may be merged into ``case``: only into an open one."""
+    return case.status != CaseStatus.CLOSED
+
+
+def may_be_merged(case: Case) -> bool:
+    """Whether ``case`` may be merged away: open, with no enforcement under way or done."""
+    return case.status not in _NOT_MERGEABLE
 
 
 def may_transition(actor, case: Case, to_status: str) -> bool:

@@ -39,7 +39,7 @@ from cases.workflow.common import (
     required_text,
     status_snapshot,
 )
-from cases.workflow.may import MERGING_ROLES, may_merge, needs_roles
+from cases.workflow.may import MERGING_ROLES, may_be_merged, may_merge, needs_roles, takes_merges
 from cases.workflow.table import is_person
 from core.refusals import Conflict, NotFound
 
@@ -47,7 +47,6 @@ MERGED = "case.merged"  # on the survivor: what it took in
 MERGED_INTO = "case.merged_into"  # on each merged case: where it went
 TLP_ORDER = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.RED)
 # Cases whose enforcement actions are under way keep them: not merged away.
-_NOT_MERGEABLE = frozenset({CaseStatus.CLOSED, CaseStatus.PENDING_ACTION, CaseStatus.ACTIONED})
 
 
 @dataclass
@@ -129,12 +128,12 @@ def merge_cases(
 
 
 def _check(survivor: Case, cases: list[Case | None], ids: list[int]) -> None:
-    if survivor.status == CaseStatus.CLOSED:
+    if not takes_merges(survivor):
         raise Conflict(f"Case #{survivor.pk} is closed: cases are merged into an open case.")
     for pk, case in zip(ids, cases, strict=True):
         if case is None:
             raise ValidationError({"cases": f"Case #{pk} does not exist."})
-        if case.status in _NOT_MERGEABLE:
+        if not may_be_merged(case):
             raise Conflict(
                 f"Case #{pk} is {case.status}: only open cases without enforcement "
                 "actions under way are merged."

@@ -36,3 +36,28 @@ def test_an_investigator_posting_a_merge_is_refused(client, make_user):
     )
     assert response.status_code == 403
     assert Case.objects.get(pk=other.pk).status == "new"
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [("new", True), ("investigating", True), ("pending_action", False), ("actioned", False)],
+)
+def test_the_merge_is_offered_only_for_cases_the_workflow_would_merge(
+    client, make_user, status, offered
+):
+    survivor, other = make_case(title="Operator A"), make_case(title="Operator A again")
+    Case.objects.filter(pk=other.pk).update(status=status)
+    survivor.related_cases.add(other)
+    client.force_login(make_user("lead"))
+
+    page = client.get(f"/cases/{survivor.pk}/").content.decode()
+    assert (f'id="merge-{other.pk}"' in page) is offered
+    response = client.post(
+        f"/cases/{survivor.pk}/merge/",
+        {"version": survivor.version, "other": other.pk, "reason": "same card", "confirm": "on"},
+        follow=True,
+    )
+    other.refresh_from_db()
+    assert (other.merged_into_id == survivor.pk) is offered
+    refusal = "only open cases without enforcement actions under way are merged"
+    assert (refusal in response.content.decode()) is not offered
