@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.EventListView.as_view(), name="events"),
+    path("events/<int:sequence>/cases/", views.EventCasesView.as_view(), name="event-cases"),
 ]

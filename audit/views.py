@@ -1,14 +1,35 @@
-"""The audit trail page: the latest events first, for managers."""
+"""The audit trail page: the latest events first, for managers, and the cases one
+event concerns."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, F, Func, IntegerField
+from django.http import Http404
 from django.views.generic import TemplateView
 
 from audit.models import AuditEvent
+from cases.models import Case
 from people.permissions import RoleRequiredMixin
 from people.roles import MANAGERS
 
 PAGE_SIZE = 100
+CASES_PAGE_SIZE = 100
+# An event naming more cases than this shows their count, linked to their list:
+# one import batch concerns hundreds of cases.
+CASES_SHOWN = 3
+
+
+class _Cardinality(Func):
+    function = "cardinality"
+    output_field = IntegerField()
+
+
+class _FirstCases(Func):
+    """The first ``CASES_SHOWN`` ids of ``case_ids``, never the whole array."""
+
+    template = f"(%(expressions)s)[1:{CASES_SHOWN}]"
+    output_field = ArrayField(BigIntegerField())
 
 
 def _positive_int(value: str | None) -> int | None:
@@ -25,7 +46,13 @@ class EventListView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        events = AuditEvent.objects.order_by("-sequence")
+        # The page shows neither before/after nor the whole case list: an
+        # import's event names every case of its batch.
+        events = (
+            AuditEvent.objects.defer("case_ids", "before", "after", "prev_hash", "hash")
+            .annotate(case_count=_Cardinality(F("case_ids")), first_cases=_FirstCases("case_ids"))
+            .order_by("-sequence")
+        )
         case_id = _positive_int(self.request.GET.get("case"))
         if case_id is not None:
             events = events.for_case(case_id)
@@ -38,6 +65,51 @@ class EventListView(RoleRequiredMixin, TemplateView):
         context.update(
             events=page,
             case_id=case_id,
+            cases_shown=CASES_SHOWN,
             next_before=page[-1].sequence if has_more else None,
+        )
+        return context
+
+
+# The event's cases in id order from the cursor on, each read by its key: the
+# array is unnested once, never matched against every case.
+EVENT_CASES_SQL = """
+    SELECT c.* FROM (
+        SELECT DISTINCT unnest(case_ids) AS id FROM audit_auditevent WHERE sequence = %s
+    ) ids
+    JOIN cases_case c ON c.id = ids.id
+    WHERE ids.id > %s
+    ORDER BY ids.id
+    LIMIT %s
+"""
+
+
+class EventCasesView(RoleRequiredMixin, TemplateView):
+    """The cases one event concerns, by id, paged by id (``?after=``)."""
+
+    allowed_roles = MANAGERS
+    template_name = "audit/event_cases.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = (
+            AuditEvent.objects.filter(sequence=kwargs["sequence"])
+            .defer("case_ids", "before", "after")
+            .annotate(case_count=_Cardinality(F("case_ids")))
+            .first()
+        )
+        if event is None:
+            raise Http404("No such event.")
+        after = _positive_int(self.request.GET.get("after")) or 0
+        cases = list(
+            Case.objects.raw(EVENT_CASES_SQL, [event.sequence, after, CASES_PAGE_SIZE + 1])
+        )
+        has_more = len(cases) > CASES_PAGE_SIZE
+        cases = cases[:CASES_PAGE_SIZE]
+        context.update(
+            event=event,
+            cases=cases,
+            next_after=cases[-1].pk if has_more else None,
+            first_page=after == 0,
         )
         return context
