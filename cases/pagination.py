@@ -1,4 +1,4 @@
-"""Keyset pagination for the case queue and ``/api/v1/cases/``.
+"""Keyset pagination for the case queue, ``/api/v1/cases/`` and other pages' lists.
 
 A page is found by comparing ``(sort key, id)`` with the last row seen, never
 by OFFSET, so page 500 costs what page 1 costs. The cursor is opaque to
@@ -140,9 +140,15 @@ def _after(sort: Sort, key: Any, pk: int, *, backwards: bool) -> Q:
     return Q(in_range) & ~Q(id=pk)
 
 
-def paginate(queryset: QuerySet, *, sort: str | None, cursor: str | None, size: int) -> KeysetPage:
-    """One page of ``queryset`` in the named sort, starting after ``cursor``."""
-    chosen = SORTS.get(sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])
+def paginate(
+    queryset: QuerySet, *, sort: str | Sort | None, cursor: str | None, size: int
+) -> KeysetPage:
+    """One page of ``queryset`` in the named sort (or another list's own ``Sort``),
+    starting after ``cursor``."""
+    if isinstance(sort, Sort):
+        chosen = sort
+    else:
+        chosen = SORTS.get(sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])
     queryset = chosen.annotate(queryset)
     backwards = False
     if cursor:

@@ -19,6 +19,7 @@ from cases.api.base import AUTHENTICATION
 from cases.visibility import restricted_q
 from core.api import validated
 from enforcement import workflow
+from enforcement.filters import ActionFilter
 from enforcement.models import Action, ActionKind, ActionTarget, TargetState
 from enforcement.reading import progress_report
 from people.permissions import HasRole
@@ -129,7 +130,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     permission_classes = [HasRole]
     serializer_class = ActionSerializer
     pagination_class = ActionPagination
-    filterset_fields = ["state", "kind", "case"]
+    filterset_class = ActionFilter
 
     # Steps let every role in: the workflow refuses (and audits) who may not.
     STEPS = ("approve", "reject", "withdraw", "revert", "retry")

@@ -20,9 +20,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cases.models import Case
+from cases.pagination import InvalidCursor, Sort, paginate
 from cases.visibility import can_see
 from core.pages import RefusalPageMixin
 from enforcement import workflow
+from enforcement.filters import ActionFilter
 from enforcement.forms import DecisionForm, ProposeForm
 from enforcement.models import Action, TargetState
 from enforcement.reading import (
@@ -42,6 +44,9 @@ from people.roles import (
 )
 
 TARGETS_PER_PAGE = 100
+APPROVALS_PER_PAGE = 50
+# The longest-waiting action first, as a queue is worked.
+OLDEST_FIRST = Sort("proposed", "Oldest first", "proposed_at", descending=False, is_datetime=True)
 
 
 def visible_action(user, pk: int) -> Action:
@@ -57,15 +62,39 @@ def visible_action(user, pk: int) -> Action:
 
 
 class ApprovalsView(RoleRequiredMixin, TemplateView):
-    """Leads' queue of actions awaiting a decision; approve or reject singly or in bulk."""
+    """Leads' queue of actions awaiting a decision, oldest first, filtered and paged as
+    ``/api/v1/actions/`` is; approve or reject singly or in bulk."""
 
     allowed_roles = LEADS
     template_name = "enforcement/approvals.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["actions"] = approval_queue()
-        context["paused"] = paused_actions()
+        request = self.request
+        filterset = ActionFilter(request.GET or None, queryset=approval_queue(), request=request)
+        filterset.limit_states(workflow.AWAITING_DECISION)
+        actions: list[Action] = []
+        page = None
+        cursor_error = ""
+        if not filterset.is_bound or filterset.is_valid():
+            queryset = filterset.qs
+            cursor = request.GET.get("cursor")
+            try:
+                page = paginate(queryset, sort=OLDEST_FIRST, cursor=cursor, size=APPROVALS_PER_PAGE)
+            except InvalidCursor:
+                cursor_error = "That page link is no longer valid; showing the first page."
+                page = paginate(queryset, sort=OLDEST_FIRST, cursor=None, size=APPROVALS_PER_PAGE)
+            actions = page.items
+        query = request.GET.copy()
+        query.pop("cursor", None)
+        context.update(
+            filter=filterset,
+            actions=actions,
+            page=page,
+            cursor_error=cursor_error,
+            base_query=query.urlencode(),
+            paused=paused_actions(),
+        )
         return context
 
     def post(self, request):
