@@ -1,4 +1,4 @@
-"""Keyset pagination for the case queue, ``/api/v1/cases/`` and other pages' lists.
+"""Keyset pagination for the case queue, ``/api/v1/cases/`` and the case page's panels.
 
 A page is found by comparing ``(sort key, id)`` with the last row seen, never
 by OFFSET, so page 500 costs what page 1 costs. The cursor is opaque to
@@ -80,18 +80,34 @@ class KeysetPage:
     previous_cursor: str | None
 
 
+def encode_cursor(parts: list) -> str:
+    """An opaque cursor holding ``parts`` (JSON values)."""
+    raw = json.dumps(parts, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list:
+    """The parts of a cursor ``encode_cursor`` made (InvalidCursor otherwise)."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor("invalid cursor") from exc
+    if not isinstance(parts, list):
+        raise InvalidCursor("invalid cursor")
+    return parts
+
+
 def _encode(sort: Sort, row: Any, direction: str) -> str:
     key = getattr(row, sort.key)
     if sort.is_datetime:
         key = key.isoformat()
-    raw = json.dumps([sort.name, key, row.pk, direction], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor([sort.name, key, row.pk, direction])
 
 
 def _decode(sort: Sort, cursor: str) -> tuple[Any, int, str]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        name, key, pk, direction = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        name, key, pk, direction = decode_cursor(cursor)
         if name != sort.name or direction not in ("n", "p") or not isinstance(pk, int):
             raise InvalidCursor("cursor does not match this sort")
         if sort.is_datetime:
@@ -121,7 +137,7 @@ class _Compare(Func):
         self.arg_joiner = f" {op} "
 
 
-def _after(sort: Sort, key: Any, pk: int, *, backwards: bool) -> Q:
+def after_q(sort: Sort, key: Any, pk: int, *, backwards: bool = False) -> Q:
     """Rows strictly after (key, pk) in the sort's order (before it when ``backwards``).
 
     A row comparison, ``(key, id) <= (k, pk)``, is the index range itself:
@@ -140,21 +156,21 @@ def _after(sort: Sort, key: Any, pk: int, *, backwards: bool) -> Q:
     return Q(in_range) & ~Q(id=pk)
 
 
-def paginate(
-    queryset: QuerySet, *, sort: str | Sort | None, cursor: str | None, size: int
-) -> KeysetPage:
-    """One page of ``queryset`` in the named sort (or another list's own ``Sort``),
-    starting after ``cursor``."""
-    if isinstance(sort, Sort):
-        chosen = sort
-    else:
-        chosen = SORTS.get(sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])
+def paginate(queryset: QuerySet, *, sort: str | None, cursor: str | None, size: int) -> KeysetPage:
+    """One page of ``queryset`` in the named sort, starting after ``cursor``."""
+    chosen = SORTS.get(sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])
+    return page_of(queryset, chosen, cursor=cursor, size=size)
+
+
+def page_of(queryset: QuerySet, chosen: Sort, *, cursor: str | None, size: int) -> KeysetPage:
+    """One page of ``queryset`` in ``chosen`` order, starting after ``cursor``
+    (the case page's panels bring their own sorts)."""
     queryset = chosen.annotate(queryset)
     backwards = False
     if cursor:
         key, pk, direction = _decode(chosen, cursor)
         backwards = direction == "p"
-        queryset = queryset.filter(_after(chosen, key, pk, backwards=backwards))
+        queryset = queryset.filter(after_q(chosen, key, pk, backwards=backwards))
     rows = list(queryset.order_by(*chosen.ordering(reverse=backwards))[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cases.models import Case
-from cases.pagination import InvalidCursor, Sort, paginate
+from cases.pagination import InvalidCursor, Sort, page_of
 from cases.visibility import can_see
 from core.pages import RefusalPageMixin
 from enforcement import workflow
@@ -80,10 +80,10 @@ class ApprovalsView(RoleRequiredMixin, TemplateView):
             queryset = filterset.qs
             cursor = request.GET.get("cursor")
             try:
-                page = paginate(queryset, sort=OLDEST_FIRST, cursor=cursor, size=APPROVALS_PER_PAGE)
+                page = page_of(queryset, OLDEST_FIRST, cursor=cursor, size=APPROVALS_PER_PAGE)
             except InvalidCursor:
                 cursor_error = "That page link is no longer valid; showing the first page."
-                page = paginate(queryset, sort=OLDEST_FIRST, cursor=None, size=APPROVALS_PER_PAGE)
+                page = page_of(queryset, OLDEST_FIRST, cursor=None, size=APPROVALS_PER_PAGE)
             actions = page.items
         query = request.GET.copy()
         query.pop("cursor", None)
