@@ -11,7 +11,8 @@ is decided here, for a whole batch at once:
 * ``join_cases`` then adds what the batch brought to every case it touched:
   the counters, a severity raised by a more severe alert (with its SLA due
   time), the evasion flag. A raised severity is a change a person could have
-  made: it bumps the case's ``version`` (a form opened before is stale).
+  made: it bumps the case's ``version`` and stamps its severity as changed by
+  the import (``cases.workflow.versions``: an open severity form is stale).
   Counters alone never bump the version, so a busy case's open forms do not
   go stale with every batch.
 * ``raise_flags`` flags strong values on cases for a lead to review
@@ -112,6 +113,10 @@ UPDATE cases_case AS c SET
                                  c.created_at + v.sla_hours * interval '1 hour')
                       ELSE c.sla_due_at END,
     version = CASE WHEN v.rank > c.severity_rank THEN c.version + 1 ELSE c.version END,
+    field_versions = CASE WHEN v.rank > c.severity_rank
+                          THEN c.field_versions || jsonb_build_object('severity', jsonb_build_object(
+                                   'version', c.version + 1, 'by', '', 'at', %s::timestamptz))
+                          ELSE c.field_versions END,
     updated_by_id = CASE WHEN v.rank > c.severity_rank THEN NULL ELSE c.updated_by_id END,
     is_possible_evasion = c.is_possible_evasion OR v.evasion,
     last_activity_at = %s,
@@ -228,6 +233,7 @@ def join_cases(cursor, arrivals: Sequence[Arrival], now: datetime) -> list[Raise
         _JOIN_SQL,
         [
             ids,
+            now,
             now,
             now,
             ids,

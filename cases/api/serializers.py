@@ -190,7 +190,8 @@ class VersionedInput(serializers.Serializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
-        help_text="The case version this change is based on; a stale one is refused with 409.",
+        help_text="The case version this change is based on: refused with 409 when the "
+        "fields this change edits were changed since (a merge: when anything was).",
     )
 
 

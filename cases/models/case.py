@@ -100,8 +100,11 @@ class Case(models.Model):
     account_count = models.PositiveIntegerField(default=0, db_default=0)
     evidence_count = models.PositiveIntegerField(default=0, db_default=0)
 
-    # Incremented by every workflow change: a form posted with an older version is stale.
+    # Incremented by every workflow change.
     version = models.PositiveIntegerField(default=1, db_default=1)
+    # The version at which each group of fields last changed, and by whom
+    # (cases.workflow.versions): a form is stale only when what it edits changed.
+    field_versions = models.JSONField(default=dict, blank=True, db_default={})
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from audit.events import record
 from cases.models import Account, Case, CaseAccount
+from cases.workflow import versions
 from cases.workflow.common import (
     lock_case,
     publish_on_commit,
@@ -48,7 +49,7 @@ def unlink_account(
     case: Case | int, account: Account, *, actor, reason: str, version: int | None = None
 ) -> None:
     with transaction.atomic():
-        case = lock_case(case, version)
+        case = lock_case(case, version, edits=[versions.ACCOUNTS])
         if not may_work_on(actor, case):
             raise needs_roles(WORKING_ROLES, "Unlinking an account", case)
         reason = required_text(reason, "reason")

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from audit.events import record
 from cases.models import SEVERITY_RANK, Case, Note, Severity
+from cases.workflow import versions
 from cases.workflow.common import (
     clean_text,
     lock_case,
@@ -33,7 +34,7 @@ def assign(
 ) -> Case:
     """Set or clear the assignee. A lead assigns anyone; an investigator only themself."""
     with transaction.atomic():
-        case = lock_case(case, version)
+        case = lock_case(case, version, edits=[versions.ASSIGNEE])
         if not may_work_on(actor, case):
             raise needs_roles(WORKING_ROLES, "Assigning", case)
         if not may_assign(actor, case, assignee):
@@ -66,7 +67,7 @@ def set_severity(
     case: Case | int, severity: str, *, actor, reason: str = "", version: int | None = None
 ) -> Case:
     with transaction.atomic():
-        case = lock_case(case, version)
+        case = lock_case(case, version, edits=[versions.SEVERITY])
         if not may_work_on(actor, case):
             raise needs_roles(WORKING_ROLES, "Changing severity", case)
         if severity not in Severity.values:
@@ -102,7 +103,7 @@ def set_attribution(
     """Record who is believed to be behind the case, how sure, and why."""
     fields = ("attribution_actor", "attribution_confidence", "attribution_rationale")
     with transaction.atomic():
-        case = lock_case(case, version)
+        case = lock_case(case, version, edits=[versions.ATTRIBUTION])
         if not may_work_on(actor, case):
             raise needs_roles(WORKING_ROLES, "Changing attribution", case)
         before = {name: getattr(case, name) for name in fields}

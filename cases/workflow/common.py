@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -13,41 +14,62 @@ from audit.events import record_refusal
 from cases.models import Case
 from cases.signals import case_changed
 from cases.workflow.table import OperationRefused, S, is_person
+from cases.workflow.versions import Change, changes_since, groups_of, stamp
 from core.refusals import Conflict, audits_refusals
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class StaleCase(Conflict):
-    """The case changed after the person read it (``version``); nothing was changed."""
+    """What the person edits changed after they read the case (``version``); nothing
+    was changed. ``changes`` names each changed group, by whom; empty when the
+    check covered the whole case."""
 
-    def __init__(self, case: Case, seen_version: int) -> None:
+    def __init__(self, case: Case, seen_version: int, changes: Sequence[Change] = ()) -> None:
         self.case = case
         self.seen_version = seen_version
-        who = case.updated_by.get_username() if case.updated_by else "the system"
-        when = case.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-        self.changed_by = who
-        self.changed_at = case.updated_at
+        self.changes = list(changes)
+        if self.changes:
+            what = "; ".join(
+                f"its {change.group} was changed by {change.who} at {_when(change.at)}"
+                for change in self.changes
+            )
+            told = f"Case #{case.pk} changed after you loaded it: {what}"
+        else:
+            who = case.updated_by.get_username() if case.updated_by else "the system"
+            told = f"Case #{case.pk} was changed by {who} at {_when(case.updated_at)} after you loaded it"
         super().__init__(
-            f"Case #{case.pk} was changed by {who} at {when} after you loaded it "
-            f"(version {case.version}, yours {seen_version}). Nothing was changed: "
+            f"{told} (version {case.version}, yours {seen_version}). Nothing was changed: "
             "review the case and try again."
         )
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else "an unknown time"
 
 
 def case_pk(case: Case | int) -> int:
     return case.pk if isinstance(case, Case) else int(case)
 
 
-def lock_case(case: Case | int, version: int | None = None) -> Case:
-    """Lock the case row; with ``version``, refuse (``StaleCase``) if it moved on since.
+def lock_case(
+    case: Case | int, version: int | None = None, *, edits: Iterable[str] | None = None
+) -> Case:
+    """Lock the case row; with ``version``, refuse (``StaleCase``) if what the
+    caller edits moved on since: the field groups named in ``edits``
+    (``cases.workflow.versions``), or anything at all when ``edits`` is None.
 
     The check runs under the lock the change itself then holds, so nothing can
     slip in between the check and the write.
     """
     locked = Case.objects.select_for_update().get(pk=case_pk(case))
-    if version is not None and locked.version != version:
-        raise StaleCase(locked, version)
+    if version is None:
+        return locked
+    if edits is None:
+        if locked.version != version:
+            raise StaleCase(locked, version)
+    elif changes := changes_since(locked, version, edits):
+        raise StaleCase(locked, version, changes)
     return locked
 
 
@@ -84,10 +106,18 @@ def required_text(value: str, field: str) -> str:
 
 
 def touch(case: Case, actor, fields: Iterable[str]) -> None:
-    """Save the changed fields with the bookkeeping every workflow change carries."""
+    """Save the changed fields with the bookkeeping every workflow change carries:
+    a new version, and the field groups written stamped with it."""
+    fields = list(fields)
+    now = timezone.now()
+    person = actor if is_person(actor) else None
     case.version += 1
-    case.last_activity_at = timezone.now()
-    case.updated_by = actor if is_person(actor) else None
+    case.last_activity_at = now
+    case.updated_by = person
+    groups = groups_of(fields)
+    if groups:
+        stamp(case, groups, person.get_username() if person else "", now)
+        fields.append("field_versions")
     case.save(
         update_fields=[
             *fields,

@@ -31,6 +31,7 @@ from django.utils import timezone
 from audit.events import record_many
 from cases.locks import INTAKE_LOCK_KEY
 from cases.models import Case, CaseAccount, CaseStatus, Resolution, ReviewFlag, Tlp
+from cases.workflow import versions
 from cases.workflow.common import (
     StaleCase,
     case_pk,
@@ -171,6 +172,7 @@ def _move(survivor: Case, cases: list[Case], actor, system: str | None, reason: 
     everyone = [survivor.pk, *ids]
     now = timezone.now()
     person = actor if is_person(actor) else None
+    by = person.get_username() if person else ""
     outcome = Merge(survivor=survivor, merged=ids)
     with connection.cursor() as cursor:
         for model, column in (
@@ -215,6 +217,7 @@ def _move(survivor: Case, cases: list[Case], actor, system: str | None, reason: 
         account_count=0,
         evidence_count=0,
         version=F("version") + 1,
+        field_versions=versions.stamped_in_sql([versions.STATUS], by, now),
         last_activity_at=now,
         updated_by=person,
         updated_at=now,
@@ -228,11 +231,14 @@ def _move(survivor: Case, cases: list[Case], actor, system: str | None, reason: 
         case.is_possible_evasion for case in cases
     )
     survivor.version += 1
+    if survivor.tlp != tlp_before:
+        versions.stamp(survivor, [versions.TLP], by, now)
     survivor.last_activity_at = now
     survivor.updated_by = person
     survivor.save(
         update_fields=[
             "tlp",
+            "field_versions",
             "alert_count",
             "account_count",
             "evidence_count",

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from audit.events import record
 from cases.models import Case, EscalationLevel, Resolution
+from cases.workflow import versions
 from cases.workflow.common import (
     apply_status,
     lock_case,
@@ -41,7 +42,7 @@ def transition(
     (``StaleCase``) a change based on an older version of the case.
     """
     with transaction.atomic():
-        case = lock_case(case, version)
+        case = lock_case(case, version, edits=[versions.STATUS])
         if only_from is not None and case.status not in set(only_from):
             raise TransitionRefused(
                 case,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from audit.models import AuditEvent
+from cases import workflow
 from cases.intake import (
     _JOIN_SQL,
     Arrival,
@@ -22,6 +23,7 @@ from cases.intake import (
 )
 from cases.models import SEVERITY_RANK, Case
 from cases.queries import audit_trail, timeline
+from cases.workflow import StaleCase
 from tests.cases.factories import make_case
 from tests.query_plans import plan_nodes
 
@@ -77,7 +79,7 @@ def test_counters_alone_leave_the_version_and_the_trail_alone():
     assert not AuditEvent.objects.for_case(case.pk).exists()
 
 
-def test_a_raised_severity_bumps_the_version_and_is_on_the_case_trail():
+def test_a_raised_severity_bumps_the_version_and_is_on_the_case_trail(make_user):
     case = make_case(severity="low")
     due = case.sla_due_at
 
@@ -89,6 +91,9 @@ def test_a_raised_severity_bumps_the_version_and_is_on_the_case_trail():
     assert [item.case_id for item in raised] == [case.pk]
     assert (case.severity, case.severity_rank, case.version) == ("critical", 4, 2)
     assert case.updated_by is None
+    # A severity form opened before is stale, and says the import changed it.
+    with pytest.raises(StaleCase, match="its severity was changed by the import at 20"):
+        workflow.set_severity(case.pk, "low", actor=make_user("investigator"), version=1)
     assert case.sla_due_at == min(
         due, case.created_at + timedelta(hours=settings.CASE_SLA_HOURS["critical"])
     )
@@ -140,6 +145,7 @@ def test_the_join_reaches_case_rows_by_primary_key():
             "EXPLAIN (FORMAT JSON) " + _JOIN_SQL,
             [
                 ids,
+                NOW,
                 NOW,
                 NOW,
                 ids,
