@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from dossier.health import healthz
 from people.views import home
 
+# The outage page when the database is unreachable; neither needs the database.
+handler500 = "core.errors.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),

@@ -20,13 +20,24 @@ from cases.models import OPEN_STATUSES, Case, CaseStatus, EscalationLevel, Resol
 from people.permissions import RoleRequiredMixin
 from people.roles import CASE_READERS, INVESTIGATORS_AND_LEADS
 
+# Steps people know by their own name rather than by the status they lead to.
+NAMED_STEPS = {
+    (CaseStatus.ESCALATED, CaseStatus.INVESTIGATING): "Hand back",
+    (CaseStatus.CLOSED, CaseStatus.INVESTIGATING): "Reopen",
+}
+
 
 def transition_choices(case: Case, user) -> list[dict]:
     """The transition buttons: exactly what the workflow allows ``user`` from here."""
     choices = []
     for allowed in workflow.allowed_transitions(case, user):
         target = allowed.to_status
-        entry = {"to_status": target, "label": CaseStatus(target).label}
+        label = CaseStatus(target).label
+        entry = {
+            "to_status": target,
+            "label": label,
+            "button": NAMED_STEPS.get((case.status, target), f"Move to {label.lower()}"),
+        }
         if target == CaseStatus.CLOSED:
             entry["resolutions"] = [(r, Resolution(r).label) for r in allowed.resolutions]
         if target == CaseStatus.ESCALATED:
