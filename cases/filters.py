@@ -1,7 +1,10 @@
 """The FilterSets behind the case pages and their API twins, one per list.
 
 ``CaseFilter`` is behind the queue page and ``/api/v1/cases/``;
-``KnownSharedFilter`` behind the known-shared page and ``/api/v1/known-shared/``.
+``KnownSharedFilter`` behind the known-shared page and ``/api/v1/known-shared/``;
+``CaseAccountFilter`` behind the case page's accounts panel and
+``/api/v1/cases/<id>/accounts/``; ``CaseIndicatorFilter`` behind its
+indicators panel.
 Every filter is a query parameter, so a filtered list is a shareable URL and
 the API takes the same parameters. ``CaseFilter`` always filters a queryset that
 ``visible_cases`` already restricted; no filter can widen it.
@@ -15,10 +18,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cases.models import (
     STRONG_INDICATOR_CHOICES,
+    STRONG_INDICATOR_TYPES,
     AccountIndicator,
     Case,
     CaseAccount,
     CaseStatus,
+    EnforcementState,
+    Indicator,
     IndicatorType,
     KnownSharedValue,
     Severity,
@@ -161,6 +167,64 @@ class KnownSharedFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(value__icontains=value) | Q(reason__icontains=value))
+
+
+class CaseAccountFilter(django_filters.FilterSet):
+    """The accounts of one case (a queryset of its links)."""
+
+    protected = django_filters.BooleanFilter(field_name="account__is_protected", label="Protected")
+    enforcement = django_filters.MultipleChoiceFilter(
+        field_name="account__enforcement_state",
+        choices=EnforcementState.choices,
+        label="Enforcement",
+        distinct=False,
+    )
+    why = django_filters.CharFilter(
+        field_name="reason", lookup_expr="icontains", label="Why linked contains"
+    )
+
+    class Meta:
+        model = CaseAccount
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.form.fields["protected"].widget = forms.Select(choices=ANY_YES_NO)
+        self.form.fields["enforcement"].widget = forms.CheckboxSelectMultiple(
+            choices=EnforcementState.choices
+        )
+
+
+STRENGTH_CHOICES = [("strong", "Strong"), ("weak", "Weak")]
+
+
+class CaseIndicatorFilter(django_filters.FilterSet):
+    """The indicators of one case."""
+
+    type = django_filters.MultipleChoiceFilter(
+        choices=IndicatorType.choices, label="Type", distinct=False
+    )
+    strength = django_filters.ChoiceFilter(
+        choices=STRENGTH_CHOICES, method="filter_strength", label="Strength", empty_label="Any"
+    )
+
+    class Meta:
+        model = Indicator
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.form.fields["type"].widget = forms.CheckboxSelectMultiple(
+            choices=IndicatorType.choices
+        )
+
+    def filter_strength(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        strong = Q(type__in=STRONG_INDICATOR_TYPES)
+        if value == "strong":
+            return queryset.filter(strong)
+        if value == "weak":
+            return queryset.exclude(strong)
+        return queryset
 
 
 # Saved views: links to the queue with preset filters.

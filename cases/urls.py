@@ -22,6 +22,7 @@ urlpatterns = [
         name="remove-known-shared",
     ),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
+    path("<int:pk>/panels/<slug:panel>/", views.CasePanelView.as_view(), name="panel"),
     path("<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
     path("<int:pk>/severity/", views.SeverityView.as_view(), name="severity"),
     path("<int:pk>/attribution/", views.AttributionView.as_view(), name="attribution"),

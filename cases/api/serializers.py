@@ -24,6 +24,9 @@ from cases.models import (
 )
 from cases.queries import related_cases, review_flags
 
+# The detail answer lists this many related cases, newest first.
+RELATED_LIMIT = 50
+
 
 class AttributionSerializer(serializers.Serializer):
     actor = serializers.CharField(source="attribution_actor")
@@ -127,7 +130,8 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_related_cases(self, case: Case) -> list[int]:
-        return [other.pk for other in related_cases(self.context["request"].user, case)]
+        visible = related_cases(self.context["request"].user, case).order_by("-id")
+        return list(visible.values_list("pk", flat=True)[:RELATED_LIMIT])
 
 
 class NoteSerializer(serializers.ModelSerializer):

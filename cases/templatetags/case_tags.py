@@ -36,3 +36,11 @@ def markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308 (cleaned by nh3 just above)
+
+
+@register.filter
+def capped(count: int, cap: int | None = None) -> str:
+    """``25,000``; a count that stopped at ``cap`` reads ``1,000+`` once it reached it."""
+    if cap is not None and count >= cap:
+        return f"{cap:,}+"
+    return f"{count:,}"

@@ -1,6 +1,6 @@
 """Case pages. Each view declares its roles; state changes go through ``cases.workflow``."""
 
-from cases.views.detail import CaseDetailView
+from cases.views.detail import CaseDetailView, CasePanelView
 from cases.views.evidence import EvidenceContentView
 from cases.views.operations import (
     AssignView,
@@ -22,6 +22,7 @@ __all__ = [
     "AssignView",
     "AttributionView",
     "CaseDetailView",
+    "CasePanelView",
     "EvidenceContentView",
     "EvidenceUploadView",
     "KnownSharedView",

@@ -17,6 +17,7 @@ from cases.forms import (
     TransitionForm,
 )
 from cases.models import OPEN_STATUSES, Case, CaseStatus, EscalationLevel, Resolution
+from cases.views.panels import BUILDERS, PANEL_NAMES, panel_context
 from people.permissions import RoleRequiredMixin
 from people.roles import CASE_READERS, INVESTIGATORS_AND_LEADS
 
@@ -70,9 +71,7 @@ def capabilities(case: Case, user) -> dict[str, bool]:
     }
 
 
-def case_page_context(request, case: Case, **bound_forms) -> dict:
-    """Everything the case page shows; ``bound_forms`` replace a blank form after an error."""
-    user = request.user
+def _forms(case: Case, bound_forms: dict) -> dict:
     version = {"version": case.version}
     forms = {
         "assign_form": AssignForm(initial=version),
@@ -93,32 +92,47 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
         "merge_form": MergeForm(initial=version),
     }
     forms.update(bound_forms)
-    notes = queries.case_notes(case)
-    evidence = queries.case_evidence(case)
-    events = queries.audit_trail(case)
-    related = queries.related_cases(user, case)
+    return forms
+
+
+def _counts(case: Case) -> dict:
+    """The counts the header and the panels' headings show (one query)."""
+    return {
+        "counts": queries.capped_counts(case),
+        "count_cap": queries.COUNT_CAP,
+        "share_cap": queries.SHARE_COUNT_CAP,
+    }
+
+
+def _panels(request, case: Case, names, *, alone: bool) -> dict:
+    """The panels' pages, and which related cases the page offers to merge."""
+    context = panel_context(request, case, names, alone=alone)
+    if "related" in context:
+        context["mergeable_ids"] = {
+            other.pk for other in context["related"].items if workflow.may_be_merged(other)
+        }
+    return context
+
+
+def case_page_context(request, case: Case, **bound_forms) -> dict:
+    """Everything the case page shows; ``bound_forms`` replace a blank form after an error."""
+    user = request.user
     return {
         "case": case,
         "is_open": case.status in OPEN_STATUSES,
         "is_overdue": case.is_overdue,
+        **_counts(case),
         "assignable": assignable_people() if workflow.may_assign_anyone(user, case) else [],
         "can": capabilities(case, user),
         "transitions": transition_choices(case, user),
-        "timeline": queries.timeline(case, notes, evidence, events),
-        "notes": notes,
-        "evidence": evidence,
-        "account_links": queries.case_accounts(case),
-        "indicators": queries.case_indicators(user, case),
-        "related": related,
-        "mergeable_ids": {other.pk for other in related if workflow.may_be_merged(other)},
         "review_flags": queries.review_flags(user, case),
-        "audit_events": events,
-        **forms,
+        **_panels(request, case, BUILDERS, alone=False),
+        **_forms(case, bound_forms),
     }
 
 
 class CaseDetailView(RoleRequiredMixin, TemplateView):
-    """The case page: header, timeline, accounts, indicators, evidence, notes, trail."""
+    """The case page: a summary header, then each panel's first page (or the page a link asks for)."""
 
     allowed_roles = CASE_READERS
     template_name = "cases/detail.html"
@@ -129,4 +143,32 @@ class CaseDetailView(RoleRequiredMixin, TemplateView):
         if case is None:
             raise Http404("No such case.")
         context.update(case_page_context(self.request, case))
+        return context
+
+
+class CasePanelView(RoleRequiredMixin, TemplateView):
+    """One panel of the case page alone, at the page its ``after`` names."""
+
+    allowed_roles = CASE_READERS
+
+    def get_template_names(self) -> list[str]:
+        return [f"cases/panels/_{self.kwargs['panel']}.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        panel = kwargs["panel"]
+        if panel not in PANEL_NAMES:
+            raise Http404("No such panel.")
+        case = queries.case_for(self.request.user, kwargs["pk"])
+        if case is None:
+            raise Http404("No such case.")
+        context.update(
+            {
+                "case": case,
+                "can": capabilities(case, self.request.user),
+                **_counts(case),
+                **_panels(self.request, case, [panel], alone=True),
+                **_forms(case, {}),
+            }
+        )
         return context

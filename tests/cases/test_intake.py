@@ -22,7 +22,7 @@ from cases.intake import (
     severity_rank,
 )
 from cases.models import SEVERITY_RANK, Case
-from cases.queries import audit_trail, timeline
+from cases.queries import audit_trail, timeline_page
 from cases.workflow import StaleCase
 from tests.cases.factories import make_case
 from tests.query_plans import plan_nodes
@@ -100,7 +100,8 @@ def test_a_raised_severity_bumps_the_version_and_is_on_the_case_trail(make_user)
     (event,) = audit_trail(case)
     assert (event.verb, event.system) == ("case.severity_changed", "import")
     assert event.before["severity"] == "low" and event.after["severity"] == "critical"
-    titles = [entry.title for entry in timeline(case, [], [], [event])]
+    page = timeline_page(case, show="imports", cursor=None, size=10)
+    titles = [entry.title for entry in page.entries]
     assert "Severity low → critical" in titles
 
 
