@@ -32,10 +32,12 @@ test: venv
 
 # The alerts API's accept rate against a bare COPY, on a database and a
 # gunicorn of its own (BENCH_ARGS="--n 50000" to change).
-# The accept figures, then end to end (POST to case, with the naive baseline).
+# The accept figures, then end to end (POST to case, with the naive baseline),
+# then the case page's server times at campaign size (PAGES_BENCH_ARGS="--scale 0.1").
 bench: venv
 	$(PY) scripts/services.py exec -- $(PY) bench/ingest.py --accept-only $(BENCH_ARGS)
 	$(PY) scripts/services.py exec -- $(PY) bench/ingest.py $(BENCH_ARGS) $(IMPORT_BENCH_ARGS)
+	$(PY) scripts/services.py exec -- $(PY) bench/pages.py $(PAGES_BENCH_ARGS)
 
 lint: venv
 	.venv/bin/ruff check .
