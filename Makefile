@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 UV := .venv/bin/uv
 
-.PHONY: venv run test bench lint format lock
+.PHONY: venv node run test bench lint format lock
 
 .venv/.synced: requirements.lock
 	test -x $(PY) || python3 -m venv .venv
@@ -13,17 +13,26 @@ UV := .venv/bin/uv
 
 venv: .venv/.synced
 
+# Front-end packages from npm, as package-lock.json pins them (axe-core checks
+# the pages in the browser tests). Again whenever the lock changes.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm > /dev/null || { echo "npm is missing: apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+node: node_modules/.package-lock.json
+
 lock:
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -q -o requirements.lock
 
 # Both find or start PostgreSQL and Redis the same way (scripts/services.py).
-run: venv
+run: venv node
 	$(PY) scripts/run.py
 
 # The layers first (import-linter, as `make lint`), then pytest.
 # Redis database 1, so tests never share keys with `make run` (database 0).
 # pytest's "no tests collected" (exit 5) counts as a failure.
-test: venv
+test: venv node
 	.venv/bin/lint-imports --no-logo
 	@DEBUG=1 $(PY) scripts/services.py exec --redis-db 1 -- $(PY) -m pytest $(PYTEST_ARGS); \
 	status=$$?; \

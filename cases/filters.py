@@ -82,13 +82,24 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.form.fields["sort"].initial = DEFAULT_SORT
-        # Date inputs give a calendar in the browser without any script.
-        for name in ("created", "due"):
-            for widget in self.form.fields[name].widget.widgets:
-                widget.input_type = "date"
+        fields = self.form.fields
+        fields["sort"].initial = DEFAULT_SORT
+        # The queue's "/" key focuses this field (static/js/queue-keys.js).
+        fields["q"].widget.attrs["aria-keyshortcuts"] = "/"
+        # Date inputs give a calendar in the browser without any script. The
+        # page shows the range's label as the pair's legend; each input still
+        # needs a name of its own for a screen reader.
+        for name, what in (("created", "Created"), ("due", "SLA due")):
+            start, end = fields[name].widget.widgets
+            start.input_type = end.input_type = "date"
+            start.attrs["aria-label"] = f"{what} from"
+            end.attrs["aria-label"] = f"{what} to"
+        # Checkboxes rather than a multiple select: a keyboard ticks several
+        # without Ctrl-click, and every choice is in view.
+        for name in ("status", "severity", "tlp"):
+            fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
         for name in ("overdue", "evasion"):
-            self.form.fields[name].widget = forms.Select(choices=ANY_YES_NO)
+            fields[name].widget = forms.Select(choices=ANY_YES_NO)
 
     @property
     def sort_name(self) -> str:

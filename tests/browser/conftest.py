@@ -59,6 +59,20 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def axe_page(browser, live_server):
+    """Like ``page``, but its context lets axe's injected script past the app's CSP.
+
+    Only for the accessibility checks (tests/browser/axe.py): everywhere else the
+    CSP holds, so a test proves the page's own scripts run under it.
+    """
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -86,7 +86,7 @@ def test_an_investigator_works_a_simulated_case_and_a_manager_only_reads_it(
     log_in(page, "ivy")
     page.goto("/cases/")
     # Filter the queue: critical distillation cases, as a shareable URL.
-    page.locator("#id_severity").select_option("critical")
+    page.get_by_role("group", name="Severity").get_by_label("Critical").check()
     page.locator("#id_kind").fill("distillation")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_load_state()

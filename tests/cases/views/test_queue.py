@@ -94,8 +94,8 @@ def test_it_shows_field_errors_next_to_the_field(client, investigator):
     response = client.get("/cases/?status=bogus&created_after=notadate")
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="error-status"' in body
-    assert 'id="error-created"' in body
+    assert 'id="id_status_error"' in body
+    assert 'id="id_created_error"' in body
     assert response.context["cases"] == []
 
 
