@@ -32,26 +32,43 @@ from cases.models import (
     overdue_q,
 )
 from cases.pagination import DEFAULT_SORT, SORT_CHOICES
+from core.widgets import DateRangeInputs
 
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
 class CaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label="Search title and summary")
+    # The queue's "/" key focuses this field (static/js/queue-keys.js).
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="Search title and summary",
+        widget=forms.TextInput(attrs={"aria-keyshortcuts": "/"}),
+    )
     # distinct=False: these are the case's own columns (no join, no duplicate
     # rows), and a DISTINCT would sort every matching case before the page's
-    # LIMIT instead of reading the sort's index.
-    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, distinct=False)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
+    # LIMIT instead of reading the sort's index. Checkboxes rather than a
+    # multiple select: a keyboard ticks several without Ctrl-click.
+    status = django_filters.MultipleChoiceFilter(
+        choices=CaseStatus.choices, distinct=False, widget=forms.CheckboxSelectMultiple
+    )
+    severity = django_filters.MultipleChoiceFilter(
+        choices=Severity.choices, distinct=False, widget=forms.CheckboxSelectMultiple
+    )
     assignee = django_filters.CharFilter(
         method="filter_assignee",
         label="Assignee",
         help_text='A username, "me" or "unassigned".',
     )
-    tlp = django_filters.MultipleChoiceFilter(choices=Tlp.choices, label="TLP", distinct=False)
+    tlp = django_filters.MultipleChoiceFilter(
+        choices=Tlp.choices, label="TLP", distinct=False, widget=forms.CheckboxSelectMultiple
+    )
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
-    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Created between")
-    due = django_filters.DateFromToRangeFilter(field_name="sla_due_at", label="SLA due between")
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at", label="Created between", widget=DateRangeInputs("Created")
+    )
+    due = django_filters.DateFromToRangeFilter(
+        field_name="sla_due_at", label="SLA due between", widget=DateRangeInputs("SLA due")
+    )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     detector = django_filters.CharFilter(method="filter_detector", label="Detector")
     kind = django_filters.CharFilter(
@@ -82,24 +99,9 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        fields = self.form.fields
-        fields["sort"].initial = DEFAULT_SORT
-        # The queue's "/" key focuses this field (static/js/queue-keys.js).
-        fields["q"].widget.attrs["aria-keyshortcuts"] = "/"
-        # Date inputs give a calendar in the browser without any script. The
-        # page shows the range's label as the pair's legend; each input still
-        # needs a name of its own for a screen reader.
-        for name, what in (("created", "Created"), ("due", "SLA due")):
-            start, end = fields[name].widget.widgets
-            start.input_type = end.input_type = "date"
-            start.attrs["aria-label"] = f"{what} from"
-            end.attrs["aria-label"] = f"{what} to"
-        # Checkboxes rather than a multiple select: a keyboard ticks several
-        # without Ctrl-click, and every choice is in view.
-        for name in ("status", "severity", "tlp"):
-            fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+        self.form.fields["sort"].initial = DEFAULT_SORT
         for name in ("overdue", "evasion"):
-            fields[name].widget = forms.Select(choices=ANY_YES_NO)
+            self.form.fields[name].widget = forms.Select(choices=ANY_YES_NO)
 
     @property
     def sort_name(self) -> str:

@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from core.widgets import DateRangeInputs
 from enforcement.models import Action, ActionKind, ActionState
 
 
@@ -29,18 +30,12 @@ class ActionFilter(django_filters.FilterSet):
         method="filter_proposer", label="Proposed by", help_text='A username or "me".'
     )
     proposed = django_filters.DateFromToRangeFilter(
-        field_name="proposed_at", label="Proposed between"
+        field_name="proposed_at", label="Proposed between", widget=DateRangeInputs("Proposed")
     )
 
     class Meta:
         model = Action
         fields: list[str] = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        # Date inputs give a calendar in the browser without any script.
-        for widget in self.form.fields["proposed"].widget.widgets:
-            widget.input_type = "date"
 
     def limit_states(self, states: list[str]) -> None:
         """Offer (and accept) only these states, as a list of a few states does."""
