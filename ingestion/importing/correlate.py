@@ -69,14 +69,18 @@ SELECT id, status, resolution, created_at, status <> 'new' OR assignee_id IS NOT
 """
 # The batch's protected accounts, and the strong values that are a protected
 # account's own (its payment fingerprint). Both read only the few protected
-# rows (the account_protected index).
+# rows: by id (account_protected), and by the value's digest
+# (protected_account_fingerprint; the text comparison only rechecks).
 _PROTECTED_ACCOUNTS_SQL = """
 SELECT id, external_id FROM cases_account WHERE is_protected AND id = ANY(%b)
 """
 _PROTECTED_VALUES_SQL = """
 SELECT i.id, min(a.external_id)
   FROM cases_indicator AS i
-  JOIN cases_account AS a ON a.is_protected AND a.payment_fingerprint = i.value
+  JOIN cases_account AS a
+    ON a.is_protected AND a.payment_fingerprint <> ''
+   AND indicator_digest(a.payment_fingerprint) = i.value_digest
+   AND a.payment_fingerprint = i.value
  WHERE i.id = ANY(%b) AND i.type = 'payment_fingerprint'
  GROUP BY i.id
 """
