@@ -135,13 +135,14 @@ def test_j_and_k_type_letters_while_a_field_has_the_focus(page, worked_case):
     assert focused(page) == "input#id_assignee"
 
 
-def test_the_skip_link_is_the_first_stop_and_reaches_the_main_content(page, worked_case):
+def test_the_skip_link_is_the_first_stop_and_reaches_the_main_content(page, worked_case, artifacts):
     log_in(page, "ivy")
     page.goto(f"/cases/{worked_case.pk}/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     expect(skip).to_be_focused()
     expect(skip).to_be_visible()
+    page.screenshot(path=artifacts / "skip-link.png")
     page.keyboard.press("Enter")
     assert focused(page) == "main#main"
     # The next Tab goes on from the main content, not back to the navigation.
@@ -190,6 +191,7 @@ def test_axe_finds_no_serious_violation_on_the_queue_case_action_and_approvals_p
         "/cases/?created_after=not-a-date",
         f"/cases/{worked_case.pk}/",
         f"/actions/{action.pk}/",
+        f"/actions/propose/{worked_case.pk}/",
     ]
     if who == "lee":
         pages += ["/actions/approvals/", "/actions/approvals/?kind=suspend_accounts"]
