@@ -60,6 +60,8 @@ def build(conn: psycopg.Connection, sizes: Sizes, *, password: str = "!") -> Bui
 
 
 class Builder(Network, Activity):
+    """The state the steps share: the rows to copy, the values, accounts and events so far."""
+
     def __init__(self, conn: psycopg.Connection, sizes: Sizes, password: str) -> None:
         self.conn = conn
         self.sizes = sizes

@@ -63,9 +63,8 @@ class Ids:
         self.conn = conn
 
     def take(self, table: str, n: int) -> range:
-        sequence = self.conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table]).fetchone()[
-            0
-        ]
+        query = "SELECT pg_get_serial_sequence(%s, 'id')"
+        (sequence,) = self.conn.execute(query, [table]).fetchone()
         first = self.conn.execute("SELECT nextval(%s)", [sequence]).fetchone()[0]
         if n > 1:
             self.conn.execute("SELECT setval(%s, %s)", [sequence, first + n - 1])
