@@ -12,8 +12,9 @@ following its "Next" links ``--depth`` times, or to its last page). Each URL is
 requested once to warm up, then ``--repeat`` times; it prints p50 and p95 of
 the server time (the test client's round trip, no network), the ratio
 big/small of the p95s and the number of queries of each (counted with
-``CaptureQueriesContext``). Targets: p95 under 200 ms for the big case, ratio at
-most 1.5, the same number of queries for both.
+``CaptureQueriesContext``), the big case's time in the database, and the
+slowest query of each URL that misses its target. Targets: p95 under 200 ms
+for the big case, ratio at most 1.5, the same number of queries for both.
 
 A request slower than ``--timeout`` seconds is cut off (``statement_timeout``
 in the database, an alarm in Python) and shown as such; ``--scale 0.1``
@@ -51,6 +52,7 @@ NEXT_LINK = re.compile(
 )
 TARGET_P95_MS = 200
 TARGET_RATIO = 1.5
+SLOWEST_SHOWN = 5
 
 
 class TimedOut(Exception):
@@ -63,6 +65,9 @@ class Timing:
     url: str = ""
     samples: list[float] = field(default_factory=list)
     queries: int | None = None
+    # The warm-up's time in the database (ms), and its slowest query (ms, text).
+    database: float | None = None
+    slowest: tuple[float, str] = (0.0, "")
     failure: str = ""
 
     def percentile(self, share: float) -> float | None:
@@ -77,8 +82,8 @@ class Timing:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="times every size (default 1)")
-    parser.add_argument("--repeat", type=int, default=20, help="timed requests per URL")
-    parser.add_argument("--depth", type=int, default=100, help="pages deep for a deep page")
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per URL")
+    parser.add_argument("--depth", type=int, default=30, help="pages deep for a deep page")
     parser.add_argument("--timeout", type=float, default=60, help="seconds before a request is cut")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return parser.parse_args()
@@ -191,6 +196,10 @@ def time_url(client, timing: Timing, repeat: int, timeout: float) -> Timing:
         with CaptureQueriesContext(connection) as queries:
             fetch(client, timing.url, timeout)  # warm-up, and the queries counted
         timing.queries = len(queries)
+        timing.database = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        slowest = max(queries.captured_queries, key=lambda q: float(q["time"]), default=None)
+        if slowest is not None:
+            timing.slowest = (float(slowest["time"]) * 1000, slowest["sql"])
         for _ in range(repeat):
             started = time.perf_counter()
             fetch(client, timing.url, timeout)
@@ -250,9 +259,10 @@ def report(args, sizes, built, build_seconds: float, measured: dict[str, list[Ti
         f"{args.repeat} requests per URL after one warm-up; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    header = f"{'':<28}{'big p50':>9}{'p95':>7}{'queries':>9}   {'small p50':>9}{'p95':>7}"
-    print(header + f"{'queries':>9}   {'p95 ratio':>9}  targets")
+    header = f"{'':<28}{'big p50':>9}{'p95':>7}{'queries':>9}{'in db':>7}   {'small p50':>9}"
+    print(header + f"{'p95':>7}{'queries':>9}   {'p95 ratio':>9}  targets")
     failures = 0
+    slow: list[Timing] = []
     by_label = {timing.label.split(" (")[0]: timing for timing in measured["small"]}
     for big in measured["big"]:
         small = by_label.get(big.label.split(" (")[0], Timing(big.label))
@@ -266,9 +276,12 @@ def report(args, sizes, built, build_seconds: float, measured: dict[str, list[Ti
         if big.queries is None or big.queries != small.queries:
             missed.append("queries")
         failures += bool(missed)
+        if "p95" in missed:
+            slow.append(big)
         print(
             f"{big.label:<28}{cell(big.percentile(0.5)):>9}{cell(big95):>7}"
-            f"{cell(big.queries):>9}   {cell(small.percentile(0.5)):>9}{cell(small95):>7}"
+            f"{cell(big.queries):>9}{cell(big.database):>7}   "
+            f"{cell(small.percentile(0.5)):>9}{cell(small95):>7}"
             f"{cell(small.queries):>9}   {'—' if ratio is None else f'{ratio:.2f}':>9}  "
             f"{'met' if not missed else 'missed: ' + ', '.join(missed)}"
         )
@@ -278,6 +291,15 @@ def report(args, sizes, built, build_seconds: float, measured: dict[str, list[Ti
                     f"{'':<4}{timing.label} of the {'big' if timing is big else 'small'} case: "
                     f"{timing.failure}"
                 )
+    # Where the big case's slow URLs spend most: their slowest query each, worst first.
+    shown: set[str] = set()
+    for timing in sorted(slow, key=lambda t: -t.slowest[0])[:SLOWEST_SHOWN]:
+        milliseconds, sql = timing.slowest
+        if sql and sql not in shown:
+            shown.add(sql)
+            # The FROM onwards says which tables and conditions; the column list does not.
+            tail = sql[sql.find(" FROM ") :] if " FROM " in sql else sql
+            print(f"pages: slowest query of {timing.label} ({milliseconds:.0f} ms): …{tail[:240]}")
     if len(measured["big"]) == 1:
         print("pages: this Dossier's case page has no panel URLs (cases:panel); the page alone")
     print(
