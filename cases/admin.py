@@ -73,6 +73,8 @@ CASE_WORKFLOW_FIELDS = (
     "status",
     "resolution",
     "severity",
+    "tlp",
+    "tags",
     "severity_rank",
     "assignee",
     "escalation_level",
@@ -86,6 +88,7 @@ CASE_WORKFLOW_FIELDS = (
     "account_count",
     "evidence_count",
     "version",
+    "field_versions",
     "updated_by",
     "created_at",
     "updated_at",
@@ -121,7 +124,14 @@ class AccountAdmin(AuditedAdmin):
     list_filter = ("is_protected", "enforcement_state", "country")
     search_fields = ("external_id", "organization_id", "email_domain")
     # Enforcement state follows what was carried out; only actions change it.
-    readonly_fields = ("enforcement_state", "first_seen", "last_seen")
+    # Leads flag accounts protected on the case page (cases.workflow), with a reason.
+    readonly_fields = (
+        "is_protected",
+        "protected_reason",
+        "enforcement_state",
+        "first_seen",
+        "last_seen",
+    )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

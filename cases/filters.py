@@ -24,6 +24,7 @@ from cases.models import (
     CaseAccount,
     CaseStatus,
     EnforcementState,
+    EscalationLevel,
     Indicator,
     IndicatorType,
     KnownSharedValue,
@@ -61,6 +62,13 @@ class CaseFilter(django_filters.FilterSet):
     )
     tlp = django_filters.MultipleChoiceFilter(
         choices=Tlp.choices, label="TLP", distinct=False, widget=forms.CheckboxSelectMultiple
+    )
+    escalation = django_filters.MultipleChoiceFilter(
+        field_name="escalation_level",
+        choices=EscalationLevel.choices,
+        label="Escalated to",
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
     created = django_filters.DateFromToRangeFilter(

@@ -10,6 +10,7 @@ from cases.models import (
     EscalationLevel,
     Resolution,
     Severity,
+    Tlp,
 )
 
 CONFIDENCE_CHOICES = [("", "—"), ("low", "Low"), ("medium", "Medium"), ("high", "High")]
@@ -61,6 +62,40 @@ class TransitionForm(VersionedForm):
     resolution = forms.ChoiceField(required=False, choices=[("", "—"), *Resolution.choices])
     level = forms.ChoiceField(required=False, choices=[("", "—"), *EscalationLevel.choices])
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class TlpForm(VersionedForm):
+    id_prefix = "tlp"
+    tlp = forms.ChoiceField(choices=Tlp.choices, label="TLP marking")
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+class TagsForm(CaseForm):
+    """Tags to add (comma-separated) or one to remove."""
+
+    id_prefix = "tags"
+    add = forms.CharField(
+        required=False, max_length=2000, label="Add tags", help_text="Separate tags with commas."
+    )
+    remove = forms.CharField(required=False, max_length=200)
+
+    def tags_to_add(self) -> list[str]:
+        return [tag for tag in self.cleaned_data["add"].split(",") if tag.strip()]
+
+    def tags_to_remove(self) -> list[str]:
+        return [self.cleaned_data["remove"]] if self.cleaned_data["remove"].strip() else []
+
+
+class ProtectAccountForm(CaseForm):
+    """Flag an account protected (``protected``: 1) or lift the flag (0), saying why."""
+
+    id_prefix = "protect"
+    protected = forms.TypedChoiceField(
+        choices=[("1", "Protect"), ("0", "Lift protection")],
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(max_length=2000)
 
 
 class LinkAccountForm(CaseForm):

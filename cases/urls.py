@@ -26,6 +26,8 @@ urlpatterns = [
     path("<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
     path("<int:pk>/severity/", views.SeverityView.as_view(), name="severity"),
     path("<int:pk>/attribution/", views.AttributionView.as_view(), name="attribution"),
+    path("<int:pk>/tlp/", views.TlpView.as_view(), name="tlp"),
+    path("<int:pk>/tags/", views.TagsView.as_view(), name="tags"),
     path("<int:pk>/transition/", views.TransitionView.as_view(), name="transition"),
     path("<int:pk>/notes/", views.NoteView.as_view(), name="add-note"),
     path("<int:pk>/merge/", views.MergeView.as_view(), name="merge"),
@@ -40,6 +42,11 @@ urlpatterns = [
         "<int:pk>/review-flags/<int:flag_id>/",
         views.ResolveFlagView.as_view(),
         name="resolve-flag",
+    ),
+    path(
+        "<int:pk>/accounts/<int:account_id>/protection/",
+        views.ProtectAccountView.as_view(),
+        name="protect-account",
     ),
     path(
         "<int:pk>/accounts/<int:account_id>/unlink/",

@@ -7,10 +7,20 @@ API answer starts from ``visible_cases`` so that no path forgets the rule.
 
 from __future__ import annotations
 
+import copy
+
 from django.db.models import Q, QuerySet
 
 from cases.models import Case, Tlp
-from people.roles import CASE_READERS, ESCALATION_LEVELS, LEADS_AND_MANAGERS, has_role, roles_of
+from people.roles import (
+    ALL_ROLES,
+    CASE_READERS,
+    ESCALATION_LEVELS,
+    LEADS_AND_MANAGERS,
+    Role,
+    has_role,
+    roles_of,
+)
 
 
 def restricted_q(user, prefix: str = "") -> Q:
@@ -44,3 +54,45 @@ def can_see(user, case: Case) -> bool:
     if case.assignee_id == user.pk:
         return True
     return bool(case.escalation_level) and case.escalation_level in roles_of(user)
+
+
+class _Holder:
+    """Someone holding just ``role``: no one's assignee, nothing escalated to them by name."""
+
+    is_authenticated = True
+    # An id no user has: not the assignee, even of an unassigned case.
+    pk = -1
+
+    def __init__(self, role: Role) -> None:
+        # As people.roles caches a person's roles, so has_role asks no database.
+        self._dossier_roles = frozenset({str(role)})
+
+
+def with_changes(case: Case, **changes) -> Case:
+    """A copy of ``case`` with ``changes`` (field values) made, for asking ``can_see``."""
+    changed = copy.copy(case)
+    for name, value in changes.items():
+        setattr(changed, name, value)
+    return changed
+
+
+def roles_losing_sight(case: Case, **changes) -> list[Role]:
+    """The roles whose holders see ``case`` now and would not once ``changes``
+    (e.g. ``tlp="red"``) are made, the assignee aside: ``can_see`` asked for
+    each role, so the answer follows the rule above wherever it goes."""
+    changed = with_changes(case, **changes)
+    return [role for role in _readers() if _sees(role, case) and not _sees(role, changed)]
+
+
+def roles_gaining_sight(case: Case, **changes) -> list[Role]:
+    """The roles whose holders do not see ``case`` now and would once ``changes`` are made."""
+    changed = with_changes(case, **changes)
+    return [role for role in _readers() if not _sees(role, case) and _sees(role, changed)]
+
+
+def _readers() -> list[Role]:
+    return [role for role in ALL_ROLES if role in CASE_READERS]
+
+
+def _sees(role: Role, case: Case) -> bool:
+    return can_see(_Holder(role), case)

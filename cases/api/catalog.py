@@ -1,17 +1,25 @@
-"""Platform accounts and indicators, read-only; the cases they name are filtered by visibility."""
+"""Platform accounts and indicators; the cases they name are filtered by visibility.
+
+Read-only but for an account's protected flag, which leads set through the workflow.
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from cases import workflow
 from cases.api import serializers as s
-from cases.api.base import CaseWorkerAPI
+from cases.api.base import CaseWorkerAPI, drf_validation_error
 from cases.api.pagination import IdCursorPagination
 from cases.models import Account, AccountIndicator, CaseAccount, Indicator
-from cases.queries import SHARE_COUNT_CAP, SubqueryCount
+from cases.queries import SHARE_COUNT_CAP, SubqueryCount, case_for
 from cases.visibility import restricted_q, visible_cases
+from core.api import validated
 
 
 @extend_schema(tags=["accounts"])
@@ -42,7 +50,28 @@ class AccountViewSet(CaseWorkerAPI, viewsets.ReadOnlyModelViewSet):
         return queryset
 
     def get_serializer_class(self):
+        if self.action == "protection":
+            return s.ProtectionInputSerializer
         return s.AccountDetailSerializer if self.action == "retrieve" else s.AccountSerializer
+
+    @extend_schema(request=s.ProtectionInputSerializer, responses=s.AccountSerializer)
+    @action(detail=True, methods=["post"])
+    def protection(self, request, pk=None):
+        """A lead flags the account protected (or lifts the flag), with a reason."""
+        account = self.get_object()
+        data = validated(s.ProtectionInputSerializer, request)
+        case = None
+        if data.get("case") is not None:
+            case = case_for(request.user, data["case"])
+            if case is None:
+                raise exceptions.NotFound("No such case.")
+        try:
+            account = workflow.set_account_protected(
+                account, data["protected"], actor=request.user, reason=data["reason"], case=case
+            )
+        except DjangoValidationError as exc:
+            raise drf_validation_error(exc) from exc
+        return Response(s.AccountSerializer(account, context={"request": request}).data)
 
 
 @extend_schema(tags=["indicators"])

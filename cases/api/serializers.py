@@ -21,6 +21,7 @@ from cases.models import (
     Resolution,
     ReviewFlag,
     Severity,
+    Tlp,
 )
 from cases.queries import related_cases, review_flags
 
@@ -261,6 +262,59 @@ class AttributionInputSerializer(VersionedInput):
         choices=["", "low", "medium", "high"], required=False, default=""
     )
     rationale = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class TlpInputSerializer(VersionedInput):
+    tlp = serializers.ChoiceField(choices=Tlp.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TlpChoiceSerializer(serializers.Serializer):
+    tlp = serializers.CharField()
+    allowed = serializers.BooleanField(help_text="Whether you may mark the case so.")
+    no_longer_see = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Roles whose holders (other than the assignee) would no longer see the case.",
+    )
+    would_see = serializers.ListField(
+        child=serializers.CharField(), help_text="Roles whose holders would see it then."
+    )
+    you_still_see = serializers.BooleanField()
+
+
+class TlpSerializer(serializers.Serializer):
+    tlp = serializers.CharField()
+    version = serializers.IntegerField()
+    choices = TlpChoiceSerializer(many=True)
+
+
+class TagsInputSerializer(serializers.Serializer):
+    """Each tag is checked against the case as it is: no version is needed."""
+
+    add = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+    )
+    remove = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+    )
+
+
+class TagsSerializer(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField()
+    suggested = serializers.ListField(
+        child=serializers.CharField(), help_text="Labels of the case's alerts, not yet tags."
+    )
+
+
+class ProtectionInputSerializer(serializers.Serializer):
+    protected = serializers.BooleanField()
+    reason = serializers.CharField(max_length=2000)
+    case = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The case this is decided from: the event is on its trail too.",
+    )
 
 
 class CaseAccountSerializer(serializers.ModelSerializer):

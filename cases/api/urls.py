@@ -27,6 +27,8 @@ urlpatterns = [
     path("cases/<int:pk>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
     path("cases/<int:pk>/severity/", views.CaseSeverityView.as_view(), name="case-severity"),
     path("cases/<int:pk>/merge/", views.CaseMergeView.as_view(), name="case-merge"),
+    path("cases/<int:pk>/tlp/", views.CaseTlpView.as_view(), name="case-tlp"),
+    path("cases/<int:pk>/tags/", views.CaseTagsView.as_view(), name="case-tags"),
     path(
         "cases/<int:pk>/attribution/",
         views.CaseAttributionView.as_view(),

@@ -18,7 +18,10 @@ from cases.api.base import (
 )
 from cases.api.pagination import CaseKeysetPagination
 from cases.filters import CaseFilter
+from cases.models import Tlp
 from cases.queries import assignee_named, case_for, queue_queryset
+from cases.suggestions import suggested_tags
+from cases.visibility import can_see, roles_gaining_sight, roles_losing_sight, with_changes
 from core.api import validated
 
 
@@ -147,3 +150,67 @@ class CaseMergeView(CaseOperationMixin, APIView):
             )
         )
         return Response(case_detail_data(self, case))
+
+
+@extend_schema(tags=["cases"])
+class CaseTlpView(CaseOperationMixin, APIView):
+    """GET each marking and whom it would hide the case from; POST a new marking."""
+
+    @extend_schema(responses=s.TlpSerializer)
+    def get(self, request, pk: int):
+        case = self.get_case()
+        choices = [
+            {
+                "tlp": value,
+                "allowed": value == case.tlp or workflow.may_set_tlp(request.user, case, value),
+                "no_longer_see": [str(r) for r in roles_losing_sight(case, tlp=value)],
+                "would_see": [str(r) for r in roles_gaining_sight(case, tlp=value)],
+                "you_still_see": can_see(request.user, with_changes(case, tlp=value)),
+            }
+            for value in Tlp.values
+        ]
+        return Response(
+            s.TlpSerializer({"tlp": case.tlp, "version": case.version, "choices": choices}).data
+        )
+
+    @extend_schema(request=s.TlpInputSerializer, responses=s.CaseDetailSerializer)
+    def post(self, request, pk: int):
+        case = self.get_case()
+        data = validated(s.TlpInputSerializer, request)
+        changed = self.run(
+            lambda: workflow.set_tlp(
+                case.pk,
+                data["tlp"],
+                actor=request.user,
+                reason=data["reason"],
+                version=data.get("version"),
+            )
+        )
+        # The marking may hide the case from the caller: answer with it as it now is.
+        return Response(s.CaseDetailSerializer(changed, context={"request": request}).data)
+
+
+@extend_schema(tags=["cases"])
+class CaseTagsView(CaseOperationMixin, APIView):
+    """GET the tags and the alert labels suggested as tags; POST tags to add and remove."""
+
+    @extend_schema(responses=s.TagsSerializer)
+    def get(self, request, pk: int):
+        case = self.get_case()
+        return Response(
+            s.TagsSerializer(
+                {"tags": case.tags, "version": case.version, "suggested": suggested_tags(case)}
+            ).data
+        )
+
+    @extend_schema(request=s.TagsInputSerializer, responses=s.CaseDetailSerializer)
+    def post(self, request, pk: int):
+        return self.change_case(
+            s.TagsInputSerializer,
+            lambda case, data: workflow.change_tags(
+                case.pk,
+                add=data["add"],
+                remove=data["remove"],
+                actor=request.user,
+            ),
+        )

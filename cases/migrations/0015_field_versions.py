@@ -10,8 +10,7 @@ UPDATE cases_case AS c
                   'version', c.version,
                   'by', COALESCE((SELECT username FROM auth_user WHERE id = c.updated_by_id), ''),
                   'at', c.updated_at))
-         FROM unnest(ARRAY['status', 'severity', 'assignee', 'attribution', 'TLP', 'tags',
-                           'accounts']) AS g)
+         FROM unnest(ARRAY['status', 'severity', 'assignee', 'attribution', 'TLP', 'accounts']) AS g)
  WHERE c.version > 1
 """
 

@@ -2,6 +2,7 @@
 
 from cases.views.detail import CaseDetailView, CasePanelView
 from cases.views.evidence import EvidenceContentView
+from cases.views.marking import ProtectAccountView, TagsView, TlpView
 from cases.views.operations import (
     AssignView,
     AttributionView,
@@ -29,10 +30,13 @@ __all__ = [
     "LinkAccountView",
     "MergeView",
     "NoteView",
+    "ProtectAccountView",
     "QueueView",
     "RemoveKnownSharedView",
     "ResolveFlagView",
     "SeverityView",
+    "TagsView",
+    "TlpView",
     "TransitionView",
     "UnlinkAccountView",
 ]

@@ -12,11 +12,16 @@ from cases.forms import (
     LinkAccountForm,
     MergeForm,
     NoteForm,
+    ProtectAccountForm,
     ResolveFlagForm,
     SeverityForm,
+    TagsForm,
+    TlpForm,
     TransitionForm,
 )
 from cases.models import OPEN_STATUSES, Case, CaseStatus, EscalationLevel, Resolution
+from cases.suggestions import suggested_tags
+from cases.views.marks import tlp_choices
 from cases.views.panels import BUILDERS, PANEL_NAMES, panel_context
 from people.permissions import RoleRequiredMixin
 from people.roles import CASE_READERS, INVESTIGATORS_AND_LEADS
@@ -68,6 +73,8 @@ def capabilities(case: Case, user) -> dict[str, bool]:
         "note": workflow.may_add_note(user, case),
         "resolve_flags": workflow.may_resolve_flag(user, case),
         "merge": workflow.may_merge(user, case) and workflow.takes_merges(case),
+        "mark": workflow.may_mark(user, case),
+        "protect_accounts": workflow.may_protect_accounts(user),
     }
 
 
@@ -90,6 +97,9 @@ def _forms(case: Case, bound_forms: dict) -> dict:
         "evidence_form": EvidenceForm(),
         "flag_form": ResolveFlagForm(),
         "merge_form": MergeForm(initial=version),
+        "tlp_form": TlpForm(initial={**version, "tlp": case.tlp}),
+        "tags_form": TagsForm(),
+        "protect_form": ProtectAccountForm(),
     }
     forms.update(bound_forms)
     return forms
@@ -126,6 +136,8 @@ def case_page_context(request, case: Case, **bound_forms) -> dict:
         "can": capabilities(case, user),
         "transitions": transition_choices(case, user),
         "review_flags": queries.review_flags(user, case),
+        "tlp_choices": tlp_choices(case, user),
+        "suggested_tags": suggested_tags(case) if workflow.may_mark(user, case) else [],
         **_panels(request, case, BUILDERS, alone=False),
         **_forms(case, bound_forms),
     }

@@ -54,7 +54,7 @@ class CaseOperationView(RefusalPageMixin, RoleRequiredMixin, View):
         case = queries.case_for(request.user, pk)
         if case is None:
             raise Http404("No such case.")
-        form = self.form_class(request.POST, request.FILES)
+        form = self.form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.rerender(case, form, status=400)
         # A forbidden operation escapes to RefusalPageMixin (the workflow audited it).
@@ -71,7 +71,10 @@ class CaseOperationView(RefusalPageMixin, RoleRequiredMixin, View):
             apply_validation_error(form, exc)
             return self.rerender(queries.case_for(request.user, pk), form, status=400)
         messages.success(request, message)
-        return redirect(reverse("cases:detail", args=[case.pk]) + self.anchor)
+        return redirect(self.success_url(case))
+
+    def success_url(self, case: Case) -> str:
+        return reverse("cases:detail", args=[case.pk]) + self.anchor
 
     def rerender(self, case: Case, form: forms.Form, *, status: int) -> HttpResponse:
         context = case_page_context(self.request, case, **{self.form_name: form})

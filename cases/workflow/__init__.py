@@ -7,7 +7,8 @@ locks the case with ``lock_case`` (``lock_case_for_proposal`` for a new
 action), moves it through the hooks ``case_follows_proposal`` and
 ``case_follows_actions``, and announces the change with ``publish_on_commit``.
 The allowed status changes live in one table, ``cases.workflow.table``.
-The leads' known-shared list and their decisions on the values the import
+A case's TLP marking and tags are ``cases.workflow.marking``; an account's
+protected flag is set with ``set_account_protected``. The leads' known-shared list and their decisions on the values the import
 flags for review are here too (``cases.workflow.shared_values``).
 Each function
 
@@ -31,7 +32,12 @@ for an upload over the limit.
 """
 
 from cases.evidence_store import EvidenceTooLarge
-from cases.workflow.accounts import link_account, unlink_account
+from cases.workflow.accounts import (
+    AlreadyProtected,
+    link_account,
+    set_account_protected,
+    unlink_account,
+)
 from cases.workflow.actions import (
     case_follows_actions,
     case_follows_proposal,
@@ -40,15 +46,19 @@ from cases.workflow.actions import (
 from cases.workflow.case_fields import add_note, assign, set_attribution, set_severity
 from cases.workflow.common import StaleCase, lock_case, publish_on_commit
 from cases.workflow.evidence import add_evidence_file, add_evidence_text, redact_evidence
+from cases.workflow.marking import change_tags, set_tlp
 from cases.workflow.may import (
     may_add_note,
     may_assign,
     may_assign_anyone,
     may_be_merged,
     may_keep_known_shared,
+    may_mark,
     may_merge,
+    may_protect_accounts,
     may_redact,
     may_resolve_flag,
+    may_set_tlp,
     may_transition,
     may_work_on,
     takes_merges,
@@ -73,6 +83,7 @@ from cases.workflow.table import (
 __all__ = [
     "TRANSITIONS",
     "AllowedTransition",
+    "AlreadyProtected",
     "EvidenceTooLarge",
     "Merge",
     "OperationRefused",
@@ -88,6 +99,7 @@ __all__ = [
     "assign",
     "case_follows_actions",
     "case_follows_proposal",
+    "change_tags",
     "close",
     "escalate",
     "hand_back",
@@ -99,9 +111,12 @@ __all__ = [
     "may_assign_anyone",
     "may_be_merged",
     "may_keep_known_shared",
+    "may_mark",
     "may_merge",
+    "may_protect_accounts",
     "may_redact",
     "may_resolve_flag",
+    "may_set_tlp",
     "may_transition",
     "may_work_on",
     "merge_cases",
@@ -110,8 +125,10 @@ __all__ = [
     "remove_known_shared",
     "reopen",
     "resolve_flag",
+    "set_account_protected",
     "set_attribution",
     "set_severity",
+    "set_tlp",
     "strictest_tlp",
     "takes_merges",
     "transition",

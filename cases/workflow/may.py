@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseStatus, Tlp
 from cases.workflow.table import OperationRefused, Via, is_person, rules_for
 from people.roles import (
     CASE_COMMENTERS,
@@ -30,6 +30,12 @@ REDACTING_ROLES = LEADS_AND_LEGAL
 KNOWN_SHARED_ROLES = LEADS
 # Merging cases into one: it closes cases people may have worked.
 MERGING_ROLES = LEADS
+# A case's TLP marking and its tags.
+MARKING_ROLES = INVESTIGATORS_AND_LEADS
+# Lowering TLP:RED opens a restricted case to everyone who reads cases.
+LOWERING_RED_ROLES = LEADS
+# Flagging an account protected (never actioned without a lead's override), or not.
+PROTECTING_ROLES = LEADS
 
 
 def _holds(actor, roles: Iterable[str]) -> bool:
@@ -69,6 +75,24 @@ def may_keep_known_shared(actor) -> bool:
 def may_resolve_flag(actor, case: Case) -> bool:
     """Decide a value flagged for review on the case: list it as shared, or dismiss."""
     return _holds(actor, KNOWN_SHARED_ROLES)
+
+
+def may_mark(actor, case: Case) -> bool:
+    """Change the case's TLP marking (``may_set_tlp`` says to which) and its tags."""
+    return _holds(actor, MARKING_ROLES)
+
+
+def may_set_tlp(actor, case: Case, tlp: str) -> bool:
+    """Mark the case ``tlp``: from TLP:RED to anything lower only a lead does."""
+    if not may_mark(actor, case):
+        return False
+    lowers_red = case.tlp == Tlp.RED and tlp != Tlp.RED
+    return not lowers_red or _holds(actor, LOWERING_RED_ROLES)
+
+
+def may_protect_accounts(actor) -> bool:
+    """Flag an account protected, with a reason, or lift the flag."""
+    return _holds(actor, PROTECTING_ROLES)
 
 
 def may_merge(actor, case: Case) -> bool:

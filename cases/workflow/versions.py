@@ -5,8 +5,8 @@ each group of fields it wrote with that version and the person who wrote it
 (``{"severity": {"version": 7, "by": "lee", "at": "…"}}``; ``by`` is empty
 for the import). A form carries the version the person loaded and edits
 some groups; it is stale only when one of those groups was stamped after that
-version. A note, evidence or an imported alert bumps the version, or not even
-that, and stamps no group, so a colleague's open status or severity form still
+version. A note, evidence, a tag or an imported alert bumps the version, or
+not even that, and stamps no group, so a colleague's open status or severity form still
 goes through; a real conflict names who changed what.
 """
 
@@ -26,7 +26,6 @@ SEVERITY = "severity"
 ASSIGNEE = "assignee"
 ATTRIBUTION = "attribution"
 TLP = "TLP"
-TAGS = "tags"
 ACCOUNTS = "accounts"
 
 # The case fields a person's change writes, by the group a form edits them in.
@@ -43,7 +42,6 @@ FIELD_GROUPS: dict[str, str] = {
     "attribution_confidence": ATTRIBUTION,
     "attribution_rationale": ATTRIBUTION,
     "tlp": TLP,
-    "tags": TAGS,
     "account_count": ACCOUNTS,
 }
 

@@ -311,8 +311,8 @@ def test_case_page_query_count_does_not_grow_with_rows(
 
 # session, user, roles, case, the header's counts, review flags; a page of
 # accounts, indicators, alerts, evidence, notes, related cases, audit events,
-# actions; the timeline's events, evidence and notes
-CASE_PAGE_QUERIES = 17
+# actions; the timeline's events, evidence and notes; suggested tags
+CASE_PAGE_QUERIES = 18
 
 
 def test_the_header_marks_an_overdue_case(client, ivy):
