@@ -226,14 +226,20 @@ class ProposeView(RefusalPageMixin, RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", ProposeForm())
+        context.setdefault("form", ProposeForm(initial={"kind": self.request.GET.get("kind")}))
         context["case"] = case = self.get_case()
+        # Why this case takes no proposal now (its status), said before any form.
+        context["refusal"] = workflow.proposal_refusal(self.request.user, case)
         # Counts, never the rows: a campaign's case links tens of thousands of accounts.
         context["accounts"] = case_accounts(case.pk)
         return context
 
     def post(self, request, case_pk: int):
         case = self.get_case()
+        if "choose_kind" in request.POST:
+            # Without the page's script: show the fields of the kind chosen, propose nothing.
+            form = ProposeForm.for_kind(request.POST.dict())
+            return self.render_to_response(self.get_context_data(form=form))
         form = ProposeForm(request.POST)
         if form.is_valid():
             try:

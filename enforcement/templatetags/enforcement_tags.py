@@ -15,6 +15,7 @@ from enforcement.workflow import (
     may_propose,
     may_revert,
     progress_by_action,
+    proposal_refusal,
 )
 
 register = template.Library()
@@ -58,6 +59,8 @@ def case_actions_panel(context, case):
         "can_revert": latest is not None and may_revert(latest, user),
         "revertible_states": REVERTIBLE_TARGET_STATES,
         "can_propose": may_propose(case, user),
+        # Someone who proposes actions, told why not on this case now (its status).
+        "propose_refused": proposal_refusal(user, case) if proposal_refusal(user) is None else None,
     }
 
 

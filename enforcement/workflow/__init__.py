@@ -52,6 +52,7 @@ from enforcement.workflow.may import (
     may_retry,
     may_revert,
     may_withdraw,
+    proposal_refusal,
     step_permissions,
 )
 from enforcement.workflow.propose import propose_action
@@ -80,6 +81,7 @@ __all__ = [
     "override_protected",
     "progress",
     "progress_by_action",
+    "proposal_refusal",
     "propose_action",
     "reject_action",
     "retry_action",
