@@ -22,7 +22,8 @@ correlated into one case:
   payment fingerprint, and honest users behind the same proxy IPs, ASNs and user
   agents, one to three accounts each;
 - the detectors, the batches their alerts came in (one ``batch.imported``
-  event each, naming every case the batch touched), and the people: six
+  event each, naming every case the batch touched and what it brought each,
+  as the import writes it), and the people: six
   investigators, three leads, a manager, and one person of each escalation
   level (usernames ``campaign-<role>-<n>``; ``password`` is stored as given,
   unusable unless a hash is passed).

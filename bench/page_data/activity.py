@@ -67,9 +67,12 @@ class Activity:
                         1,
                     ),
                 )
-                touched = set()
+                # Per case: the alerts the batch brought it, and the accounts first
+                # named (so linked) by one of them (the n-th alert names the n-th account).
+                arrivals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
                 for observed, case, n, kind in chunk:
-                    touched.add(case.id)
+                    arrivals[case.id][0] += 1
+                    arrivals[case.id][1] += n < len(case.accounts)
                     self.first_seen[case.id] = min(self.first_seen.get(case.id, observed), observed)
                     pk = next(alert_ids)
                     external_id = f"campaign-{pk}"
@@ -143,12 +146,13 @@ class Activity:
                         "target_type": "ingestion.batch",
                         "target_id": str(batch),
                         "target_repr": str(batch),
-                        "case_ids": sorted(touched),
+                        "case_ids": sorted(arrivals),
                         "after": {
                             "detector": names[detector],
                             "status": "imported",
                             "alerts_imported": len(chunk),
-                            "cases_touched": len(touched),
+                            "cases_touched": len(arrivals),
+                            "arrivals": {str(pk): got for pk, got in sorted(arrivals.items())},
                         },
                     }
                 )
