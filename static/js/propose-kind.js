@@ -22,11 +22,10 @@
   const offset = new Date().getTimezoneOffset();
   form.elements.tz_name.value = zone || "";
   form.elements.tz_offset.value = String(offset);
+  // The zone's name, not today's offset: an expiry in another season has another.
   const hours = -offset / 60;
   const named = document.getElementById("expires-zone");
-  if (named) {
-    named.textContent = `${zone || "local time"} (UTC${hours >= 0 ? "+" : ""}${hours})`;
-  }
+  if (named) named.textContent = zone || `UTC${hours >= 0 ? "+" : ""}${hours}`;
 
   kind.addEventListener("change", showKind);
   showKind();
