@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.events import record
@@ -37,6 +37,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
         refuse_if(approval_refusal(action, actor))
         if Case.objects.filter(pk=action.case_id, status=CaseStatus.CLOSED).exists():
             raise WrongState("The case was closed; reopen it before approving its actions.")
+        newly_protected = _exclude_protected_since_proposal(action)
         if not action.targets.exclude(state=TargetState.EXCLUDED).exists():
             raise WrongState(
                 "Every target is a protected account; override at least one before approving."
@@ -60,16 +61,48 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
         else:
             action.state = ActionState.AWAITING_SECOND_APPROVAL
         action.save()
+        after = snapshot(action)
+        if newly_protected:
+            after["protected_since_proposal"] = newly_protected
         record(
             "action.second_approved" if second else "action.approved",
             actor=actor,
             target=action,
             cases=[action.case_id],
             before=before,
-            after=snapshot(action),
+            after=after,
             reason=comment,
         )
     return action
+
+
+# Accounts a lead flagged protected after the proposal: left out like those
+# protected before it, unless a lead overrode that very target. One statement
+# over the action's own targets, each account read by its key.
+_EXCLUDE_NEWLY_PROTECTED = """
+    UPDATE cases_actiontarget AS t
+       SET state = %(excluded)s, is_protected = TRUE
+     WHERE t.action_id = %(action)s
+       AND t.state = %(pending)s
+       AND t.override_by_id IS NULL
+       AND EXISTS (SELECT 1 FROM cases_account AS a WHERE a.id = t.account_id AND a.is_protected)
+    RETURNING t.value
+"""
+
+
+def _exclude_protected_since_proposal(action: Action) -> list[str]:
+    """Leave out the targets whose account became protected since the proposal;
+    their values, for the approval's event."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EXCLUDE_NEWLY_PROTECTED,
+            {
+                "action": action.pk,
+                "excluded": TargetState.EXCLUDED,
+                "pending": TargetState.PENDING,
+            },
+        )
+        return sorted(value for (value,) in cursor.fetchall())
 
 
 @audited_refusal("reject")
