@@ -38,7 +38,8 @@ def record(verb: str, **fields: Any) -> AuditEvent:
     ``fields`` are the event's keywords, checked by :func:`_prepare`:
     ``actor`` is the acting user, ``detector`` the acting detector, ``system``
     names an automatic actor (e.g. ``"sweeper"``). ``target`` is any saved
-    model instance; ``cases`` are Case instances or ids (a Case target is
+    model instance, named on the trail by ``target_label`` when given (else
+    by its ``str``); ``cases`` are Case instances or ids (a Case target is
     included automatically). ``before``/``after`` are JSON documents and
     ``reason`` is what the person typed.
     """
@@ -177,6 +178,7 @@ def _prepare(
     detector=None,
     system: str | None = None,
     target=None,
+    target_label: str | None = None,
     cases: Iterable = (),
     before: dict | None = None,
     after: dict | None = None,
@@ -202,7 +204,7 @@ def _prepare(
             raise ValueError("the audited target must be saved")
         fields["target_type"] = target._meta.label_lower
         fields["target_id"] = _text(str(target.pk), 64)
-        fields["target_repr"] = _text(str(target), 300)
+        fields["target_repr"] = _text(target_label or str(target), 300)
         if target._meta.label_lower == _CASE_LABEL:
             case_ids.add(int(target.pk))
     fields["case_ids"] = sorted(case_ids)

@@ -62,6 +62,8 @@ class TransitionForm(VersionedForm):
     resolution = forms.ChoiceField(required=False, choices=[("", "—"), *Resolution.choices])
     level = forms.ChoiceField(required=False, choices=[("", "—"), *EscalationLevel.choices])
     reason = forms.CharField(required=False, max_length=2000)
+    # Closing an escalated case takes it from the people it was escalated to.
+    confirm = forms.BooleanField(required=False, label="Close although escalated")
 
 
 class TlpForm(VersionedForm):

@@ -1,10 +1,7 @@
-"""Pages for actions: the approvals queue, an action's page, proposing, and each step.
+"""Pages for actions: the approvals queue, an action's page, proposing.
 
 Views are thin: they call ``enforcement.workflow`` and show what it says.
-Step endpoints let every role in, so that a refusal (a proposer approving,
-an investigator approving) is decided and audited by the workflow and
-answered (403 page, or back with a message) by ``RefusalPageMixin``, rather
-than silently by a role mixin.
+The step endpoints (approve, reject, revert…) are ``enforcement.steps``.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -26,7 +22,7 @@ from core.pages import RefusalPageMixin
 from enforcement import workflow
 from enforcement.filters import ActionFilter
 from enforcement.forms import DecisionForm, ProposeForm
-from enforcement.models import Action, TargetState
+from enforcement.models import Action, ActionState, TargetState
 from enforcement.reading import (
     approval_queue,
     blast_radius,
@@ -36,11 +32,9 @@ from enforcement.reading import (
 )
 from people.permissions import RoleRequiredMixin
 from people.roles import (
-    ALL_ROLES,
     CASE_READERS,
     INVESTIGATORS_AND_LEADS,
     LEADS,
-    has_role,
 )
 
 TARGETS_PER_PAGE = 100
@@ -106,16 +100,31 @@ class ApprovalsView(RoleRequiredMixin, TemplateView):
             messages.error(request, "Choose one or more actions, then approve or reject.")
             return redirect("enforcement:approvals")
         step = workflow.approve_action if decision == "approve" else workflow.reject_action
-        done = []
+        done, awaiting = [], []
         for pk in ids:
             try:
-                step(pk, actor=request.user, comment=comment)
-                done.append(f"#{pk}")
+                action = step(pk, actor=request.user, comment=comment)
             except workflow.ActionRefused as exc:
                 messages.error(request, f"Action #{pk}: {exc}")
-        if done:
-            verb = "Approved" if decision == "approve" else "Rejected"
-            messages.success(request, f"{verb} {', '.join(done)}.")
+                continue
+            if action.state == ActionState.AWAITING_SECOND_APPROVAL:
+                awaiting.append(f"#{pk}")
+            else:
+                done.append(f"#{pk}")
+        if done and decision == "approve":
+            messages.success(
+                request, f"Approved {', '.join(done)}: execution starts now (see each action)."
+            )
+        elif done:
+            messages.success(
+                request, f"Rejected {', '.join(done)}: not carried out; the proposers see why."
+            )
+        if awaiting:
+            messages.success(
+                request,
+                f"{', '.join(awaiting)}: 1 of 2 approvals; another lead must approve "
+                "before they are carried out.",
+            )
         return redirect("enforcement:approvals")
 
 
@@ -157,54 +166,6 @@ class ActionProgressView(RoleRequiredMixin, View):
         response = JsonResponse(progress_report(action))
         response["Cache-Control"] = "no-store"
         return response
-
-
-class ActionStepView(RefusalPageMixin, RoleRequiredMixin, View):
-    """POST approve / reject / withdraw / retry / revert / override on one action."""
-
-    allowed_roles = ALL_ROLES
-    step = ""
-
-    def refusal_back(self) -> tuple[str, str]:
-        pk = self.kwargs["pk"]
-        return reverse("enforcement:action", args=[pk]), f"Back to action #{pk}"
-
-    def post(self, request, pk: int, target_pk: int | None = None):
-        action = Action.objects.select_related("case").filter(pk=pk).first()
-        if action is None or (
-            has_role(request.user, *CASE_READERS) and not can_see(request.user, action.case)
-        ):
-            raise Http404("No such action.")
-        text = (request.POST.get("comment") or request.POST.get("reason") or "").strip()
-        user = request.user
-        if self.step == "approve":
-            workflow.approve_action(pk, actor=user, comment=text)
-            message = "Action approved."
-        elif self.step == "reject":
-            workflow.reject_action(pk, actor=user, comment=text)
-            message = "Action rejected."
-        elif self.step == "withdraw":
-            workflow.withdraw_action(pk, actor=user, reason=text)
-            message = "Action withdrawn."
-        elif self.step == "retry":
-            workflow.retry_action(pk, actor=user, reason=text)
-            message = "Action resumed."
-        elif self.step == "revert":
-            ids = [target_pk] if target_pk is not None else None
-            workflow.revert_action(pk, actor=user, target_ids=ids, reason=text)
-            message = "Revert requested." if ids is None else "Revert of one target requested."
-        elif self.step == "override":
-            workflow.override_protected(pk, target_pk, actor=user, reason=text)
-            message = "Protected account included."
-        else:  # pragma: no cover - wired in urls.py
-            raise Http404
-        messages.success(request, message)
-        target = request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            target = reverse("enforcement:action", args=[pk])
-        return redirect(target)
 
 
 class ProposeView(RefusalPageMixin, RoleRequiredMixin, TemplateView):
@@ -261,7 +222,16 @@ class ProposeView(RefusalPageMixin, RoleRequiredMixin, TemplateView):
             except ValidationError as exc:  # a malformed targets line
                 form.add_error(None, exc)
             else:
-                messages.success(request, f"Action #{action.pk} proposed; a lead must approve it.")
+                messages.success(request, proposed_message(action))
                 return redirect("enforcement:action", pk=action.pk)
         context = self.get_context_data(form=form)
         return self.render_to_response(context, status=400)
+
+
+def proposed_message(action: Action) -> str:
+    """What proposing did and who acts next."""
+    if action.approvals_required > 1:
+        who = f"{action.approvals_required} leads other than you must approve it"
+    else:
+        who = "a lead other than you must approve it"
+    return f"Action #{action.pk} proposed: {who} before it is carried out."

@@ -46,6 +46,10 @@ def transition_choices(case: Case, user) -> list[dict]:
         }
         if target == CaseStatus.CLOSED:
             entry["resolutions"] = [(r, Resolution(r).label) for r in allowed.resolutions]
+            if case.status == CaseStatus.ESCALATED:
+                # Asked for on the form (and checked by TransitionView): they lose the case.
+                level = case.get_escalation_level_display()
+                entry["confirm"] = f"Close although it is escalated to {level}"
         if target == CaseStatus.ESCALATED:
             entry["levels"] = list(EscalationLevel.choices)
         choices.append(entry)

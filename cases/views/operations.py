@@ -92,7 +92,9 @@ class AssignView(CaseOperationView):
         workflow.assign(
             case.pk, assignee, actor=user, reason=data["reason"], version=data["version"]
         )
-        return f"Assigned to {assignee.get_username() if assignee else 'nobody'}."
+        if assignee is None:
+            return "Unassigned: the case waits in the queue for someone to take it."
+        return f"Assigned to {assignee.get_username()}: the case is in their queue."
 
 
 class SeverityView(CaseOperationView):
@@ -132,16 +134,38 @@ class TransitionView(CaseOperationView):
     form_name = "transition_form"
 
     def perform(self, case, data, **kwargs):
-        workflow.transition(
+        to_status = data["to_status"]
+        closing_escalated = case.status == CaseStatus.ESCALATED and to_status == CaseStatus.CLOSED
+        if closing_escalated and not data["confirm"]:
+            level = case.get_escalation_level_display()
+            raise ValidationError(
+                {"confirm": f"Confirm closing: the case is escalated to {level}, who lose it."}
+            )
+        source = case.status
+        case = workflow.transition(
             case.pk,
-            data["to_status"],
+            to_status,
             actor=self.request.user,
             reason=data["reason"],
             resolution=data["resolution"] or None,
             level=data["level"] or None,
             version=data["version"],
         )
-        return f"Case moved to {CaseStatus(data['to_status']).label.lower()}."
+        return transition_message(source, case)
+
+
+def transition_message(source: str, case: Case) -> str:
+    """What a status change did and who acts next."""
+    if case.status == CaseStatus.ESCALATED:
+        level = case.get_escalation_level_display()
+        return f"Case escalated to {level}: it is in their queue; they or a lead hand it back."
+    if case.status == CaseStatus.CLOSED:
+        return f"Case closed as {case.get_resolution_display().lower()}; a lead can reopen it."
+    if source == CaseStatus.ESCALATED:
+        return "Case handed back: it is investigating again."
+    if source == CaseStatus.CLOSED:
+        return "Case reopened: it is investigating again."
+    return f"Case moved to {case.get_status_display().lower()}."
 
 
 class LinkAccountView(CaseOperationView):

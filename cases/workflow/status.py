@@ -36,10 +36,11 @@ def transition(
 ) -> Case:
     """Move a case to ``to_status`` as ``actor`` asks.
 
-    Closing needs a ``resolution``; escalating needs a ``level`` (policy,
-    legal or executive). ``only_from`` lets a named operation (``reopen``)
-    refuse when the case is not where it expects; ``version`` refuses
-    (``StaleCase``) a change based on an older version of the case.
+    Closing needs a ``resolution`` (and a ``reason`` when the case is
+    escalated); escalating needs a ``level`` (policy, legal or executive).
+    ``only_from`` lets a named operation (``reopen``) refuse when the case is
+    not where it expects; ``version`` refuses (``StaleCase``) a change based
+    on an older version of the case.
     """
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.STATUS])
@@ -66,6 +67,9 @@ def transition(
                     allowed_transitions(case, actor),
                     detail=f"closing as {resolution} is for leads",
                 )
+            if case.status == S.ESCALATED and not (reason or "").strip():
+                # The people it was escalated to lose it from their queue: they read why.
+                raise ValidationError({"reason": "Closing an escalated case needs a reason."})
         elif resolution:
             raise ValidationError({"resolution": "Only closing takes a resolution."})
 

@@ -47,6 +47,8 @@ def case_actions_panel(context, case):
     latest = actions[0] if actions and cursor is None else None
     return {
         "request": context["request"],
+        # Where a step's confirmation returns: this panel of the case page.
+        "back": f"{context['request'].path}#actions",
         "case": case,
         "rows": [(action, progress_report(action, counts[action.pk])) for action in actions],
         "panel": {

@@ -24,6 +24,7 @@ from enforcement.workflow.common import (
     WrongState,
     audited_refusal,
     lock_action,
+    require_reason,
     snapshot,
 )
 from enforcement.workflow.may import (
@@ -31,6 +32,9 @@ from enforcement.workflow.may import (
     retry_refusal,
     revert_refusal,
 )
+
+# Targets a partial revert names on the trail (the count is always complete).
+NAMED_TARGETS = 20
 
 
 @audited_refusal("revert")
@@ -41,12 +45,16 @@ def revert_action(
     with transaction.atomic():
         action = lock_action(action_id)
         refuse_if(revert_refusal(action, actor, system=system))
+        require_reason(reason, "A revert needs a reason: say why the action is undone.", "reason")
         targets = ActionTarget.objects.filter(action=action, state__in=REVERTIBLE_TARGET_STATES)
+        named: list[str] = []
         if target_ids is not None:
             ids = {int(t) for t in target_ids}
             targets = targets.filter(pk__in=ids)
             if targets.count() != len(ids):
                 raise WrongState("Only executed targets of this action can be reverted.")
+            # The trail names what a partial revert undid; a long list is cut, counted in full.
+            named = list(targets.order_by("pk").values_list("value", flat=True)[:NAMED_TARGETS])
         before = snapshot(action)
         count = targets.update(
             state=TargetState.REVERT_PENDING, attempts=0, error="", next_attempt_at=None
@@ -56,14 +64,18 @@ def revert_action(
         action.state = ActionState.REVERTING
         action.save(update_fields=["state"])
         enqueue_execution(action.pk)
+        after = {**snapshot(action), "targets": count, "all": target_ids is None}
+        if named:
+            after["target_values"] = named
         record(
             "action.revert_requested",
             actor=actor,
             system=system,
             target=action,
+            target_label=f"{action}: {', '.join(named)}" if named else None,
             cases=[action.case_id],
             before=before,
-            after={**snapshot(action), "targets": count, "all": target_ids is None},
+            after=after,
             reason=reason.strip(),
         )
     return action

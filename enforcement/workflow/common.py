@@ -88,6 +88,12 @@ def settle_case(case: Case, *, actor=None) -> tuple[dict, dict]:
     )
 
 
+def require_reason(text: str, message: str, field: str) -> None:
+    """Steps that undo or refuse work say why: the trail and the people affected read it."""
+    if not (text or "").strip():
+        raise InvalidProposal(message, field)
+
+
 def snapshot(action: Action) -> dict:
     return {"state": action.state}
 

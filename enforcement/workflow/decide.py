@@ -11,11 +11,11 @@ from cases.workflow import publish_on_commit
 from enforcement.models import Action, ActionState, ActionTarget, TargetState
 from enforcement.queue import enqueue_execution
 from enforcement.workflow.common import (
-    InvalidProposal,
     WrongState,
     audited_refusal,
     lock_action,
     lock_action_and_case,
+    require_reason,
     settle_case,
     snapshot,
 )
@@ -110,6 +110,7 @@ def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
     with transaction.atomic():
         case, action = lock_action_and_case(action_id)
         refuse_if(rejection_refusal(action, actor))
+        require_reason(comment, "A rejection needs a reason: the proposer reads it.", "comment")
         _settle(case, action, ActionState.REJECTED, "action.rejected", actor=actor, reason=comment)
     return action
 
@@ -120,6 +121,7 @@ def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
     with transaction.atomic():
         case, action = lock_action_and_case(action_id)
         refuse_if(withdrawal_refusal(action, actor))
+        require_reason(reason, "Withdrawing an action needs a reason.", "reason")
         _settle(case, action, ActionState.WITHDRAWN, "action.withdrawn", actor=actor, reason=reason)
     return action
 
@@ -152,8 +154,7 @@ def override_protected(action_id: int, target_id: int, *, actor, reason: str) ->
     with transaction.atomic():
         action = lock_action(action_id)
         refuse_if(override_refusal(action, actor))
-        if not reason.strip():
-            raise InvalidProposal("An override needs a reason.", "reason")
+        require_reason(reason, "An override needs a reason.", "reason")
         target = ActionTarget.objects.filter(action=action, pk=target_id).first()
         if target is None or target.state != TargetState.EXCLUDED:
             raise WrongState("That target is not an excluded protected account.")

@@ -109,8 +109,11 @@ def test_a_takedown_is_proposed_approved_executed_and_partly_reverted(
     expect(panel.locator("tr[data-value='acct_005'] .target-state")).to_have_text("Executed")
     page.screenshot(path=artifacts / "takedown-case.png", full_page=True)
 
-    # The lead reverts one account from the case page; only it is undone.
-    panel.locator("tr[data-value='acct_005']").get_by_role("button", name="Revert").click()
+    # The lead reverts one account from the case page, confirming with a reason;
+    # only it is undone.
+    panel.locator("tr[data-value='acct_005']").get_by_role("link", name="Revert acct_005…").click()
+    page.get_by_label("Why acct_005 is reverted").fill("Customer appeal upheld")
+    page.get_by_role("button", name="Revert acct_005").click()
     expect(page.locator("#actions .progress-label")).to_have_text(
         "24 of 24 accounts suspended, 1 since reverted", timeout=60_000
     )

@@ -188,7 +188,7 @@ def test_reverting_one_target_undoes_only_it(webhook, people):
 def test_reverting_everything_reverts_the_action(webhook, people):
     action, _ = approved_action(people, 2)
     run_action(action.pk)
-    revert_action(action.pk, actor=people.lead)
+    revert_action(action.pk, actor=people.lead, reason="Detector misfired")
     assert run_action(action.pk) == ActionState.REVERTED
     assert set(webhook.state.values()) == {"reverted"}
 

@@ -10,10 +10,19 @@ pytestmark = pytest.mark.django_db
 
 STEPS = {
     "approve": (workflow.may_approve, lambda a, u: workflow.approve_action(a.pk, actor=u)),
-    "reject": (workflow.may_reject, lambda a, u: workflow.reject_action(a.pk, actor=u)),
-    "withdraw": (workflow.may_withdraw, lambda a, u: workflow.withdraw_action(a.pk, actor=u)),
+    "reject": (
+        workflow.may_reject,
+        lambda a, u: workflow.reject_action(a.pk, actor=u, comment="Too broad"),
+    ),
+    "withdraw": (
+        workflow.may_withdraw,
+        lambda a, u: workflow.withdraw_action(a.pk, actor=u, reason="Wrong accounts"),
+    ),
     "retry": (workflow.may_retry, lambda a, u: workflow.retry_action(a.pk, actor=u)),
-    "revert": (workflow.may_revert, lambda a, u: workflow.revert_action(a.pk, actor=u)),
+    "revert": (
+        workflow.may_revert,
+        lambda a, u: workflow.revert_action(a.pk, actor=u, reason="Appeal upheld"),
+    ),
 }
 
 

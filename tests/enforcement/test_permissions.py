@@ -100,7 +100,7 @@ def test_bulk_approval_approves_the_selected_and_reports_refusals(client, people
     )
     text = response.content.decode()
     assert f"Action #{mine.pk}: The proposer of an action cannot approve it." in text
-    assert f"Approved #{theirs.pk}." in text
+    assert f"Approved #{theirs.pk}: execution starts now (see each action)." in text
     assert Action.objects.get(pk=theirs.pk).approval_comment == "Batch"
     assert Action.objects.get(pk=mine.pk).state == ActionState.PROPOSED
 

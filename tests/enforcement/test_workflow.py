@@ -176,7 +176,7 @@ def test_a_case_with_another_live_action_stays_pending(people):
     case, _ = make_case_with_accounts(2)
     first = propose_action(case.pk, actor=people.investigator, kind="suspend_accounts")
     propose_action(case.pk, actor=people.investigator, kind="require_verification")
-    reject_action(first.pk, actor=people.lead)
+    reject_action(first.pk, actor=people.lead, comment="Duplicate of the second")
     case.refresh_from_db()
     assert case.status == CaseStatus.PENDING_ACTION
 
