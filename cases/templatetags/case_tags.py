@@ -5,6 +5,9 @@ from __future__ import annotations
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -44,3 +47,38 @@ def capped(count: int, cap: int | None = None) -> str:
     if cap is not None and count >= cap:
         return f"{cap:,}+"
     return f"{count:,}"
+
+
+STAMP = "Y-m-d H:i T"
+
+
+def duration(seconds: float) -> str:
+    """A time left or past as people say it: "40 min", "3 h", "4 d"."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = round(minutes / 60)
+    if hours < 48:
+        return f"{hours} h"
+    return f"{round(hours / 24)} d"
+
+
+@register.simple_tag
+def sla(case) -> SafeString:
+    """A case's SLA as "due in 3 h" or "3 h overdue", the due time (with its zone) on hover.
+
+    A closed case shows only the due time: the clock stopped."""
+    due = case.sla_due_at
+    if due is None:
+        return mark_safe("—")
+    stamp = date_format(timezone.localtime(due), STAMP)
+    if not case.is_open:
+        return format_html('<time class="sla" datetime="{}">{}</time>', due.isoformat(), stamp)
+    left = (due - timezone.now()).total_seconds()
+    if left < 0:
+        text, state = f"{duration(-left)} overdue", "sla overdue"
+    else:
+        text, state = f"due in {duration(left)}", "sla"
+    return format_html(
+        '<time class="{}" datetime="{}" title="{}">{}</time>', state, due.isoformat(), stamp, text
+    )

@@ -321,7 +321,10 @@ def test_the_header_marks_an_overdue_case(client, ivy):
     from django.utils import timezone
 
     late = make_case(sla_due_at=timezone.now() - timedelta(hours=2))
-    assert ">overdue<" in page(login(client, ivy), late)
+    body = page(login(client, ivy), late)
+    assert re.search(
+        r'<time class="sla overdue" datetime="[^"]+" title="[^"]+ UTC">2 h overdue</time>', body
+    )
 
 
 def test_a_lead_assigns_someone_else_with_suggestions(client, make_user, case):

@@ -15,6 +15,9 @@ MISSING = 987_654
 
 PAGE_GETS = [
     "/cases/{case}/",
+    "/cases/{case}/panels/accounts/",
+    "/cases/{case}/panels/timeline/",
+    "/cases/{case}/panels/audit/",
     "/cases/{case}/evidence/{evidence}/",
     "/actions/propose/{case}/",
     "/actions/{action}/",
