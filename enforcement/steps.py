@@ -126,14 +126,15 @@ class ActionStepView(RefusalPageMixin, RoleRequiredMixin, View):
     def confirm(
         self, action: Action, target: ActionTarget | None, *, error: str = "", status: int = 200
     ) -> HttpResponse:
+        back = self.next_url(action.pk)
         context = {
-            "action": action,
             "case": action.case,
-            "target": target,
             "confirm": confirmation(self.step, action, target),
-            "error": error,
+            "hidden": [("next", back)],
+            "reason_name": "reason",
             "reason": self.request.POST.get("reason", ""),
-            "next": self.next_url(action.pk),
+            "error": error,
+            "back": back,
         }
         return render(self.request, "enforcement/confirm.html", context, status=status)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
@@ -30,6 +30,7 @@ from enforcement.reading import (
     paused_actions,
     progress_report,
 )
+from enforcement.steps import Confirmation
 from people.permissions import RoleRequiredMixin
 from people.roles import (
     CASE_READERS,
@@ -99,6 +100,8 @@ class ApprovalsView(RoleRequiredMixin, TemplateView):
         if decision not in ("approve", "reject") or not ids:
             messages.error(request, "Choose one or more actions, then approve or reject.")
             return redirect("enforcement:approvals")
+        if decision == "reject" and not (request.POST.get("confirmed") and comment.strip()):
+            return self.confirm_rejection(ids, comment)
         step = workflow.approve_action if decision == "approve" else workflow.reject_action
         done, awaiting = [], []
         for pk in ids:
@@ -126,6 +129,29 @@ class ApprovalsView(RoleRequiredMixin, TemplateView):
                 "before they are carried out.",
             )
         return redirect("enforcement:approvals")
+
+    def confirm_rejection(self, ids: list[int], comment: str) -> HttpResponse:
+        """Rejecting several actions at once is confirmed, with the reason each proposer reads."""
+        listed = ", ".join(f"#{pk}" for pk in ids)
+        confirm = Confirmation(
+            f"Reject {len(ids)} action{'' if len(ids) == 1 else 's'} ({listed})?",
+            "They will not be carried out; each case with no other live action goes back to "
+            "investigating. Every proposer reads your reason.",
+            "Why they are rejected",
+            f"Reject {listed}",
+        )
+        back = reverse("enforcement:approvals")
+        retried = bool(self.request.POST.get("confirmed"))
+        context = {
+            "confirm": confirm,
+            "hidden": [("decision", "reject"), ("confirmed", "1"), *(("action", pk) for pk in ids)],
+            "reason_name": "comment",
+            "reason": comment,
+            "error": workflow.REJECTION_NEEDS_A_REASON if retried else "",
+            "back": back,
+        }
+        status = 400 if retried else 200
+        return render(self.request, "enforcement/confirm.html", context, status=status)
 
 
 class ActionView(RoleRequiredMixin, TemplateView):

@@ -214,7 +214,10 @@ class MergeView(CaseOperationView):
             reason=data["reason"],
             version=data["version"],
         )
-        return f"Case #{other.pk} merged into this case."
+        return (
+            f"Case #{other.pk} merged into this case: it is closed as a duplicate, "
+            "and its accounts, alerts and evidence are here now."
+        )
 
 
 class NoteView(CaseOperationView):

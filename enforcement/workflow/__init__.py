@@ -39,6 +39,7 @@ from enforcement.workflow.common import (
     two_approval_kinds,
 )
 from enforcement.workflow.decide import (
+    REJECTION_NEEDS_A_REASON,
     approve_action,
     override_protected,
     reject_action,
@@ -60,6 +61,7 @@ from enforcement.workflow.propose import propose_action
 __all__ = [
     "AWAITING_DECISION",
     "PROPOSABLE_CASE_STATUSES",
+    "REJECTION_NEEDS_A_REASON",
     "REVERTIBLE_ACTION_STATES",
     "REVERTIBLE_TARGET_STATES",
     "ActionRefused",

@@ -27,6 +27,8 @@ from enforcement.workflow.may import (
     withdrawal_refusal,
 )
 
+REJECTION_NEEDS_A_REASON = "A rejection needs a reason: the proposer reads it."
+
 
 @audited_refusal("approve")
 def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
@@ -110,7 +112,7 @@ def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
     with transaction.atomic():
         case, action = lock_action_and_case(action_id)
         refuse_if(rejection_refusal(action, actor))
-        require_reason(comment, "A rejection needs a reason: the proposer reads it.", "comment")
+        require_reason(comment, REJECTION_NEEDS_A_REASON, "comment")
         _settle(case, action, ActionState.REJECTED, "action.rejected", actor=actor, reason=comment)
     return action
 

@@ -15,6 +15,7 @@ from enforcement import workflow
 from enforcement.execution import run_action
 from enforcement.models import TargetState
 from people.roles import Role
+from tests.browser.axe import report
 
 PASSWORD = "a-long-test-passphrase-1"
 
@@ -145,3 +146,21 @@ def test_a_per_target_revert_asks_for_confirmation_and_a_reason(
     expect(page.locator("#timeline")).to_contain_text("acct_005")
     expect(page.locator("#timeline")).to_contain_text("Customer appeal upheld")
     expect(page.locator("#audit")).to_contain_text("acct_005")
+
+
+def test_axe_finds_no_serious_violation_on_a_confirmation_or_an_error_page(
+    axe_page, people, case, settings
+):
+    settings.ENFORCEMENT_BACKEND = "log"
+    action = workflow.propose_action(case.pk, actor=people["ivy"], kind="suspend_accounts")
+    workflow.approve_action(action.pk, actor=people["lee"])
+    run_action(action.pk)
+    target = action.targets.get(value="acct_005")
+    login(axe_page, "lou")
+    for url in (
+        f"/actions/{action.pk}/targets/{target.pk}/revert/",
+        f"/actions/{action.pk}/revert/",
+        "/cases/987654/",
+    ):
+        axe_page.goto(url)
+        assert report(axe_page) == ""

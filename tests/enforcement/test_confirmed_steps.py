@@ -169,3 +169,41 @@ def test_a_first_of_two_approvals_says_another_lead_must_approve(client, people)
         f"Action #{action.pk}: 1 of 2 approvals; another lead must approve before it is "
         "carried out."
     ]
+
+
+def test_rejecting_several_at_once_is_confirmed_with_one_reason(client, people):
+    actions = [
+        workflow.propose_action(
+            make_case_with_accounts(1)[0].pk, actor=people.investigator, kind="suspend_accounts"
+        )
+        for _ in range(2)
+    ]
+    ids = [a.pk for a in actions]
+    client.force_login(people.lead)
+    confirm = client.post("/actions/approvals/", {"action": ids, "decision": "reject"})
+    assert confirm.status_code == 200
+    body = confirm.content.decode()
+    assert f"Reject 2 actions (#{ids[0]}, #{ids[1]})?" in body
+    assert 'name="confirmed" value="1"' in body and 'class="danger final"' in body
+    unconfirmed = {a.pk: a.state for a in actions}
+
+    empty = client.post(
+        "/actions/approvals/", {"action": ids, "decision": "reject", "confirmed": "1"}
+    )
+    assert empty.status_code == 400
+    assert workflow.REJECTION_NEEDS_A_REASON in empty.content.decode()
+    for action in actions:
+        action.refresh_from_db()
+        assert action.state == unconfirmed[action.pk] == ActionState.PROPOSED
+
+    done = client.post(
+        "/actions/approvals/",
+        {"action": ids, "decision": "reject", "confirmed": "1", "comment": "Wrong cluster"},
+    )
+    assert done.status_code == 302
+    assert texts(done) == [
+        f"Rejected #{ids[0]}, #{ids[1]}: not carried out; the proposers see why."
+    ]
+    for action in actions:
+        action.refresh_from_db()
+        assert action.state == ActionState.REJECTED and action.decision_reason == "Wrong cluster"
