@@ -18,6 +18,8 @@ FORMS = {
     "severity-form": "severity/",
     "attribution-form": "attribution/",
     "transitions": "transition/",
+    "tlp-form": "tlp/",
+    "case-tags": "tags/",
 }
 
 

@@ -25,6 +25,9 @@ PAGE_GETS = [
 ]
 PAGE_POSTS = [
     "/cases/{case}/assign/",
+    "/cases/{case}/tlp/",
+    "/cases/{case}/tags/",
+    "/cases/{case}/accounts/{account}/protection/",
     "/cases/{case}/severity/",
     "/cases/{case}/attribution/",
     "/cases/{case}/transition/",
@@ -54,6 +57,8 @@ API_CALLS = [
     ("delete", "/api/v1/cases/{case}/accounts/{external_id}/"),
     ("post", "/api/v1/cases/{case}/transitions/"),
     ("post", "/api/v1/cases/{case}/assign/"),
+    ("post", "/api/v1/cases/{case}/tlp/"),
+    ("post", "/api/v1/cases/{case}/tags/"),
     ("post", "/api/v1/cases/{case}/severity/"),
     ("post", "/api/v1/cases/{case}/merge/"),
     ("post", "/api/v1/cases/{case}/attribution/"),
