@@ -456,6 +456,8 @@ def end_to_end(args) -> None:
                 **{account: f"honest:{kind}" for account, kind in world.honest_of.items()},
             }
             groups = cases_per_group(database_url, owners) if owners else {}
+            with psycopg.connect(database_url) as conn:
+                (autovacuum,) = conn.execute("SHOW autovacuum").fetchone()
             say(f"naive baseline: {args.naive} alerts, one save() per row")
             naive = naive_rate(server_url, alerts, args.naive)
     finally:
@@ -478,6 +480,12 @@ def end_to_end(args) -> None:
         f"floor: psycopg COPY of the same raw JSON into an unindexed jsonb table = {floor:,.0f} rows/s"
     )
     print(f"ratio: end-to-end / floor = {rate / floor:.3f}")
+    # With autovacuum off, nothing analyses the growing tables during the run:
+    # the import's plans must hold on statistics from an empty schema.
+    print(
+        f"server: autovacuum {autovacuum}; load average {os.getloadavg()[0]:.1f} at the end "
+        f"on {os.cpu_count()} cores"
+    )
     print(
         f"naive: one ORM save() per alert, account, indicator and link, {args.naive} alerts "
         f"= {naive:,.0f} alerts/s"
