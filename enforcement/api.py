@@ -15,7 +15,7 @@ from rest_framework.decorators import action as route
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from cases.api.base import AUTHENTICATION
+from cases.api.base import AUTHENTICATION, INTEGER_ID
 from cases.visibility import can_see, restricted_q
 from core.api import validated
 from enforcement import workflow
@@ -128,6 +128,7 @@ class TargetPagination(CursorPagination):
 class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     authentication_classes = AUTHENTICATION
     permission_classes = [HasRole]
+    lookup_value_regex = INTEGER_ID
     serializer_class = ActionSerializer
     pagination_class = ActionPagination
     filterset_class = ActionFilter

@@ -30,10 +30,16 @@ from people.roles import CASE_READERS
 AUTHENTICATION = [PersonalTokenAuthentication, SessionAuthentication]
 
 
+# Routers match only digits as a row's id: anything else is a 404 before any
+# query, never an integer conversion failing inside a view.
+INTEGER_ID = "[0-9]+"
+
+
 class CaseWorkerAPI:
     authentication_classes = AUTHENTICATION
     permission_classes = [HasRole]
     allowed_roles = CASE_READERS
+    lookup_value_regex = INTEGER_ID
 
 
 def drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from cases import workflow
 from cases.api import serializers as s
-from cases.api.base import AUTHENTICATION, CaseOperationMixin, case_detail_data
+from cases.api.base import AUTHENTICATION, INTEGER_ID, CaseOperationMixin, case_detail_data
 from cases.api.pagination import IdCursorPagination
 from cases.filters import KnownSharedFilter
 from cases.models import KnownSharedValue, ReviewFlag
@@ -31,6 +31,7 @@ class KnownSharedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     authentication_classes = AUTHENTICATION
     permission_classes = [HasRole]
     allowed_roles = LEADS
+    lookup_value_regex = INTEGER_ID
     serializer_class = s.KnownSharedSerializer
     pagination_class = IdCursorPagination
     filterset_class = KnownSharedFilter
