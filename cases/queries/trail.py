@@ -94,6 +94,11 @@ def event_title(event: AuditEvent) -> str:
         return f"Account {after.get('account', '')} linked"
     if verb == "case.account_unlinked":
         return f"Account {before.get('account', '')} unlinked"
+    if verb == "action.reverted" and after.get("state") != "reverted":
+        # A revert of some targets ends with the action still carried out on the rest.
+        count = after.get("reverted", 0)
+        targets = "1 target" if count == 1 else f"{count} targets"
+        return f"Action partly reverted ({targets}): {event.target_repr}"
     if verb.startswith("action."):
         return f"Action {verb.split('.', 1)[1].replace('_', ' ')}: {event.target_repr}"
     return f"{verb.replace('.', ' ').replace('_', ' ').capitalize()}: {event.target_repr}"

@@ -116,6 +116,10 @@ def test_a_confirmed_per_target_revert_names_the_account_on_the_trail(client, pe
     page = client.get(f"/cases/{executed.case_id}/").content.decode()
     assert f"Action revert requested: {event.target_repr}" in page  # the timeline
 
+    run_action(executed.pk)
+    page = client.get(f"/cases/{executed.case_id}/").content.decode()
+    assert f"Action partly reverted (1 target): {executed}" in page
+
 
 def test_revert_all_is_confirmed_with_the_number_of_targets(client, people, executed):
     client.force_login(people.lead)
