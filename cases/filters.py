@@ -22,10 +22,10 @@ from cases.models import (
     AccountIndicator,
     Case,
     CaseAccount,
+    CaseIndicator,
     CaseStatus,
     EnforcementState,
     EscalationLevel,
-    Indicator,
     IndicatorType,
     KnownSharedValue,
     Severity,
@@ -220,17 +220,17 @@ STRENGTH_CHOICES = [("strong", "Strong"), ("weak", "Weak")]
 
 
 class CaseIndicatorFilter(django_filters.FilterSet):
-    """The indicators of one case."""
+    """The indicators of one case (a queryset of ``CaseIndicator``)."""
 
     type = django_filters.MultipleChoiceFilter(
-        choices=IndicatorType.choices, label="Type", distinct=False
+        field_name="indicator__type", choices=IndicatorType.choices, label="Type", distinct=False
     )
     strength = django_filters.ChoiceFilter(
         choices=STRENGTH_CHOICES, method="filter_strength", label="Strength", empty_label="Any"
     )
 
     class Meta:
-        model = Indicator
+        model = CaseIndicator
         fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
@@ -240,7 +240,7 @@ class CaseIndicatorFilter(django_filters.FilterSet):
         )
 
     def filter_strength(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        strong = Q(type__in=STRONG_INDICATOR_TYPES)
+        strong = Q(indicator__type__in=STRONG_INDICATOR_TYPES)
         if value == "strong":
             return queryset.filter(strong)
         if value == "weak":

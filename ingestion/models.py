@@ -142,7 +142,7 @@ class Alert(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=AlertStatus, default=AlertStatus.PENDING)
     error = models.TextField(blank=True, default="")
-    # Null until imported; indexed only when set (see alert_case). Set only by
+    # Null until imported; indexed only when set (see alert_case_id). Set only by
     # the import, to a case it holds under the correlation lock in the same
     # transaction, and cases are never deleted: no database constraint, whose
     # check would run for every alert of every batch at commit.
@@ -160,8 +160,11 @@ class Alert(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["batch", "status"], name="alert_batch_status"),
-            # Partial: accepting alerts inserts no entry here.
-            models.Index(fields=["case"], name="alert_case", condition=Q(case__isnull=False)),
+            # Partial: accepting alerts inserts no entry here. With the id, a
+            # case's alerts are read newest first a page at a time.
+            models.Index(
+                fields=["case", "id"], name="alert_case_id", condition=Q(case__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

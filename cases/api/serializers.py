@@ -77,7 +77,9 @@ class ReviewFlagSerializer(serializers.ModelSerializer):
     value = serializers.CharField(source="indicator.value")
     why = serializers.CharField(source="get_kind_display")
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    shared_accounts = serializers.IntegerField(help_text="Accounts carrying it, up to 1000.")
+    shared_accounts = serializers.IntegerField(
+        help_text="Accounts carrying it (a too-common value's count stops where it became so)."
+    )
     other_cases = serializers.IntegerField(
         help_text="Other cases you may see whose accounts carry it, up to 1000."
     )

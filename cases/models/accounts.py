@@ -267,3 +267,39 @@ class AccountIndicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} ~ {self.indicator}"
+
+
+class CaseIndicator(models.Model):
+    """An indicator at least one of the case's accounts carries.
+
+    The case page lists a case's indicators, and counts the other cases that
+    share one, from here: through accounts, a case of 25,000 accounts would
+    be walked whole for every page. PostgreSQL keeps the rows (triggers on
+    the two link tables, migration 0017), so every writer keeps them: the
+    import's set-based SQL, the workflow and merges alike.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="indicator_links",
+        db_index=False,
+        db_constraint=False,
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="case_links",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "indicator"], name="case_indicator_unique"),
+        ]
+        # The other cases sharing a value: a range of this index.
+        indexes = [models.Index(fields=["indicator", "case"], name="indicator_case")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} in case #{self.case_id}"

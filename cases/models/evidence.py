@@ -80,6 +80,13 @@ class Evidence(models.Model):
         ]
         indexes = [
             models.Index(fields=["case", "-created_at"], name="evidence_case_created"),
+            # The timeline's evidence: all but alerts, of which a campaign's
+            # case holds a hundred thousand.
+            models.Index(
+                fields=["case", "-created_at", "-id"],
+                condition=~models.Q(kind="alert"),
+                name="evidence_case_not_alert",
+            ),
             # The orphaned-file sweep looks each stored file up by its path.
             models.Index(
                 fields=["file_path"], condition=~models.Q(file_path=""), name="evidence_file_path"

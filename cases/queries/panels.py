@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Model, OuterRef, QuerySet
 
-from cases.models import AccountIndicator, Case, CaseAccount, Evidence, Note
+from cases.models import Case, CaseAccount, CaseIndicator, Evidence, Note
 from cases.pagination import Sort
 from cases.queries.sharing import SHARE_COUNT_CAP, SubqueryCount
 from cases.visibility import visible_cases
@@ -17,7 +17,7 @@ from cases.visibility import visible_cases
 # alert, evidence and note. Accounts go by account id, which the link's unique
 # index (case, account) already orders.
 ACCOUNT_SORT = Sort("accounts", "Newest accounts first", "account_id", True, False)
-INDICATOR_SORT = Sort("indicators", "Newest values first", "id", True, False)
+INDICATOR_SORT = Sort("indicators", "Newest values first", "indicator_id", True, False)
 ALERT_SORT = Sort("alerts", "Latest first", "id", True, False)
 EVIDENCE_SORT = Sort("evidence", "Latest first", "created_at", True, True)
 NOTE_SORT = Sort("notes", "Latest first", "created_at", True, True)
@@ -61,7 +61,7 @@ def capped_counts(case: Case) -> dict[str, int]:
     capped = {
         "notes": Note.objects.filter(case=OuterRef("pk")).order_by().values("pk"),
         "actions": _reverse("actions").objects.filter(case=OuterRef("pk")).order_by().values("pk"),
-        "indicators": indicators_of(OuterRef("pk")),
+        "indicators": CaseIndicator.objects.filter(case=OuterRef("pk")).order_by().values("pk"),
     }
     row = (
         Case.objects.filter(pk=case.pk)
@@ -72,13 +72,3 @@ def capped_counts(case: Case) -> dict[str, int]:
         .get()
     )
     return {name: row[f"{name}_count"] for name in capped}
-
-
-def indicators_of(case) -> QuerySet:
-    """The case's distinct indicator ids (``case`` a case or an ``OuterRef``)."""
-    return (
-        AccountIndicator.objects.filter(account__case_links__case=case)
-        .order_by()
-        .values("indicator_id")
-        .distinct()
-    )

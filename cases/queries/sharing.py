@@ -1,11 +1,17 @@
-"""Which values a case's accounts share with other accounts and other cases."""
+"""Which values a case's accounts share with other accounts and other cases.
+
+How many accounts carry a value is the indicator's own counter (the import
+keeps it). How many other cases share it is a range of the index
+``indicator_case`` on ``CaseIndicator``, read only up to ``SHARE_COUNT_CAP``
+entries: never a walk through the accounts of the cases that hold it.
+"""
 
 from __future__ import annotations
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery
 
-from cases.models import AccountIndicator, Case, Indicator, ReviewFlag
-from cases.visibility import visible_cases
+from cases.models import Case, CaseIndicator, ReviewFlag
+from cases.visibility import restricted_q
 
 # Counting further than this says nothing more than "very common".
 SHARE_COUNT_CAP = 1000
@@ -18,39 +24,38 @@ class SubqueryCount(Subquery):
     output_field = IntegerField()
 
 
-def case_indicators(user, case: Case) -> QuerySet[Indicator]:
-    """Indicators of the case's accounts, with how many accounts and other cases share each.
-
-    The other cases counted are only those ``user`` may see, and both counts
-    stop at ``SHARE_COUNT_CAP``.
-    """
-    return Indicator.objects.filter(
-        pk__in=AccountIndicator.objects.filter(account__case_links__case=case).values(
-            "indicator_id"
-        )
-    ).annotate(**_shared_counts(user, case))
-
-
-def _shared_counts(user, exclude_case: Case | None = None, ref: str = "pk") -> dict:
-    """How many accounts carry the indicator at ``ref``, and how many other cases
-    ``user`` may see hold those accounts, both up to ``SHARE_COUNT_CAP``."""
-    accounts = AccountIndicator.objects.filter(indicator=OuterRef(ref)).values("id")[
-        :SHARE_COUNT_CAP
-    ]
-    cases = visible_cases(user).filter(
-        account_links__account__indicator_links__indicator=OuterRef(ref)
+def case_indicators(user, case: Case) -> QuerySet[CaseIndicator]:
+    """The case's indicators (one row each, ``.indicator`` loaded), with how many
+    accounts and other cases share each (see ``shared_counts``)."""
+    return (
+        CaseIndicator.objects.filter(case=case)
+        .select_related("indicator")
+        .annotate(**shared_counts(user, case, "indicator_id"))
     )
-    if exclude_case is not None:
-        cases = cases.exclude(pk=exclude_case.pk)
-    other_cases = cases.order_by().values("id").distinct()[:SHARE_COUNT_CAP]
-    return {"shared_accounts": SubqueryCount(accounts), "other_cases": SubqueryCount(other_cases)}
+
+
+def shared_counts(user, case: Case, ref: str) -> dict:
+    """``shared_accounts``: accounts carrying the indicator at ``ref``;
+    ``other_cases``: the other cases ``user`` may see holding it, up to
+    ``SHARE_COUNT_CAP``."""
+    others = (
+        CaseIndicator.objects.filter(indicator=OuterRef(ref))
+        .exclude(case=case.pk)
+        .filter(restricted_q(user, "case__"))
+        .order_by()
+        .values("id")[:SHARE_COUNT_CAP]
+    )
+    return {
+        "shared_accounts": F("indicator__account_count"),
+        "other_cases": SubqueryCount(others),
+    }
 
 
 def review_flags(user, case: Case) -> list[ReviewFlag]:
-    """The case's flagged values, open ones first, each with its counts (see ``_shared_counts``)."""
+    """The case's flagged values, open ones first, each with its counts (see ``shared_counts``)."""
     return list(
         ReviewFlag.objects.filter(case=case)
         .select_related("indicator", "resolved_by")
-        .annotate(**_shared_counts(user, case, "indicator_id"))
+        .annotate(**shared_counts(user, case, "indicator_id"))
         .order_by("-status", "-raised_at", "-id")[:100]
     )

@@ -128,6 +128,8 @@ class Totals:
     cases: set[int] = field(default_factory=set)
     raised: list[Raised] = field(default_factory=list)
     merge_events: list[dict] = field(default_factory=list)
+    # Per case: (alerts, accounts linked) the batch brought it.
+    arrivals: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def add(self, other: Totals) -> None:
         for name in ("alerts", "accounts", "indicators", "links", "opened", "joined"):
@@ -139,6 +141,9 @@ class Totals:
         self.cases |= other.cases
         self.raised += other.raised
         self.merge_events += other.merge_events
+        for pk, (alerts, accounts) in other.arrivals.items():
+            had = self.arrivals.get(pk, (0, 0))
+            self.arrivals[pk] = (had[0] + alerts, had[1] + accounts)
 
 
 @dataclass(frozen=True)
@@ -308,6 +313,7 @@ def _correlate_and_write(cursor, alerts, upserted: Upserted, now: datetime) -> T
         cases=set(written.touched),
         raised=written.raised,
         merge_events=written.merge_events,
+        arrivals=written.arrivals,
     )
 
 
@@ -387,6 +393,8 @@ def _finish(cursor, claim: Claim, detector, failures, totals: Totals, now: datet
                     "new_links": totals.links,
                     "evidence": totals.evidence,
                     "values_flagged": totals.flagged,
+                    # Keyed by case id as text (JSON object keys).
+                    "arrivals": {str(pk): list(got) for pk, got in sorted(totals.arrivals.items())},
                     "attempt": claim.attempts,
                 },
             },

@@ -77,6 +77,9 @@ class Written:
     raised: list[Raised]
     flagged: int = 0
     merged: int = 0
+    # What each case received, (alerts, accounts linked): the case's timeline
+    # reads it from the batch's event.
+    arrivals: dict[int, tuple[int, int]] = field(default_factory=dict)
     # The merges' audit events, recorded with the batch's own (``record_intake``).
     merge_events: list[dict] = field(default_factory=list)
 
@@ -185,6 +188,7 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         now,
     )
     merged, merge_events = _merge(correlation)
+    arrivals = {pk: (cases[pk].alerts, linked.get(pk, 0)) for pk in touched}
     return Written(
         touched=touched,
         opened=len(correlation.opened),
@@ -196,6 +200,7 @@ def write(cursor, correlation: Correlation, now: datetime) -> Written:
         flagged=len(flagged),
         merged=merged,
         merge_events=merge_events,
+        arrivals={pk: got for pk, got in arrivals.items() if any(got)},
     )
 
 

@@ -102,7 +102,9 @@ def test_an_investigator_works_a_simulated_case_and_a_manager_only_reads_it(
     case = Case.objects.get(pk=case_id)
     expect(page.locator("h1")).to_contain_text(case.title)
     expect(page.locator("#alerts")).to_contain_text("distillation.")  # the imported alerts
-    expect(timeline(page)).to_contain_text(re.compile(r"Batch \S+ imported \d+ alerts"))
+    expect(timeline(page)).to_contain_text(
+        re.compile(r"Batch \S+ added \d+ alerts and \d+ accounts")
+    )
 
     page.get_by_role("button", name="Assign to me").click()
     page.wait_for_load_state()

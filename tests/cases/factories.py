@@ -40,7 +40,10 @@ def link(case: Case, account, reason: str = "shares payment fingerprint", detect
 def make_indicator(type_: str, value: str, *accounts, too_common: bool = False):
     from cases.models import AccountIndicator, Indicator
 
-    indicator = Indicator.objects.create(type=type_, value=value, is_too_common=too_common)
+    # The import counts an indicator's accounts as it links them.
+    indicator = Indicator.objects.create(
+        type=type_, value=value, is_too_common=too_common, account_count=len(accounts)
+    )
     for account in accounts:
         AccountIndicator.objects.create(account=account, indicator=indicator)
     return indicator

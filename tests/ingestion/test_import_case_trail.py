@@ -53,3 +53,14 @@ def test_alerts_joining_without_raising_severity_leave_the_version(client, token
     assert case.alert_count == opened.alert_count + 3
     assert (case.severity, case.version) == ("high", opened.version)
     assert not AuditEvent.objects.for_case(case.pk).filter(verb="case.severity_changed").exists()
+
+
+def test_a_batch_shows_on_the_case_timeline_as_one_line_of_what_it_added(client, token, make_user):
+    accounts = [{"external_id": f"acct_{n}", "payment_fingerprint": "pf_group"} for n in range(3)]
+    post_and_import(client, token, [alert(f"a{n}", accounts=accounts) for n in range(4)])
+    case = case_of("a0")
+    batch = Alert.objects.get(external_id="a0").batch_id
+    client.force_login(make_user("investigator"))
+    body = client.get(f"/cases/{case.pk}/panels/timeline/?show=imports").content.decode()
+    assert f"Batch {str(batch)[:8]}… added 4 alerts and 3 accounts" in body
+    assert body.count('class="tl tl-import"') == 1

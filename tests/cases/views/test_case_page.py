@@ -271,14 +271,15 @@ def test_indicators_show_sharing_counts_weak_and_capped(client, ivy, make_user, 
     make_indicator("asn", "AS64500", a1, too_common=True)
     response = login(client, ivy).get(f"/cases/{case.pk}/")
     shown = {
-        i.value: (i.shared_accounts, i.other_cases) for i in response.context["indicators"].items
+        i.indicator.value: (i.shared_accounts, i.other_cases)
+        for i in response.context["indicators"].items
     }
     # The restricted case is not counted for someone who cannot see it.
     assert shown == {"pf_1": (3, 1), "AS64500": (1, 0)}
     body = response.content.decode()
     assert ">weak<" in body and ">too common<" in body
     response = login(client, make_user("lead")).get(f"/cases/{case.pk}/")
-    shown = {i.value: i.other_cases for i in response.context["indicators"].items}
+    shown = {i.indicator.value: i.other_cases for i in response.context["indicators"].items}
     assert shown["pf_1"] == 2
 
 
