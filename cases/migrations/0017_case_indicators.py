@@ -169,6 +169,12 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(_FUNCTIONS + _TRIGGERS + _BACKFILL, _DROP),
         migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("tlp", "red")), fields=["id"], name="case_restricted"
+            ),
+        ),
+        migrations.AddIndex(
             model_name="evidence",
             index=models.Index(
                 fields=["case", "-created_at", "-id"],

@@ -135,6 +135,9 @@ class Case(models.Model):
                 "id",
                 name="case_due",
             ),
+            # The few restricted cases: what a count of cases sharing a value
+            # leaves out for someone TLP:RED hides them from (cases.queries.sharing).
+            models.Index(fields=["id"], condition=models.Q(tlp="red"), name="case_restricted"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -39,7 +39,14 @@ def case_alerts(case: Case) -> QuerySet:
     # Through the relation the alert model declares: alerts belong to
     # ingestion, a layer above cases.
     return case.alerts.select_related("detector").only(
-        "observed_at", "kind", "title", "severity", "external_id", "status", "detector__name"
+        "case",
+        "observed_at",
+        "kind",
+        "title",
+        "severity",
+        "external_id",
+        "status",
+        "detector__name",
     )
 
 

@@ -8,9 +8,9 @@ entries: never a walk through the accounts of the cases that hold it.
 
 from __future__ import annotations
 
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Subquery
 
-from cases.models import Case, CaseIndicator, ReviewFlag
+from cases.models import Case, CaseIndicator, ReviewFlag, Tlp
 from cases.visibility import restricted_q
 
 # Counting further than this says nothing more than "very common".
@@ -38,16 +38,18 @@ def shared_counts(user, case: Case, ref: str) -> dict:
     """``shared_accounts``: accounts carrying the indicator at ``ref``;
     ``other_cases``: the other cases ``user`` may see holding it, up to
     ``SHARE_COUNT_CAP``."""
-    others = (
-        CaseIndicator.objects.filter(indicator=OuterRef(ref))
-        .exclude(case=case.pk)
-        .filter(restricted_q(user, "case__"))
-        .order_by()
-        .values("id")[:SHARE_COUNT_CAP]
-    )
+    others = CaseIndicator.objects.filter(indicator=OuterRef(ref)).exclude(case=case.pk)
+    if restricted_q(user):
+        # Only TLP:RED cases can be hidden, and few cases are: each entry is
+        # checked against the small index of those (case_restricted), not
+        # joined to its case.
+        hidden = Case.objects.filter(pk=OuterRef("case_id"), tlp=Tlp.RED).exclude(
+            restricted_q(user)
+        )
+        others = others.exclude(Exists(hidden))
     return {
         "shared_accounts": F("indicator__account_count"),
-        "other_cases": SubqueryCount(others),
+        "other_cases": SubqueryCount(others.order_by().values("id")[:SHARE_COUNT_CAP]),
     }
 
 

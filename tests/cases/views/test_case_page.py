@@ -312,7 +312,9 @@ def test_case_page_query_count_does_not_grow_with_rows(
 
 # session, user, roles, case, the header's counts, review flags; a page of
 # accounts, indicators, alerts, evidence, notes, related cases, audit events,
-# actions; the timeline's events, evidence and notes; suggested tags
+# actions (none here: with some, their progress and the latest one's targets
+# are two more, see test_case_page_queries); the timeline's events, evidence
+# and notes; suggested tags
 CASE_PAGE_QUERIES = 18
 
 
