@@ -1,17 +1,18 @@
 """How pages answer a refusal: one mixin, the same message the API gives.
 
 A forbidden step is a 403 page saying why and that the refusal is on the
-trail; any other refusal (a wrong state, bad input) goes back to the page
-it came from with the message on top.
+trail; a step on something that is not there, or that the person may not
+see, is the app's 404 page; any other refusal (a wrong state, bad input) goes
+back to the page it came from with the message on top.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from core.refusals import Forbidden, Refused, http_status
+from core.refusals import Forbidden, NotFound, Refused, http_status
 
 
 class RefusalPageMixin:
@@ -30,6 +31,9 @@ class RefusalPageMixin:
             return self.refused(exc)
 
     def refused(self, exc: Refused) -> HttpResponse:
+        if isinstance(exc, NotFound):
+            # The app's 404 page: what is not there and what may not be seen read the same.
+            raise Http404(str(exc))
         back_url, back_label = self.refusal_back()
         if isinstance(exc, Forbidden):
             return render(

@@ -392,7 +392,7 @@ class _Runner:
 
     def _finish(self) -> str:
         with transaction.atomic():
-            case, action = lock_action_and_case(self.action_id)
+            case, action = lock_action_and_case(self.action_id, actor=None)
             if action.state not in (ActionState.EXECUTING, ActionState.REVERTING):
                 return action.state
             counts = progress(action.pk)

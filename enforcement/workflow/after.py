@@ -43,7 +43,7 @@ def revert_action(
 ) -> Action:
     """Undo a carried-out action: every executed target, or only ``target_ids``."""
     with transaction.atomic():
-        action = lock_action(action_id)
+        action = lock_action(action_id, actor=actor)
         refuse_if(revert_refusal(action, actor, system=system))
         require_reason(reason, "A revert needs a reason: say why the action is undone.", "reason")
         targets = ActionTarget.objects.filter(action=action, state__in=REVERTIBLE_TARGET_STATES)
@@ -85,7 +85,7 @@ def revert_action(
 def retry_action(action_id: int, *, actor, reason: str = "") -> Action:
     """Resume an action paused on a configuration fault."""
     with transaction.atomic():
-        action = lock_action(action_id)
+        action = lock_action(action_id, actor=actor)
         refuse_if(retry_refusal(action, actor))
         before = snapshot(action)
         reverting = action.targets.filter(

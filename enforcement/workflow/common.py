@@ -9,6 +9,7 @@ from django.conf import settings
 from audit.events import record_refusal
 from cases.indicator_values import InvalidIndicator, normalise_asn, normalise_cidr, normalise_ip
 from cases.models import Case, CaseStatus
+from cases.visibility import can_see
 from cases.workflow import case_follows_actions, lock_case
 from core.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, audits_refusals
 from enforcement.models import (
@@ -20,6 +21,7 @@ from enforcement.models import (
     TargetState,
     TargetType,
 )
+from people.roles import CASE_READERS, has_role
 
 AWAITING_DECISION = (ActionState.PROPOSED, ActionState.AWAITING_SECOND_APPROVAL)
 REVERTIBLE_ACTION_STATES = (ActionState.EXECUTED, ActionState.PARTIALLY_FAILED)
@@ -60,19 +62,42 @@ class TargetSpec:
     value: str
 
 
-def lock_action(action_id: int) -> Action:
-    try:
-        return Action.objects.select_for_update().get(pk=action_id)
-    except Action.DoesNotExist:
-        raise Unknown(f"There is no action {action_id}.") from None
+def _unknown(action_id: int) -> Unknown:
+    return Unknown(f"There is no action {action_id}.")
 
 
-def lock_action_and_case(action_id: int) -> tuple[Case, Action]:
-    """Lock an action's case, then the action: the lock order of every step that moves both."""
+def refuse_unless_visible(actor, case: Case, action_id: int) -> None:
+    """A person who reads cases acts only on actions of cases they may see; for
+    them any other action does not exist (the answer for a missing one, so a
+    restricted case's actions cannot be found by trying ids). People who read
+    no cases (administrators) are refused or let through by the step's own rule."""
+    if actor is not None and has_role(actor, *CASE_READERS) and not can_see(actor, case):
+        raise _unknown(action_id)
+
+
+def lock_action(action_id: int, *, actor) -> Action:
+    """Lock the action for a step by ``actor`` (None: the system), once it is
+    known that they may see its case."""
+    action = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None:
+        raise _unknown(action_id)
+    refuse_unless_visible(actor, action.case, action_id)
+    return action
+
+
+def lock_action_and_case(action_id: int, *, actor) -> tuple[Case, Action]:
+    """Lock an action's case, then the action: the lock order of every step that
+    moves both. ``actor`` as for ``lock_action``."""
     case_id = Action.objects.filter(pk=action_id).values_list("case_id", flat=True).first()
     if case_id is None:
-        raise Unknown(f"There is no action {action_id}.")
+        raise _unknown(action_id)
     case = lock_case(case_id)
+    refuse_unless_visible(actor, case, action_id)
     return case, Action.objects.select_for_update().get(pk=action_id)
 
 

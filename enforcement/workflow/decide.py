@@ -35,7 +35,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
     """Approve (first or second approval). The approver must be a lead other than
     the proposer and, for a second approval, other than the first approver."""
     with transaction.atomic():
-        action = lock_action(action_id)
+        action = lock_action(action_id, actor=actor)
         refuse_if(approval_refusal(action, actor))
         if Case.objects.filter(pk=action.case_id, status=CaseStatus.CLOSED).exists():
             raise WrongState("The case was closed; reopen it before approving its actions.")
@@ -110,7 +110,7 @@ def _exclude_protected_since_proposal(action: Action) -> list[str]:
 @audited_refusal("reject")
 def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
     with transaction.atomic():
-        case, action = lock_action_and_case(action_id)
+        case, action = lock_action_and_case(action_id, actor=actor)
         refuse_if(rejection_refusal(action, actor))
         require_reason(comment, REJECTION_NEEDS_A_REASON, "comment")
         _settle(case, action, ActionState.REJECTED, "action.rejected", actor=actor, reason=comment)
@@ -121,7 +121,7 @@ def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
 def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
     """The proposer (or a lead) takes back an action not yet approved."""
     with transaction.atomic():
-        case, action = lock_action_and_case(action_id)
+        case, action = lock_action_and_case(action_id, actor=actor)
         refuse_if(withdrawal_refusal(action, actor))
         require_reason(reason, "Withdrawing an action needs a reason.", "reason")
         _settle(case, action, ActionState.WITHDRAWN, "action.withdrawn", actor=actor, reason=reason)
@@ -154,7 +154,7 @@ def _settle(case: Case, action: Action, state: str, verb: str, *, actor, reason:
 def override_protected(action_id: int, target_id: int, *, actor, reason: str) -> ActionTarget:
     """A lead includes one protected account in the action, saying why."""
     with transaction.atomic():
-        action = lock_action(action_id)
+        action = lock_action(action_id, actor=actor)
         refuse_if(override_refusal(action, actor))
         require_reason(reason, "An override needs a reason.", "reason")
         target = ActionTarget.objects.filter(action=action, pk=target_id).first()
