@@ -92,3 +92,10 @@ class IdCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+
+class CaseAccountPagination(IdCursorPagination):
+    """A case's accounts in the case page's order: newest account first, read
+    from the link's own index (case, account)."""
+
+    ordering = "-account_id"

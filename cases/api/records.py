@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from cases import workflow
 from cases.api import serializers as s
 from cases.api.base import CaseOperationMixin, CaseWorkerAPI
-from cases.api.pagination import IdCursorPagination
+from cases.api.pagination import CaseAccountPagination, IdCursorPagination
 from cases.evidence_reading import evidence_response
+from cases.filters import CaseAccountFilter
 from cases.models import Account, CaseAccount, Evidence, Note
 from cases.queries import account_to_link, case_for
 from core.api import validated
@@ -114,7 +115,8 @@ class CaseAccountsView(CaseOperationMixin, generics.ListAPIView):
     """The case's accounts with why each is linked; POST links one (with a reason)."""
 
     serializer_class = s.CaseAccountSerializer
-    pagination_class = IdCursorPagination
+    pagination_class = CaseAccountPagination
+    filterset_class = CaseAccountFilter
 
     def get_queryset(self):
         return self.case_rows(CaseAccount).select_related("account", "linked_by")

@@ -380,3 +380,14 @@ def test_transitions_come_as_data_and_as_labels(as_role, role, closing):
     assert close["resolutions"] == closing
     others = [t for t in body["transitions"] if t["to_status"] != "closed"]
     assert others and all(t["resolutions"] == [] for t in others)
+
+
+def test_a_case_s_accounts_filter_as_the_case_page_does(as_role):
+    case = make_case()
+    for n, protected in enumerate((True, False, True)):
+        link(case, make_account(f"acct_{n}", is_protected=protected, protected_reason="p"))
+    api = as_role("investigator")
+    rows = api.get(f"/api/v1/cases/{case.pk}/accounts/", {"protected": "true"}).json()["results"]
+    assert [row["external_id"] for row in rows] == ["acct_2", "acct_0"]
+    rows = api.get(f"/api/v1/cases/{case.pk}/accounts/", {"why": "nothing like it"}).json()
+    assert rows["results"] == []
