@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from audit.events import record
 from audit.verify import verify_chain
 from bench.page_data import Sizes, build
-from cases.models import Case, CaseAccount, Indicator
+from cases.models import Case, CaseAccount, CaseIndicator, Indicator
 from ingestion.models import Alert
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,7 @@ def test_the_big_case_holds_the_sizes_asked_for_among_cases_sharing_its_values()
     assert big.account_count == CaseAccount.objects.filter(case=big).count() == 300
     assert big.alert_count == Alert.objects.filter(case=big).count() == 600
     assert indicators_of(big.pk) == 120
+    assert CaseIndicator.objects.filter(case=big).count() == 120  # kept by PostgreSQL
     assert Case.objects.get(pk=built.small_case).account_count == TINY.small_accounts
     assert Case.objects.count() == 2 + TINY.other_cases
     sharing = (
