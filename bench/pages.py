@@ -9,7 +9,8 @@ case), vacuums and analyses, then requests as a lead, through Django's test
 client in this process (production settings, ``DEBUG`` off), for each case:
 the case page, and each panel's first page and a deep page (reached by
 following its "Next" links ``--depth`` times, or to its last page). Each URL is
-requested once to warm up, then ``--repeat`` times; it prints p50 and p95 of
+requested once to warm up, then ``--repeat`` times, in turn with the other
+case's same URL (so both meet the shared machine's same moments); it prints p50 and p95 of
 the server time (the test client's round trip, no network), the ratio
 big/small of the p95s and the number of queries of each (counted with
 ``CaptureQueriesContext``), the big case's time in the database, and the
@@ -82,7 +83,7 @@ class Timing:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="times every size (default 1)")
-    parser.add_argument("--repeat", type=int, default=15, help="timed requests per URL")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per URL")
     parser.add_argument("--depth", type=int, default=30, help="pages deep for a deep page")
     parser.add_argument("--timeout", type=float, default=60, help="seconds before a request is cut")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -188,25 +189,52 @@ def deep_url(client, url: str, depth: int, timeout: float) -> tuple[str, int]:
     return url, pages + 1
 
 
-def time_url(client, timing: Timing, repeat: int, timeout: float) -> Timing:
-    from django.db import DatabaseError, connection
+def warm_up(client, timing: Timing, timeout: float) -> None:
+    """The first request: the queries are counted here, and the slowest kept."""
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    with CaptureQueriesContext(connection) as queries:
+        fetch(client, timing.url, timeout)
+    times = [float(query["time"]) * 1000 for query in queries.captured_queries]
+    timing.queries = len(times)
+    timing.database = sum(times)
+    if times:
+        slowest = max(range(len(times)), key=times.__getitem__)
+        timing.slowest = (times[slowest], queries.captured_queries[slowest]["sql"])
+
+
+def time_pair(client, pair: tuple[Timing, Timing], repeat: int, timeout: float) -> None:
+    """Both cases' URL, requested in turn, so both meet the machine's same moments."""
+    from django.db import DatabaseError
+
+    live = [timing for timing in pair if not timing.failure]
     try:
-        with CaptureQueriesContext(connection) as queries:
-            fetch(client, timing.url, timeout)  # warm-up, and the queries counted
-        timing.queries = len(queries)
-        timing.database = sum(float(q["time"]) for q in queries.captured_queries) * 1000
-        slowest = max(queries.captured_queries, key=lambda q: float(q["time"]), default=None)
-        if slowest is not None:
-            timing.slowest = (float(slowest["time"]) * 1000, slowest["sql"])
+        for timing in live:
+            warm_up(client, timing, timeout)
         for _ in range(repeat):
-            started = time.perf_counter()
-            fetch(client, timing.url, timeout)
-            timing.samples.append(time.perf_counter() - started)
+            for timing in live:
+                started = time.perf_counter()
+                fetch(client, timing.url, timeout)
+                timing.samples.append(time.perf_counter() - started)
     except (TimedOut, RuntimeError, DatabaseError) as exc:
-        timing.failure = str(exc).splitlines()[0][:80]
-    return timing
+        for timing in live:
+            timing.failure = timing.failure or str(exc).splitlines()[0][:80]
+
+
+def urls(client, case_id: int, args: argparse.Namespace) -> list[Timing]:
+    """The case page, then each panel's first and deep page, not yet timed."""
+    timings = [Timing("case page", f"/cases/{case_id}/")]
+    for name in panel_names(case_id):
+        first = f"/cases/{case_id}/panels/{name}/"
+        timings.append(Timing(f"{name}, first page", first))
+        try:
+            deep, page = deep_url(client, first, args.depth, args.timeout)
+        except (TimedOut, RuntimeError) as exc:
+            timings.append(Timing(f"{name}, deep page", failure=str(exc)))
+            continue
+        timings.append(Timing(f"{name}, deep page ({page})", deep))
+    return timings
 
 
 def measure(args: argparse.Namespace, built) -> dict[str, list[Timing]]:
@@ -215,28 +243,13 @@ def measure(args: argparse.Namespace, built) -> dict[str, list[Timing]]:
 
     client = Client(raise_request_exception=True)
     client.force_login(get_user_model().objects.get(pk=built.people["lead"][0]))
-    measured: dict[str, list[Timing]] = {}
-    for which, case_id in (("big", built.big_case), ("small", built.small_case)):
-        timings = [
-            time_url(client, Timing("case page", f"/cases/{case_id}/"), args.repeat, args.timeout)
-        ]
-        for name in panel_names(case_id):
-            first = f"/cases/{case_id}/panels/{name}/"
-            timings.append(
-                time_url(client, Timing(f"{name}, first page", first), args.repeat, args.timeout)
-            )
-            try:
-                deep, page = deep_url(client, first, args.depth, args.timeout)
-            except (TimedOut, RuntimeError) as exc:
-                timings.append(Timing(f"{name}, deep page", failure=str(exc)))
-                continue
-            timings.append(
-                time_url(
-                    client, Timing(f"{name}, deep page ({page})", deep), args.repeat, args.timeout
-                )
-            )
-        measured[which] = timings
-        say(f"{which} case measured")
+    measured = {
+        "big": urls(client, built.big_case, args),
+        "small": urls(client, built.small_case, args),
+    }
+    say("pages found; timing")
+    for pair in zip(measured["big"], measured["small"], strict=True):
+        time_pair(client, pair, args.repeat, args.timeout)
     return measured
 
 
@@ -263,9 +276,7 @@ def report(args, sizes, built, build_seconds: float, measured: dict[str, list[Ti
     print(header + f"{'p95':>7}{'queries':>9}   {'p95 ratio':>9}  targets")
     failures = 0
     slow: list[Timing] = []
-    by_label = {timing.label.split(" (")[0]: timing for timing in measured["small"]}
-    for big in measured["big"]:
-        small = by_label.get(big.label.split(" (")[0], Timing(big.label))
+    for big, small in zip(measured["big"], measured["small"], strict=True):
         big95, small95 = big.percentile(0.95), small.percentile(0.95)
         ratio = big95 / small95 if big95 is not None and small95 else None
         missed = []
