@@ -210,8 +210,10 @@ REST_FRAMEWORK = {
         # Detector tokens authenticate everywhere so that other endpoints answer 403.
         "ingestion.auth.BearerAuthentication",
     ],
+    # An endpoint that declares no ``allowed_roles`` admits nobody: roles are
+    # never granted by omission.
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.IsAuthenticated",
+        "people.permissions.HasRole",
         "ingestion.auth.NotDetector",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -96,7 +96,10 @@ def test_people_cannot_read_batches(client, api, make_user):
 
 
 class AnyPersonView(APIView):
-    """An endpoint that relies on the project's default authentication and permissions."""
+    """An endpoint that declares its roles and relies on the project's default
+    authentication and permission classes."""
+
+    allowed_roles = ALL_ROLES
 
     def get(self, request):
         return Response({"ok": True})
