@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from cases import workflow
 from cases.models import Case
+from enforcement.models import Action, ActionState, TargetState
 from enforcement.workflow import propose_action
 from people.roles import Role
 from tests.browser import axe
@@ -70,6 +71,28 @@ def worked_case(cast) -> Case:
     )
     case.refresh_from_db()
     return case
+
+
+@pytest.fixture
+def carried_out_action(cast):
+    """A suspension the platform carried out on all but one account, as the
+    enforcement worker leaves it (set directly: no worker runs here)."""
+    case = make_case(title="Network already suspended", status="investigating")
+    for i in range(3):
+        link(case, make_account(f"done_{i}"))
+    action = propose_action(
+        case.pk, actor=cast["ivy"], kind="suspend_accounts", rationale="Same fingerprint."
+    )
+    now = timezone.now()
+    Action.objects.filter(pk=action.pk).update(
+        state=ActionState.PARTIALLY_FAILED, approved_by=cast["lee"], approved_at=now
+    )
+    targets = action.targets.order_by("pk")
+    targets.update(state=TargetState.EXECUTED, executed_at=now, attempts=1, reference="ref-1")
+    action.targets.filter(pk=targets.last().pk).update(
+        state=TargetState.FAILED, error="The platform answered 500."
+    )
+    return action
 
 
 def log_in(page: Page, username: str) -> None:
@@ -206,4 +229,32 @@ def test_axe_finds_no_serious_violation_on_the_queue_case_action_and_approvals_p
     for kind in ("suspend_accounts", "rate_limit", "notify_partner"):
         axe_page.get_by_label("Kind").select_option(kind)
         found.append(axe.report(axe_page))
+    assert not any(found), "\n".join(filter(None, found))
+
+
+def test_axe_finds_no_serious_violation_where_a_lead_reverts_and_rejects(
+    axe_page, worked_case, carried_out_action
+):
+    log_in(axe_page, "lee")
+    found = []
+    axe_page.goto(f"/cases/{carried_out_action.case_id}/")
+    found.append(axe.report(axe_page))
+    axe_page.goto(f"/actions/{carried_out_action.pk}/")
+    found.append(axe.report(axe_page))
+    # Reverting one target asks for a reason on a page of its own.
+    axe_page.locator("#targets tr[data-value='done_0']").get_by_role(
+        "link", name=re.compile("^Revert")
+    ).click()
+    expect(axe_page.locator("#confirm-step")).to_be_visible()
+    found.append(axe.report(axe_page))
+    axe_page.locator("#confirm-reason").fill("   ")  # a blank reason is refused
+    axe_page.get_by_role("button", name=re.compile("Revert")).click()
+    expect(axe_page.locator("#confirm-error")).to_be_visible()
+    found.append(axe.report(axe_page))
+    # So does rejecting from the approvals queue.
+    axe_page.goto("/actions/approvals/")
+    axe_page.locator("table.approvals tbody input[type=checkbox]").first.check()
+    axe_page.get_by_role("button", name="Reject selected").click()
+    expect(axe_page.locator("#confirm-step")).to_be_visible()
+    found.append(axe.report(axe_page))
     assert not any(found), "\n".join(filter(None, found))
