@@ -13,7 +13,7 @@ requested once to warm up, then ``--repeat`` times, in turn with the other
 case's same URL (so both meet the shared machine's same moments); it prints p50 and p95 of
 the server time (the test client's round trip, no network), the ratio
 big/small of the p95s and the number of queries of each (counted with
-``CaptureQueriesContext``), the big case's time in the database, and the
+``CaptureQueriesContext``) with their time in the database, and the
 slowest query of each URL that misses its target. Targets: p95 under 200 ms
 for the big case, ratio at most 1.5, the same number of queries for both.
 
@@ -273,7 +273,7 @@ def report(args, sizes, built, build_seconds: float, measured: dict[str, list[Ti
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     header = f"{'':<28}{'big p50':>9}{'p95':>7}{'queries':>9}{'in db':>7}   {'small p50':>9}"
-    print(header + f"{'p95':>7}{'queries':>9}   {'p95 ratio':>9}  targets")
+    print(header + f"{'p95':>7}{'queries':>9}{'in db':>7}   {'p95 ratio':>9}  targets")
     failures = 0
     slow: list[Timing] = []
     for big, small in zip(measured["big"], measured["small"], strict=True):
@@ -293,7 +293,7 @@ def report(args, sizes, built, build_seconds: float, measured: dict[str, list[Ti
             f"{big.label:<28}{cell(big.percentile(0.5)):>9}{cell(big95):>7}"
             f"{cell(big.queries):>9}{cell(big.database):>7}   "
             f"{cell(small.percentile(0.5)):>9}{cell(small95):>7}"
-            f"{cell(small.queries):>9}   {'—' if ratio is None else f'{ratio:.2f}':>9}  "
+            f"{cell(small.queries):>9}{cell(small.database):>7}   {'—' if ratio is None else f'{ratio:.2f}':>9}  "
             f"{'met' if not missed else 'missed: ' + ', '.join(missed)}"
         )
         for timing in (big, small):
