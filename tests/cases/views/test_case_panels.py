@@ -4,6 +4,7 @@ from html import unescape
 import pytest
 
 from cases import workflow
+from tests.cases.bulk import fill_case, record_batches
 from tests.cases.factories import link, make_account, make_case
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,33 @@ def test_the_newest_note_tops_the_timeline(client, ivy):
     client.force_login(ivy)
     body = client.get(f"/cases/{case.pk}/panels/timeline/").content.decode()
     assert body.index("the operator is back") < body.index("first look")
+
+
+def test_a_person_s_steps_are_never_buried_under_imports(client, ivy):
+    case = make_case()
+    workflow.add_note(case.pk, "my own finding", actor=ivy)
+    record_batches(case, 80)
+    client.force_login(ivy)
+    people = client.get(f"/cases/{case.pk}/panels/timeline/?show=people").content.decode()
+    assert "my own finding" in people and "tl-import" not in people
+    imports = client.get(f"/cases/{case.pk}/panels/timeline/?show=imports").content.decode()
+    assert imports.count('class="tl tl-import"') == 30 and "my own finding" not in imports
+    assert "added 40 alerts and 8 accounts" in imports
+    # On the case page the same choice is the timeline's own parameter.
+    body = client.get(f"/cases/{case.pk}/?timeline-show=people").content.decode()
+    timeline = body.split('id="timeline"')[1].split("</section>")[0]
+    assert "my own finding" in timeline and "tl-import" not in timeline
+
+
+def test_accounts_and_indicators_filter_on_the_case_page(client, ivy):
+    case = fill_case(make_case(), accounts=60, indicators=10)
+    client.force_login(ivy)
+    body = client.get(f"/cases/{case.pk}/?accounts-protected=true").content.decode()
+    accounts = body.split('id="accounts"')[1].split("</section>")[0]
+    assert accounts.count('class="account-row protected"') == 6
+    assert 'class="account-row"' not in accounts
+    body = client.get(f"/cases/{case.pk}/?indicators-strength=strong").content.decode()
+    indicators = body.split('id="indicators"')[1].split("</section>")[0]
+    assert indicators.count('class="indicator-row"') == 5 and "indicator-row weak" not in indicators
+    body = client.get(f"/cases/{case.pk}/panels/indicators/?type=asn").content.decode()
+    assert body.count('class="indicator-row weak"') == 5
