@@ -24,7 +24,7 @@ from cases.queries.trail import SHOW_ALL, SHOW_CHOICES
 
 PAGE_SIZES = {
     "accounts": 50,
-    "indicators": 50,
+    "indicators": 25,
     "alerts": 25,
     "evidence": 25,
     "notes": 20,

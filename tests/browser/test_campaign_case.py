@@ -79,7 +79,7 @@ def test_an_investigator_pages_filters_and_finds_their_note_on_a_25000_account_c
     assert "indicators-strength=strong" in page.url
     rows = page.locator("#indicators tr.indicator-row")
     expect(rows.first).to_be_visible()
-    assert rows.count() == 50
+    assert rows.count() == 25
     assert page.locator("#indicators tr.indicator-row.weak").count() == 0
 
     page.locator("#note-form textarea").fill("The operator rotates **device fingerprints** daily.")

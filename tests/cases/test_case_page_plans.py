@@ -37,7 +37,7 @@ def panel_sql(client, case) -> str:
     (sql,) = [
         q["sql"]
         for q in queries.captured_queries
-        if 'FROM "cases_caseindicator"' in q["sql"] and "LIMIT 51" in q["sql"]
+        if 'FROM "cases_caseindicator"' in q["sql"] and "LIMIT 26" in q["sql"]
     ]
     return sql
 
@@ -61,8 +61,8 @@ def test_the_indicators_panel_never_walks_accounts(client, make_user, campaign, 
     rows = client.get(f"/cases/{campaign.pk}/panels/indicators/").context["indicators"].items
     common = [row for row in rows if row.other_cases >= 1000]
     assert common and all(row.other_cases == 1000 for row in common)
-    # A page reads a bounded number of buffers: 50 values, each count at most
+    # A page reads a bounded number of buffers: 25 values, each count at most
     # 1,000 index entries (and, for someone TLP:RED hides cases from, their cases).
     (plan,) = explained
     hits = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"].get("Shared Read Blocks", 0)
-    assert hits < 50 * 1000 * (3 if role == "investigator" else 1)
+    assert hits < 25 * 1000 * (3 if role == "investigator" else 1)
