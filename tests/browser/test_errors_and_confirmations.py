@@ -134,6 +134,7 @@ def test_a_per_target_revert_asks_for_confirmation_and_a_reason(
         "the other targets stay as they are."
     )
     assert in_viewport(page, ".messages li.success")
+    page.screenshot(path=artifacts / "revert-one-requested.png")
 
     run_action(action.pk)  # the worker's part, through the log backend
     page.reload()
