@@ -16,6 +16,8 @@ big/small of the p95s and the number of queries of each (counted with
 ``CaptureQueriesContext``) with their time in the database, and the
 slowest query of each URL that misses its target. Targets: p95 under 200 ms
 for the big case, ratio at most 1.5, the same number of queries for both.
+Then the same figures for the audit trail (as a manager) and the approvals
+queue, which the campaign's imports and actions fill too.
 
 A request slower than ``--timeout`` seconds is cut off (``statement_timeout``
 in the database, an alarm in Python) and shown as such; ``--scale 0.1``
@@ -54,6 +56,10 @@ NEXT_LINK = re.compile(
 TARGET_P95_MS = 200
 TARGET_RATIO = 1.5
 SLOWEST_SHOWN = 5
+OTHER_PAGES = (
+    ("manager", "audit trail", "/audit/"),
+    ("lead", "approvals queue", "/actions/approvals/"),
+)
 
 
 class TimedOut(Exception):
@@ -204,11 +210,11 @@ def warm_up(client, timing: Timing, timeout: float) -> None:
         timing.slowest = (times[slowest], queries.captured_queries[slowest]["sql"])
 
 
-def time_pair(client, pair: tuple[Timing, Timing], repeat: int, timeout: float) -> None:
+def time_in_turn(client, timings: tuple[Timing, ...], repeat: int, timeout: float) -> None:
     """Both cases' URL, requested in turn, so both meet the machine's same moments."""
     from django.db import DatabaseError
 
-    live = [timing for timing in pair if not timing.failure]
+    live = [timing for timing in timings if not timing.failure]
     try:
         for timing in live:
             warm_up(client, timing, timeout)
@@ -241,15 +247,24 @@ def measure(args: argparse.Namespace, built) -> dict[str, list[Timing]]:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    client = Client(raise_request_exception=True)
-    client.force_login(get_user_model().objects.get(pk=built.people["lead"][0]))
+    clients = {}
+    for role in ("lead", "manager"):
+        clients[role] = Client(raise_request_exception=True)
+        clients[role].force_login(get_user_model().objects.get(pk=built.people[role][0]))
+    client = clients["lead"]
     measured = {
         "big": urls(client, built.big_case, args),
         "small": urls(client, built.small_case, args),
     }
     say("pages found; timing")
     for pair in zip(measured["big"], measured["small"], strict=True):
-        time_pair(client, pair, args.repeat, args.timeout)
+        time_in_turn(client, pair, args.repeat, args.timeout)
+    # The lists that grow with the campaign but are not the case's.
+    measured["other"] = []
+    for role, label, url in OTHER_PAGES:
+        timing = Timing(f"{label} ({role})", url)
+        time_in_turn(clients[role], (timing,), args.repeat, args.timeout)
+        measured["other"].append(timing)
     return measured
 
 
@@ -317,6 +332,12 @@ def report(args, sizes, built, build_seconds: float, measured: dict[str, list[Ti
         f"pages: targets p95 < {TARGET_P95_MS} ms (big case), ratio <= {TARGET_RATIO}, "
         f"the same query count: {len(measured['big']) - failures} of {len(measured['big'])} met"
     )
+    for timing in measured["other"]:
+        print(
+            f"pages: {timing.label}: p50 {cell(timing.percentile(0.5))} ms, "
+            f"p95 {cell(timing.percentile(0.95))} ms, {cell(timing.queries)} queries"
+            + (f" ({timing.failure})" if timing.failure else "")
+        )
 
 
 if __name__ == "__main__":
