@@ -93,14 +93,19 @@ def restricted(make_user):
         "action": action.pk,
         "target": action.targets.first().pk,
     }
-    missing = {key: MISSING for key in ids} | {"external_id": "acct_none"}
+    missing = {key: MISSING + n for n, key in enumerate(ids)} | {"external_id": "acct_none"}
     return ids, missing
 
 
-def comparable(response) -> tuple[int, str, str]:
+def comparable(response, route: str, named: dict) -> tuple[int, str, str]:
+    """The answer with what differs by nature put aside: the CSRF token, masked
+    anew at each rendering, and in a JSON message the ids the request named."""
     body = response.content.decode()
-    # Each rendering masks the CSRF token anew.
     body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+    if response.get("Content-Type", "").startswith("application/json"):
+        for key, value in named.items():
+            if "{" + key + "}" in route:
+                body = re.sub(rf"\b{re.escape(str(value))}\b", "{" + key + "}", body)
     return response.status_code, response.get("Content-Type", ""), body
 
 
@@ -113,18 +118,18 @@ def outsider(client, make_user):
 @pytest.mark.parametrize("route", PAGE_GETS)
 def test_a_restricted_page_reads_as_not_found(outsider, restricted, route):
     ids, missing = restricted
-    seen = comparable(outsider.get(route.format(**ids)))
+    seen = comparable(outsider.get(route.format(**ids)), route, ids)
     assert seen[0] == 404
-    assert seen == comparable(outsider.get(route.format(**missing)))
+    assert seen == comparable(outsider.get(route.format(**missing)), route, missing)
 
 
 @pytest.mark.parametrize("route", PAGE_POSTS)
 def test_a_step_on_a_restricted_case_reads_as_not_found(outsider, restricted, route):
     ids, missing = restricted
     data = {"reason": "because", "version": 1, "body": "hello", "to_status": "closed"}
-    seen = comparable(outsider.post(route.format(**ids), data))
+    seen = comparable(outsider.post(route.format(**ids), data), route, ids)
     assert seen[0] == 404
-    assert seen == comparable(outsider.post(route.format(**missing), data))
+    assert seen == comparable(outsider.post(route.format(**missing), data), route, missing)
 
 
 @pytest.mark.parametrize(("method", "route"), API_CALLS)
@@ -133,10 +138,10 @@ def test_the_api_answers_a_restricted_case_as_a_missing_one(as_role, restricted,
     api = as_role("investigator")
     call = getattr(api, method)
     data = {"reason": "because", "version": 1, "body": "hello", "to_status": "closed"}
-    seen = call(route.format(**ids), data, format="json")
-    unknown = call(route.format(**missing), data, format="json")
-    assert seen.status_code == 404
-    assert (seen.status_code, seen.json()) == (unknown.status_code, unknown.json())
+    seen = comparable(call(route.format(**ids), data, format="json"), route, ids)
+    unknown = comparable(call(route.format(**missing), data, format="json"), route, missing)
+    assert seen[0] == 404
+    assert seen == unknown
 
 
 def test_the_not_found_page_is_in_the_apps_chrome(outsider, restricted):
