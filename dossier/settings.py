@@ -226,6 +226,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case management for abuse investigations at AI model providers.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe what people may do: for people signed in
+    # (by session or with a personal token, as the API itself).
+    "SERVE_AUTHENTICATION": [
+        "people.api_auth.PersonalTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated",
+        "ingestion.auth.NotDetector",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
