@@ -4,6 +4,7 @@ Playwright's own browser downloads are not used: the tests need
 ``/usr/bin/chromium`` (Debian's ``chromium`` package; ``.ci/run`` installs it).
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,19 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sync_orm_beside_the_browser_loop():
+    """ORM calls stay allowed until the module's database flush, which runs after
+    the function fixtures are undone while the browser's event loop still runs."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="module")

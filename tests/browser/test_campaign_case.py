@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
@@ -13,17 +11,6 @@ from tests.cases.bulk import fill_case, record_batches
 from tests.cases.factories import make_case
 
 PASSWORD = "a-long-test-passphrase-1"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _sync_orm_beside_the_browser_loop():
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -18,19 +17,6 @@ from ingestion.models import Detector, DetectorToken
 from people.roles import Role
 
 PASSWORD = "a-long-test-passphrase-1"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _sync_orm_beside_the_browser_loop():
-    # The database flush after a transactional test runs after the function
-    # fixtures are undone, while the browser's event loop still runs here.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
