@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
+
+from people.roles import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -38,6 +41,14 @@ def _sync_orm_beside_the_browser_loop():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """The role groups, made again: a transactional test's flush removes the ones
+    the migration made."""
+    for role in Role:
+        Group.objects.get_or_create(name=str(role))
 
 
 @pytest.fixture(scope="module")

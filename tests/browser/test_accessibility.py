@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -14,7 +13,6 @@ from cases import workflow
 from cases.models import Case
 from enforcement.models import Action, ActionState, TargetState
 from enforcement.workflow import propose_action
-from people.roles import Role
 from tests.browser import axe
 from tests.cases.factories import link, make_account, make_case, make_indicator
 
@@ -22,10 +20,7 @@ PASSWORD = "pw-for-tests-1"
 
 
 @pytest.fixture
-def cast(transactional_db, make_user):
-    # A transactional test's flush removes the role groups the migration made.
-    for role in Role:
-        Group.objects.get_or_create(name=str(role))
+def cast(role_groups, make_user):
     return {
         "ivy": make_user("investigator", username="ivy"),
         "lee": make_user("lead", username="lee"),

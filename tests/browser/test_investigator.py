@@ -20,10 +20,7 @@ PASSWORD = "a-long-test-passphrase-1"
 
 
 @pytest.fixture
-def people(transactional_db, django_user_model):
-    # A transactional test's flush removes the role groups the migration made.
-    for role in Role:
-        Group.objects.get_or_create(name=str(role))
+def people(role_groups, django_user_model):
     made = {}
     for username, role in (("ivy", Role.INVESTIGATOR), ("max", Role.MANAGER)):
         user = django_user_model.objects.create_user(username=username, password=PASSWORD)

@@ -7,21 +7,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
 from audit.models import AuditEvent
 from cases.models import Account, Case, CaseAccount
-from people.roles import Role
 
 PASSWORD = "pw-for-tests-1"
 
 
 @pytest.fixture
-def cast(transactional_db, make_user):
-    # A transactional test's flush removes the role groups the migration made.
-    for role in Role:
-        Group.objects.get_or_create(name=str(role))
+def cast(role_groups, make_user):
     return {
         "ivy": make_user("investigator", username="ivy"),
         "otto": make_user("investigator", username="otto"),
