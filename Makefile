@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 UV := .venv/bin/uv
 
-.PHONY: venv node run test bench lint format lock
+.PHONY: venv node run test bench lint format lock audit
 
 .venv/.synced: requirements.lock
 	test -x $(PY) || python3 -m venv .venv
@@ -47,6 +47,11 @@ bench: venv
 	$(PY) scripts/services.py exec -- $(PY) bench/ingest.py --accept-only $(BENCH_ARGS)
 	$(PY) scripts/services.py exec -- $(PY) bench/ingest.py $(BENCH_ARGS) $(IMPORT_BENCH_ARGS)
 	$(PY) scripts/services.py exec -- $(PY) bench/pages.py $(PAGES_BENCH_ARGS)
+
+# The locked Python and npm packages against the public advisory databases;
+# says apart "no known vulnerability" and "could not be asked" (exit 2).
+audit: venv node
+	$(PY) scripts/audit_dependencies.py
 
 lint: venv
 	.venv/bin/ruff check .

@@ -7,42 +7,14 @@ the way a server process would.
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-# Everything production requires, with well-formed values.
-PRODUCTION = {
-    "SECRET_KEY": "a-long-random-production-secret-for-the-settings-test",
-    "ALLOWED_HOSTS": "dossier.example.org",
-    "SITE_URL": "https://dossier.example.org",
-    "DATABASE_URL": "postgres://dossier@db.example.org:5432/dossier",
-    "REDIS_URL": "redis://redis.example.org:6379/0",
-    "EVIDENCE_ROOT": "/srv/dossier/evidence",
-    # Named on purpose: no silent record-only backend, no silently absent checkpoints.
-    "ENFORCEMENT_BACKEND": "log",
-    "AUDIT_CHECKPOINT_KEYS": "a-checkpoint-key-for-the-settings-test",
-}
+from tests.dossier.production_env import PRODUCTION, ROOT, run_in_production
 
 
 def start_django(**variables: str | None) -> subprocess.CompletedProcess:
-    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "dossier.settings"}
-    env.update(PRODUCTION)
-    for name, value in variables.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_in_production("-c", "import django; django.setup()", **variables)
 
 
 def error_line(result: subprocess.CompletedProcess) -> str:
