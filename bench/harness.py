@@ -121,6 +121,8 @@ def app_environment(database_url: str, redis_url: str) -> dict[str, str]:
         ENFORCEMENT_BACKEND="log",
         AUDIT_CHECKPOINT_KEYS="bench-checkpoint-" + "k" * 40,
         LOG_LEVEL="WARNING",
+        # Served on 127.0.0.1 over plain HTTP, as a server behind its TLS proxy is.
+        SECURE_SSL_REDIRECT="false",
     )
     return env
 
