@@ -6,13 +6,21 @@ stage timestamps, hashes, links) is read-only here, so nothing in a case can
 change without its audit event. Records (evidence, notes, links) can be
 viewed but never added, edited or deleted through the admin. Actions are in
 enforcement's admin (``enforcement.admin``).
+
+The admin shows a case and whatever belongs to it only to those the case
+pages would show it to (``cases.visibility``), superusers included: every
+admin of a case's records filters its rows by their case (``CaseRowsAdmin``),
+which also covers search, related lookups and the names of related rows, and
+the trail is shown here with the events of hidden cases left out.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from audit.admin import AuditEventAdmin
 from audit.events import record
+from audit.models import AuditEvent
 from cases.models import (
     Account,
     AccountIndicator,
@@ -24,7 +32,27 @@ from cases.models import (
     Note,
     ReviewFlag,
 )
+from cases.visibility import visible_case_rows, visible_cases, visible_events
 from core.admin import ViewOnlyAdmin, ViewOnlyInline
+
+
+class CaseRowsAdmin(admin.ModelAdmin):
+    """Rows belonging to a case, shown only to those who may see the case.
+
+    ``case_path`` leads from the row to its case. The admin's lists, search,
+    change pages, history and lookups of related rows all start from
+    ``get_queryset``, so a hidden case's rows are found nowhere: a change page
+    answers as for a row that does not exist.
+    """
+
+    case_path = "case"
+
+    def get_queryset(self, request):
+        return visible_case_rows(request.user, super().get_queryset(request), self.case_path)
+
+
+class CaseRowsViewOnlyAdmin(CaseRowsAdmin, ViewOnlyAdmin):
+    pass
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -82,8 +110,8 @@ CASE_WORKFLOW_FIELDS = (
     "attribution_confidence",
     "attribution_rationale",
     "correlation_key",
-    "merged_into",
-    "related_cases",
+    "merged_into_visible",
+    "related_cases_visible",
     "alert_count",
     "account_count",
     "evidence_count",
@@ -106,10 +134,38 @@ class CaseAdmin(AuditedAdmin):
     list_filter = ("status", "severity", "tlp")
     search_fields = ("title", "correlation_key")
     readonly_fields = CASE_WORKFLOW_FIELDS
+    # Shown as the viewer may see them (``merged_into_visible``, ``related_cases_visible``).
+    exclude = ("merged_into", "related_cases")
     inlines = (CaseAccountInline, NoteInline)
+
+    def get_queryset(self, request):
+        return visible_cases(request.user, super().get_queryset(request))
+
+    def has_add_permission(self, request) -> bool:
+        # Cases are opened by the import or on the case pages, with their trail.
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_object(self, request, object_id, from_field=None):
+        case = super().get_object(request, object_id, from_field)
+        if case is not None:
+            # The cases this one names, as far as the viewer may see them: a
+            # visible case may point at a restricted one.
+            visible = visible_cases(request.user)
+            case.visible_merged_into = visible.filter(pk=case.merged_into_id).first()
+            case.visible_related = list(visible.filter(related_cases=case).order_by("pk"))
+        return case
+
+    @admin.display(description="merged into")
+    def merged_into_visible(self, case) -> str:
+        merged_into = getattr(case, "visible_merged_into", None)
+        return str(merged_into) if merged_into is not None else "-"
+
+    @admin.display(description="related cases")
+    def related_cases_visible(self, case) -> str:
+        return ", ".join(str(related) for related in getattr(case, "visible_related", ())) or "-"
 
 
 @admin.register(Account)
@@ -168,7 +224,7 @@ class IndicatorAdmin(AuditedAdmin):
 
 
 @admin.register(CaseAccount)
-class CaseAccountAdmin(ViewOnlyAdmin):
+class CaseAccountAdmin(CaseRowsViewOnlyAdmin):
     list_display = ("case", "account", "linked_by", "linked_by_detector", "linked_at")
     search_fields = ("account__external_id",)
 
@@ -180,7 +236,7 @@ class AccountIndicatorAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ViewOnlyAdmin):
+class EvidenceAdmin(CaseRowsViewOnlyAdmin):
     list_display = ("id", "case", "kind", "title", "size", "sha256", "created_at", "redacted_at")
     list_filter = ("kind",)
     search_fields = ("title", "sha256", "original_filename")
@@ -189,7 +245,7 @@ class EvidenceAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(ViewOnlyAdmin):
+class NoteAdmin(CaseRowsViewOnlyAdmin):
     list_display = ("id", "case", "author", "created_at")
 
 
@@ -203,9 +259,21 @@ class KnownSharedValueAdmin(ViewOnlyAdmin):
 
 
 @admin.register(ReviewFlag)
-class ReviewFlagAdmin(ViewOnlyAdmin):
+class ReviewFlagAdmin(CaseRowsViewOnlyAdmin):
     """Read-only: leads decide flags on the case page, where the decision is audited."""
 
     list_display = ("case", "indicator", "kind", "status", "raised_at", "resolved_by")
     list_filter = ("kind", "status")
     search_fields = ("indicator__value",)
+
+
+@admin.register(AuditEvent)
+class CaseAwareAuditEventAdmin(AuditEventAdmin):
+    """The trail, without the events of cases hidden from the viewer.
+
+    Registered here, not in ``audit.admin``: the audit writer sits below the
+    people and cases who decide who sees which case.
+    """
+
+    def get_queryset(self, request):
+        return visible_events(request.user, super().get_queryset(request))

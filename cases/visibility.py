@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import copy
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Q, QuerySet
 
+from audit.models import AuditEvent
 from cases.models import Case, Tlp
 from people.roles import (
     ALL_ROLES,
@@ -43,6 +45,45 @@ def visible_cases(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case
     if user is None or not user.is_authenticated or not has_role(user, *CASE_READERS):
         return queryset.none()
     return queryset.filter(restricted_q(user))
+
+
+def _reads_cases(user) -> bool:
+    return user is not None and user.is_authenticated and has_role(user, *CASE_READERS)
+
+
+def visible_case_rows(user, queryset: QuerySet, path: str = "case") -> QuerySet:
+    """The rows of ``queryset`` whose case ``user`` may see, by the rule of ``visible_cases``.
+
+    ``path`` leads from the row to its case (``"case"``, ``"action__case"``).
+    A row that belongs to no case yet (an alert not imported) reveals no case
+    and is kept.
+    """
+    if not _reads_cases(user):
+        return queryset.filter(**{f"{path}__isnull": True})
+    return queryset.filter(restricted_q(user, prefix=f"{path}__"))
+
+
+def hidden_cases(user) -> QuerySet[Case]:
+    """The cases ``visible_cases`` leaves out for ``user``."""
+    if not _reads_cases(user):
+        return Case.objects.all()
+    if has_role(user, *LEADS_AND_MANAGERS):
+        return Case.objects.none()
+    return Case.objects.exclude(restricted_q(user))
+
+
+def visible_events(user, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """The audit events that concern no case hidden from ``user``.
+
+    An event's ``target_repr``, before/after and reason can carry a case's
+    title or notes, so an event concerning a case is shown only to those who
+    see every case it concerns.
+    """
+    if not _reads_cases(user):
+        return queryset.filter(case_ids=[])
+    if has_role(user, *LEADS_AND_MANAGERS):
+        return queryset
+    return queryset.exclude(case_ids__overlap=ArraySubquery(hidden_cases(user).values("pk")))
 
 
 def can_see(user, case: Case) -> bool:

@@ -4,12 +4,16 @@ Tokens are created and rotated with ``manage.py detectors`` (the clear text is
 printed once); here an administrator can change a detector's description,
 active flag and rate, and revoke single tokens. Every change is audited.
 Batches and alerts are shown read-only: their status belongs to the import.
+An alert in a case is shown only to those who may see the case
+(``cases.admin``); a batch's raw body, which holds every alert of the batch,
+is never shown.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from cases.admin import CaseRowsAdmin
 from core.admin import ReadOnlyAdmin
 from ingestion.detectors import EDITABLE_FIELDS, revoke_token, update_detector
 from ingestion.models import Alert, Batch, Detector, DetectorToken
@@ -83,9 +87,12 @@ class BatchAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("raw_body")
 
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name != "raw_body"]
+
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
+class AlertAdmin(CaseRowsAdmin, ReadOnlyAdmin):
     list_display = (
         "id",
         "detector",

@@ -19,7 +19,8 @@ from enforcement.models import Action, ActionTarget
 
 @pytest.fixture
 def admin_client(client, person):
-    client.force_login(person("administrator", is_staff=True, is_superuser=True))
+    # A superuser who leads: the admin shows cases only to those who may see them.
+    client.force_login(person("lead", is_staff=True, is_superuser=True))
     return client
 
 
