@@ -131,6 +131,16 @@ LOGOUT_REDIRECT_URL = "login"
 # busy it is.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
+# Personal API tokens (people/tokens.py) expire: after this many days unless
+# the person chooses otherwise, and never later than the maximum.
+PERSONAL_TOKEN_MAX_DAYS = env_int("PERSONAL_TOKEN_MAX_DAYS", 180, minimum=1)
+PERSONAL_TOKEN_DEFAULT_DAYS = env_int("PERSONAL_TOKEN_DEFAULT_DAYS", 90, minimum=1)
+if PERSONAL_TOKEN_DEFAULT_DAYS > PERSONAL_TOKEN_MAX_DAYS:
+    problem(
+        f"PERSONAL_TOKEN_DEFAULT_DAYS ({PERSONAL_TOKEN_DEFAULT_DAYS}) must not exceed "
+        f"PERSONAL_TOKEN_MAX_DAYS ({PERSONAL_TOKEN_MAX_DAYS})",
+        None,
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

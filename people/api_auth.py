@@ -45,6 +45,11 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
         token = PersonalToken.find(value)
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked token.")
+        if token.has_expired:
+            raise exceptions.AuthenticationFailed(
+                f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; "
+                "make a new one on your profile page."
+            )
         token.touch()
         return token.user, token
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -14,7 +15,7 @@ from people.permissions import RoleRequiredMixin
 from people.roles import ALL_ROLES
 from people.tokens import (
     PersonalToken,
-    TooManyTokens,
+    TokenRefused,
     issue_personal_token,
     revoke_personal_token,
 )
@@ -22,6 +23,20 @@ from people.tokens import (
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name", help_text="What it is for.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Made here, not in the class: the limits are settings, read per form.
+        maximum = settings.PERSONAL_TOKEN_MAX_DAYS
+        self.fields["days"] = forms.IntegerField(
+            label="Expires after (days)",
+            required=False,  # left empty: the default
+            min_value=1,
+            max_value=maximum,
+            initial=settings.PERSONAL_TOKEN_DEFAULT_DAYS,
+            help_text=f"At most {maximum} days.",
+            widget=forms.NumberInput(attrs={"aria-describedby": "days-hint"}),
+        )
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -42,8 +57,10 @@ class ProfileView(RoleRequiredMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         try:
-            token, clear = issue_personal_token(request.user, form.cleaned_data["name"])
-        except TooManyTokens as refused:
+            token, clear = issue_personal_token(
+                request.user, form.cleaned_data["name"], days=form.cleaned_data["days"] or None
+            )
+        except TokenRefused as refused:
             form.add_error(None, str(refused))
             return self.render_to_response(self.get_context_data(form=form), status=400)
         # Shown in this answer only (never stored, never put in a cookie or message).

@@ -8,14 +8,17 @@ token is looked up in its own kind's table only, and endpoints can refuse a
 kind without knowing the app that owns it.
 
 A personal token acts with exactly its owner's roles and stops working when
-revoked or when its owner is deactivated. People's tokens change only through
-``issue_personal_token`` and ``revoke_personal_token``, which audit the change
-in the same transaction.
+revoked, when its owner is deactivated, or when it expires: every personal
+token has an expiry, chosen when it is made (``PERSONAL_TOKEN_DEFAULT_DAYS``,
+at most ``PERSONAL_TOKEN_MAX_DAYS``), so a forgotten token does not stay
+usable for ever. People's tokens change only through ``issue_personal_token``
+and ``revoke_personal_token``, which audit the change in the same transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 from typing import ClassVar, Self
@@ -68,8 +71,12 @@ class IssuedToken(models.Model):
 
 
 class PersonalTokenQuerySet(models.QuerySet):
-    def active(self) -> PersonalTokenQuerySet:
+    def unrevoked(self) -> PersonalTokenQuerySet:
+        """Not revoked, of an active owner: usable unless expired."""
         return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+    def active(self) -> PersonalTokenQuerySet:
+        return self.unrevoked().filter(expires_at__gt=timezone.now())
 
 
 class PersonalToken(IssuedToken):
@@ -80,6 +87,7 @@ class PersonalToken(IssuedToken):
     )
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'notebook'.")
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = PersonalTokenQuerySet.as_manager()
@@ -92,18 +100,34 @@ class PersonalToken(IssuedToken):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple[PersonalToken, str]:
-        """Create a token for ``user`` (unaudited: ``issue_personal_token`` audits)."""
-        return cls.make(user=user, name=name)
+    def issue(cls, user, name: str, days: int | None = None) -> tuple[PersonalToken, str]:
+        """Create a token for ``user`` expiring in ``days`` (default
+        ``PERSONAL_TOKEN_DEFAULT_DAYS``); unaudited: ``issue_personal_token`` audits."""
+        days = settings.PERSONAL_TOKEN_DEFAULT_DAYS if days is None else days
+        return cls.make(user=user, name=name, expires_at=timezone.now() + timedelta(days=days))
 
     @classmethod
     def find(cls, clear: str) -> PersonalToken | None:
-        """The active token with this clear text, with its owner loaded."""
+        """The unrevoked token with this clear text, expired or not (the caller
+        says which), with its owner loaded."""
         if not clear.startswith(cls.PREFIX):
             return None
         return (
-            cls.objects.active().select_related("user").filter(token_hash=hash_token(clear)).first()
+            cls.objects.unrevoked()
+            .select_related("user")
+            .filter(token_hash=hash_token(clear))
+            .first()
         )
+
+    @property
+    def has_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def days_left(self) -> int:
+        """Whole days until expiry, rounded up (0 once expired)."""
+        seconds = (self.expires_at - timezone.now()).total_seconds()
+        return max(0, math.ceil(seconds / 86400))
 
     def touch(self) -> None:
         """Record a use, at most once per ``LAST_USED_RESOLUTION``."""
@@ -114,18 +138,33 @@ class PersonalToken(IssuedToken):
         self.last_used_at = now
 
 
-class TooManyTokens(Exception):
+class TokenRefused(Exception):
+    """A token cannot be made as asked; the message says why."""
+
+
+class TooManyTokens(TokenRefused):
     """The person already holds ``MAX_ACTIVE_PERSONAL_TOKENS`` active tokens."""
 
 
-def issue_personal_token(actor, name: str) -> tuple[PersonalToken, str]:
-    """A new token for ``actor`` and its audit event; the clear text is returned once."""
+def issue_personal_token(actor, name: str, *, days: int | None = None) -> tuple[PersonalToken, str]:
+    """A new token for ``actor`` expiring in ``days``, and its audit event; the
+    clear text is returned once."""
+    days = settings.PERSONAL_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.PERSONAL_TOKEN_MAX_DAYS:
+        raise TokenRefused(
+            f"A token lasts from 1 to {settings.PERSONAL_TOKEN_MAX_DAYS} days, not {days}."
+        )
     with transaction.atomic():
         active = PersonalToken.objects.active().filter(user=actor).count()
         if active >= MAX_ACTIVE_PERSONAL_TOKENS:
             raise TooManyTokens(f"You already have {active} active tokens; revoke one first.")
-        token, clear = PersonalToken.issue(actor, name)
-        record("token.created", actor=actor, target=token)
+        token, clear = PersonalToken.issue(actor, name, days)
+        record(
+            "token.created",
+            actor=actor,
+            target=token,
+            after={"expires_at": token.expires_at.isoformat()},
+        )
     return token, clear
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from people.tokens import PersonalToken, hash_token
@@ -73,3 +74,32 @@ def test_profile_query_count_does_not_grow_with_tokens(
 
 # session, user, roles, tokens
 PROFILE_QUERIES = 4
+
+
+def test_a_person_chooses_how_long_a_token_lasts_and_sees_when_it_expires(client, make_user):
+    user = make_user("investigator")
+    client.force_login(user)
+    response = client.post("/accounts/profile/", {"name": "notebook", "days": "12"})
+    assert response.status_code == 200
+    page = client.get("/accounts/profile/").content.decode()
+    assert "expires in 12 days" in page
+    assert PersonalToken.objects.get(user=user).days_left == 12
+
+
+def test_the_profile_refuses_a_token_longer_than_the_maximum(client, make_user, settings):
+    settings.PERSONAL_TOKEN_MAX_DAYS = 30
+    client.force_login(make_user("investigator"))
+    response = client.post("/accounts/profile/", {"name": "forever", "days": "31"})
+    assert response.status_code == 400
+    assert "less than or equal to 30" in response.content.decode()
+    assert not PersonalToken.objects.exists()
+
+
+def test_the_profile_shows_an_expired_token_as_expired(client, make_user):
+    user = make_user("investigator")
+    token, _ = PersonalToken.issue(user, "old")
+    PersonalToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    client.force_login(user)
+    page = client.get("/accounts/profile/").content.decode()
+    assert "(expired)" in page
+    assert "expires in" not in page

@@ -1,8 +1,18 @@
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from ingestion.models import Detector, DetectorToken
-from people.tokens import PersonalToken
+from people.tokens import (
+    MAX_ACTIVE_PERSONAL_TOKENS,
+    PersonalToken,
+    TokenRefused,
+    issue_personal_token,
+)
 from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +90,58 @@ def test_a_detector_token_is_told_why_on_the_cases_and_actions_apis(api):
         assert response.json()["errors"][0]["message"] == (
             "A detector token may only use the alerts endpoints."
         )
+
+
+def test_an_expired_token_is_refused_with_401_saying_it_expired(api, make_user):
+    token, clear = PersonalToken.issue(make_user("investigator"), "old script")
+    PersonalToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    response = bearer(api, clear).get("/api/v1/cases/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    [error] = response.json()["errors"]
+    assert error["message"].startswith("This token expired on ")
+    assert "make a new one on your profile page" in error["message"]
+
+
+def test_a_token_works_until_it_expires(api, make_user):
+    token, clear = PersonalToken.issue(make_user("investigator"), "script", days=1)
+    assert bearer(api, clear).get("/api/v1/cases/").status_code == 200
+    PersonalToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    assert api.get("/api/v1/cases/").status_code == 401
+
+
+def test_a_new_token_expires_after_the_default_days(make_user, settings):
+    settings.PERSONAL_TOKEN_DEFAULT_DAYS = 90
+    token, _ = issue_personal_token(make_user("lead"), "laptop")
+    assert abs(token.expires_at - (timezone.now() + timedelta(days=90))) < timedelta(minutes=1)
+    event = AuditEvent.objects.get(verb="token.created")
+    assert event.after == {"expires_at": token.expires_at.isoformat()}
+
+
+def test_a_token_cannot_outlive_the_maximum(make_user, settings):
+    settings.PERSONAL_TOKEN_MAX_DAYS = 30
+    with pytest.raises(TokenRefused, match="from 1 to 30 days"):
+        issue_personal_token(make_user("lead"), "forever", days=31)
+    assert not PersonalToken.objects.exists()
+
+
+def test_expired_tokens_do_not_count_against_the_limit(make_user):
+    user = make_user("lead")
+    for n in range(MAX_ACTIVE_PERSONAL_TOKENS):
+        PersonalToken.issue(user, f"t{n}")
+    PersonalToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    token, _ = issue_personal_token(user, "fresh")
+    assert token.days_left == 90
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_made_before_expiries_get_one_relative_to_the_migration(make_user, settings):
+    settings.PERSONAL_TOKEN_DEFAULT_DAYS = 60
+    user = make_user("lead")
+    executor = MigrationExecutor(connection)
+    before = executor.migrate([("people", "0002_personal_tokens")])
+    OldToken = before.apps.get_model("people", "PersonalToken")
+    OldToken.objects.create(user_id=user.pk, name="old", prefix="dsp_old", token_hash="h" * 64)
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    token = PersonalToken.objects.get(name="old")
+    assert abs(token.expires_at - (timezone.now() + timedelta(days=60))) < timedelta(minutes=1)
