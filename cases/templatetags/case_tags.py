@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import markdown as markdown_lib
 import nh3
 from django import template
@@ -19,12 +21,21 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+# Building a Markdown instance loads its extensions (an entry-point scan each
+# time); a case page shows a page of notes, so each thread keeps one and
+# resets it between notes. An instance is not safe to share across threads.
+_local = threading.local()
+
+
 def _renderer() -> markdown_lib.Markdown:
-    md = markdown_lib.Markdown(extensions=["fenced_code", "tables", "sane_lists"])
-    # Raw HTML a person typed is shown as text, not passed through.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return md
+    md = getattr(_local, "markdown", None)
+    if md is None:
+        md = markdown_lib.Markdown(extensions=["fenced_code", "tables", "sane_lists"])
+        # Raw HTML a person typed is shown as text, not passed through.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        _local.markdown = md
+    return md.reset()
 
 
 @register.filter
