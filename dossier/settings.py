@@ -270,7 +270,15 @@ SPECTACULAR_SETTINGS = {
         "EscalationLevelEnum": "cases.models.EscalationLevel",
         "IndicatorTypeEnum": "cases.models.IndicatorType",
         "StrongIndicatorTypeEnum": "cases.models.STRONG_INDICATOR_CHOICES",
+        "BatchStatusEnum": "ingestion.models.BatchStatus",
+        "AlertStatusEnum": "ingestion.models.AlertStatus",
+        "ActionKindEnum": "enforcement.models.ActionKind",
     },
+    # Every operation's error answers, in the one shape of core.api.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_error_responses",
+    ],
 }
 
 # Alerts API (docs/alerts-api.md).

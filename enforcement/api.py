@@ -10,6 +10,7 @@ for bad input.
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action as route
 from rest_framework.pagination import CursorPagination
@@ -43,13 +44,27 @@ class TargetSerializer(serializers.ModelSerializer):
             "executed_at",
             "reverted_at",
         ]
+        read_only_fields = fields
+
+
+class ProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    label = serializers.CharField()
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Targets in each target state."
+    )
+    finished = serializers.BooleanField()
 
 
 class ActionSerializer(serializers.ModelSerializer):
     proposed_by = serializers.CharField(source="proposed_by.get_username")
-    approved_by = serializers.CharField(source="approved_by.get_username", default=None)
+    approved_by = serializers.CharField(
+        source="approved_by.get_username", default=None, allow_null=True
+    )
     second_approved_by = serializers.CharField(
-        source="second_approved_by.get_username", default=None
+        source="second_approved_by.get_username", default=None, allow_null=True
     )
     targets = serializers.IntegerField(source="target_count", read_only=True)
     progress = serializers.SerializerMethodField()
@@ -78,7 +93,9 @@ class ActionSerializer(serializers.ModelSerializer):
             "targets",
             "progress",
         ]
+        read_only_fields = fields
 
+    @extend_schema_field(ProgressSerializer)
     def get_progress(self, action: Action) -> dict:
         # A list passes every row's counts, read in one query (``progress_counts``).
         counts = self.context.get("progress_counts", {}).get(action.pk)
@@ -125,6 +142,12 @@ class RevertSerializer(ReasonSerializer):
     targets = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_null=True, default=None
     )
+
+
+class TargetPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TargetSerializer(many=True)
 
 
 class ActionPagination(CursorPagination):
@@ -175,6 +198,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _answer(self, pk) -> Response:
         return Response(ActionSerializer(self._visible(pk)).data)
 
+    @extend_schema(request=ProposeSerializer, responses={201: ActionSerializer})
     def create(self, request):
         data = validated(ProposeSerializer, request)
         targets = data["targets"]
@@ -198,6 +222,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         call()
         return self._answer(pk)
 
+    @extend_schema(request=CommentSerializer, responses=ActionSerializer)
     @route(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         data = validated(CommentSerializer, request)
@@ -206,6 +231,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             lambda: workflow.approve_action(int(pk), actor=request.user, comment=data["comment"]),
         )
 
+    @extend_schema(request=CommentSerializer, responses=ActionSerializer)
     @route(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         data = validated(CommentSerializer, request)
@@ -213,6 +239,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             pk, lambda: workflow.reject_action(int(pk), actor=request.user, comment=data["comment"])
         )
 
+    @extend_schema(request=ReasonSerializer, responses=ActionSerializer)
     @route(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         data = validated(ReasonSerializer, request)
@@ -220,6 +247,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             pk, lambda: workflow.withdraw_action(int(pk), actor=request.user, reason=data["reason"])
         )
 
+    @extend_schema(request=RevertSerializer, responses=ActionSerializer)
     @route(detail=True, methods=["post"])
     def revert(self, request, pk=None):
         data = validated(RevertSerializer, request)
@@ -230,6 +258,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ),
         )
 
+    @extend_schema(request=ReasonSerializer, responses=ActionSerializer)
     @route(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         data = validated(ReasonSerializer, request)
@@ -237,6 +266,15 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             pk, lambda: workflow.retry_action(int(pk), actor=request.user, reason=data["reason"])
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state", str, enum=TargetState.values, description="Only targets in this state."
+            ),
+            OpenApiParameter("cursor", str, description="The page after or before a previous."),
+        ],
+        responses=TargetPageSerializer,
+    )
     @route(detail=True, methods=["get"], serializer_class=TargetSerializer)
     def targets(self, request, pk=None):
         action = self._visible(pk)

@@ -11,7 +11,6 @@ import uuid
 import msgspec
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -24,6 +23,12 @@ from ingestion.accept import store_alerts
 from ingestion.auth import BearerAuthentication, IsDetector, detector_of
 from ingestion.body import read_json_body
 from ingestion.models import Alert, AlertKey, Batch
+from ingestion.openapi import (
+    AcceptedSerializer,
+    BatchStatusSerializer,
+    LookupSerializer,
+    alerts_request_schema,
+)
 from ingestion.ratelimit import DetectorRateThrottle
 from ingestion.validation import InvalidBody, parse_alerts
 
@@ -59,8 +64,8 @@ class DetectorAPIView(APIView):
 
 @extend_schema(
     summary="Post one alert or an envelope of 1-1000 alerts",
-    request={"application/json": OpenApiTypes.OBJECT},
-    responses={202: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    request={"application/json": alerts_request_schema()},
+    responses={202: AcceptedSerializer},
 )
 class AlertsView(DetectorAPIView):
     def post(self, request: Request) -> HttpResponse:
@@ -84,7 +89,7 @@ class AlertsView(DetectorAPIView):
 
 @extend_schema(
     summary="The import status of one of this detector's batches",
-    responses={200: OpenApiTypes.OBJECT},
+    responses={200: BatchStatusSerializer},
 )
 class BatchView(DetectorAPIView):
     def get(self, request: Request, batch_id: str) -> HttpResponse:
@@ -114,7 +119,7 @@ class BatchView(DetectorAPIView):
 @extend_schema(
     summary="Find one of this detector's alerts by its external id",
     parameters=[OpenApiParameter("external_id", str, required=True)],
-    responses={200: OpenApiTypes.OBJECT},
+    responses={200: LookupSerializer},
 )
 class LookupView(DetectorAPIView):
     def get(self, request: Request) -> HttpResponse:

@@ -17,6 +17,9 @@ from msgspec import Meta
 # ``$`` matches before a trailing newline.
 TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})\Z"
 
+KIND_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)*\Z"
+COUNTRY_PATTERN = r"^[A-Z]{2}\Z"
+
 Timestamp = Annotated[str, Meta(pattern=TIMESTAMP_PATTERN)]
 Count = Annotated[float, Meta(ge=0)]  # JSON Schema integers include 3.0; checked later
 
@@ -44,12 +47,15 @@ IndicatorType = Literal[
 ]
 
 
+Severity = Literal["low", "medium", "high", "critical"]
+
+
 class AccountRef(msgspec.Struct, gc=False):
     external_id: Id
     email_domain: Text253 | None = None
     organization_id: Text200 | None = None
     created_at: Timestamp | None = None
-    country: Annotated[str, Meta(pattern=r"^[A-Z]{2}\Z")] | None = None
+    country: Annotated[str, Meta(pattern=COUNTRY_PATTERN)] | None = None
     payment_fingerprint: Text200 | None = None
 
 
@@ -80,10 +86,8 @@ NO_VALUE = msgspec.Raw(b"")
 
 class Alert(msgspec.Struct, gc=False):
     external_id: Id
-    kind: Annotated[
-        str, Meta(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*\Z")
-    ]
-    severity: Literal["low", "medium", "high", "critical"]
+    kind: Annotated[str, Meta(min_length=1, max_length=100, pattern=KIND_PATTERN)]
+    severity: Severity
     observed_at: Timestamp
     confidence: Annotated[float, Meta(ge=0, le=1)] | None = None
     title: Text300 | None = None

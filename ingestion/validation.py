@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 
@@ -176,7 +176,74 @@ def _invalid_from_msgspec(message: str) -> _Invalid:
     if missing:
         name = missing.group(1)
         return _Invalid(f"{path}.{name}" if path else name, "this field is required")
-    return _Invalid(path or None, message)
+    words = _in_words(message, path)
+    return _Invalid(path, words) if path else _Invalid(None, f"the alert {words}")
+
+
+# What each pattern of ``ingestion.schema`` asks for, as docs/alerts-api.md says it:
+# a detector's author should not have to read a regular expression.
+_PATTERN_WORDS = {
+    schema.TIMESTAMP_PATTERN: "must be an RFC 3339 timestamp with an offset, "
+    "such as 2026-11-28T09:14:03Z",
+    schema.KIND_PATTERN: "must be dot-separated parts of lower-case letters, digits and _, "
+    "such as distillation.cot_elicitation",
+    schema.COUNTRY_PATTERN: "must be an ISO 3166-1 alpha-2 country code in capitals, such as SG",
+}
+# The enumerated fields, by their name (the last part of the path).
+_CHOICES = {
+    "severity": get_args(schema.Severity),
+    "type": get_args(schema.IndicatorType),
+}
+_TYPE_WORDS = {
+    "str": "a string",
+    "float": "a number",
+    "int": "a whole number",
+    "bool": "true or false",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+_EXPECTED_TYPE = re.compile(r"Expected `([^`]*)`, got `([^`]*)`$")
+_LENGTH = re.compile(r"Expected `(str|array|object)` of length (<=|>=) (\d+)$")
+_BOUND = re.compile(r"Expected `(?:float|int)` (<=|>=|<|>) (\S+)$")
+_ENUM = re.compile(r"Invalid enum value (.*)$")
+
+
+def _type_words(names: str) -> str:
+    return " or ".join(_TYPE_WORDS.get(name, name) for name in names.split(" | "))
+
+
+def _number(text: str) -> str:
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _in_words(message: str, path: str) -> str:
+    """msgspec's message for a value, said in words (never quoting a pattern)."""
+    for pattern, words in _PATTERN_WORDS.items():
+        if f"matching regex {pattern!r}" in message:
+            return words
+    if found := _EXPECTED_TYPE.match(message):
+        return f"must be {_type_words(found[1])}, not {_type_words(found[2])}"
+    if found := _LENGTH.match(message):
+        kind, bound, size = found[1], found[2], int(found[3])
+        unit = "characters" if kind == "str" else "items"
+        if bound == ">=" and size == 1:
+            return "must not be empty"
+        return f"must have at {'most' if bound == '<=' else 'least'} {size} {unit}"
+    if found := _BOUND.match(message):
+        words = {"<=": "at most", ">=": "at least", "<": "less than", ">": "more than"}
+        return f"must be {words[found[1]]} {_number(found[2])}"
+    if found := _ENUM.match(message):
+        name = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1])
+        choices = _CHOICES.get(name)
+        if choices:
+            return f"must be one of {', '.join(choices)}, not {found[1]}"
+        return f"is not one of the allowed values: {found[1]}"
+    if message.startswith("Number out of range"):
+        return "is a number too large to read"
+    if "regex" in message:
+        return "is not in the form docs/alerts-api.md describes"
+    return message
 
 
 def _timestamp(value: str, field: str) -> datetime:

@@ -36,7 +36,21 @@ class AttributionSerializer(serializers.Serializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The assignee's username; null while nobody is assigned.",
+    )
+    # Declared, not derived: a derived read-only field loses allow_blank, and the
+    # schema would then leave out the "" an unresolved or unescalated case has.
+    resolution = serializers.ChoiceField(
+        choices=Resolution.choices, allow_blank=True, read_only=True
+    )
+    escalation_level = serializers.ChoiceField(
+        choices=EscalationLevel.choices, allow_blank=True, read_only=True
+    )
+    tags = serializers.ListField(child=serializers.CharField(), read_only=True)
     attribution = AttributionSerializer(source="*", read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="cases-api:case-detail")
 
@@ -76,7 +90,9 @@ class ReviewFlagSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="indicator.type")
     value = serializers.CharField(source="indicator.value")
     why = serializers.CharField(source="get_kind_display")
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     shared_accounts = serializers.IntegerField(
         help_text="Accounts carrying it (a too-common value's count stops where it became so)."
     )

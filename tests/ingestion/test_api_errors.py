@@ -147,7 +147,48 @@ def test_it_names_the_invalid_field(api, alert, field):
     error = only_error(response)
     assert error["index"] == 0
     assert error["field"] == field
+    assert_in_words(error["message"])
     assert_nothing_stored()
+
+
+def assert_in_words(message: str) -> None:
+    """A message a detector's author reads: no pattern, no decoder's notation."""
+    assert message
+    for jargon in ("regex", "Expected `", "\\Z", "[0-9]", "$.", "`"):
+        assert jargon not in message, message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "kind",
+            "Distillation.COT",
+            "must be dot-separated parts of lower-case letters, digits and _, "
+            "such as distillation.cot_elicitation",
+        ),
+        (
+            "observed_at",
+            "yesterday",
+            "must be an RFC 3339 timestamp with an offset, such as 2026-11-28T09:14:03Z",
+        ),
+        (
+            "accounts.0.country",
+            "sg",
+            "must be an ISO 3166-1 alpha-2 country code in capitals, such as SG",
+        ),
+        ("severity", "urgent", "must be one of low, medium, high, critical, not 'urgent'"),
+        ("confidence", "0.5", "must be a number or null, not a string"),
+        ("title", "t" * 301, "must have at most 300 characters"),
+        ("external_id", "", "must not be empty"),
+        ("metrics.requests", -1, "must be at least 0"),
+    ],
+)
+def test_it_says_in_words_what_is_wrong(api, field, value, message):
+    response = api.post(with_field(field, value))
+
+    assert response.status_code == 400
+    assert only_error(response)["message"] == message
 
 
 def test_it_names_the_index_of_the_bad_alert_and_stores_none(api):
