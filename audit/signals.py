@@ -1,9 +1,15 @@
-"""Sign-ins, sign-outs and failed sign-ins are audit events."""
+"""Sign-ins, sign-outs and sign-in lockouts are audit events.
+
+A failed sign-in is not: anyone can send one, and an event per failure would
+let anonymous traffic grow the trail and hold its lock against every audited
+write. django-axes counts failures in its own table (``people.lockout``);
+the trail records the lockout they end in, once.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 
@@ -11,7 +17,7 @@ from audit.events import record
 
 LOGIN = "auth.login"
 LOGOUT = "auth.logout"
-LOGIN_FAILED = "auth.login_failed"
+LOCKED_OUT = "auth.locked_out"
 
 
 @receiver(user_logged_in, dispatch_uid="audit.login")
@@ -28,10 +34,21 @@ def on_logout(sender, request, user, **kwargs) -> None:
         record(LOGOUT, actor=user, target=user)
 
 
-@receiver(user_login_failed, dispatch_uid="audit.login_failed")
-def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    # Only the attempted username is kept; the password never reaches the trail.
-    field = get_user_model().USERNAME_FIELD
-    attempted = str(credentials.get(field) or credentials.get("username") or "")[:150]
+@receiver(user_locked_out, dispatch_uid="audit.locked_out")
+def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    # Axes sends this for the failure that reaches the limit and again for every
+    # attempt refused during the lockout; only the first has counted failures.
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures is None:
+        return
+    # Only the username tried is kept; the password never reaches the trail.
     with transaction.atomic():
-        record(LOGIN_FAILED, system="auth", after={"username": attempted})
+        record(
+            LOCKED_OUT,
+            system="auth",
+            after={
+                "username": str(username or "")[:150],
+                "address": ip_address,
+                "failures": failures,
+            },
+        )

@@ -20,6 +20,13 @@ current_remote_addr: ContextVar[str | None] = ContextVar("current_remote_addr", 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def client_address(request) -> str | None:
+    """The address a request came from, as the audit trail records it and as
+    sign-in lockouts and bad-token limits count it: the peer's ``REMOTE_ADDR``,
+    never a header the client could set."""
+    return request.META.get("REMOTE_ADDR")
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,7 +36,7 @@ class RequestIdMiddleware:
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         id_token = current_request_id.set(request_id)
-        addr_token = current_remote_addr.set(request.META.get("REMOTE_ADDR"))
+        addr_token = current_remote_addr.set(client_address(request))
         try:
             response = self.get_response(request)
         finally:

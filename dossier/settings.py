@@ -8,6 +8,7 @@ with one error naming them all.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
     "dossier",
     "people",
     "audit",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "people.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dossier.urls"
@@ -141,6 +145,34 @@ if PERSONAL_TOKEN_DEFAULT_DAYS > PERSONAL_TOKEN_MAX_DAYS:
         f"PERSONAL_TOKEN_MAX_DAYS ({PERSONAL_TOKEN_MAX_DAYS})",
         None,
     )
+
+# Sign-in lockout (django-axes; people/lockout.py). Failures are counted per
+# username *and* source address, so guessing from one address locks that
+# pairing only: an attacker elsewhere cannot lock a person out everywhere.
+# Axes refuses every attempt checked before the password while locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_address"
+# Attempts during a lockout are neither counted nor extend it, so the lockout
+# page can name the minute it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful sign-in clears the failures counted for its username and address.
+AXES_RESET_ON_SUCCESS = True
+# The audit trail records sign-ins; axes keeps only the counts of failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "people.lockout.lockout_response"
+# Axes' admin pages would let a superuser unlock without a trace on the trail;
+# ``manage.py signin unlock`` does it audited.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,4 +1,4 @@
-"""Sign-ins, sign-outs and failed sign-ins are audit events."""
+"""Sign-ins and sign-outs are audit events; a failed sign-in alone is not."""
 
 import pytest
 
@@ -25,23 +25,20 @@ def test_a_sign_in_and_sign_out_are_recorded_with_the_request(client, make_user)
     assert verify_chain().count == 2
 
 
-def test_a_failed_sign_in_keeps_the_username_tried_and_never_the_password(client, make_user):
+def test_a_failed_sign_in_writes_nothing_on_the_trail(client, make_user):
+    # Anyone can fail a sign-in: an event per failure would let anonymous traffic
+    # grow the trail and hold its lock. Axes counts failures; the trail records
+    # the lockout they end in (tests/people/test_login_throttling.py).
     make_user(username="ivy")
     response = client.post("/accounts/login/", {"username": "ivy", "password": "guessed-Secret-99"})
     assert response.status_code == 200  # the form again, with an error
 
-    event = AuditEvent.objects.get()
-    assert event.verb == "auth.login_failed"
-    assert event.actor is None
-    assert event.after == {"username": "ivy"}
-    assert not AuditEvent.objects.filter(after__icontains="guessed").exists()
-    stored = " ".join(str(v) for v in AuditEvent.objects.values().get().values())
-    assert "guessed-Secret-99" not in stored
+    assert not AuditEvent.objects.exists()
 
 
-def test_a_sign_in_for_an_unknown_username_is_recorded_too(client):
+def test_a_failed_sign_in_for_an_unknown_username_writes_nothing_either(client):
     client.post("/accounts/login/", {"username": "nobody", "password": "whatever-1"})
-    assert AuditEvent.objects.get().after == {"username": "nobody"}
+    assert not AuditEvent.objects.exists()
 
 
 def test_signing_out_without_a_session_records_nothing(client):
