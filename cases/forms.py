@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 
+from cases import evidence_store
 from cases.models import (
     STRONG_INDICATOR_CHOICES,
     CaseStatus,
@@ -135,6 +137,16 @@ class EvidenceForm(CaseForm):
     file = forms.FileField()
     title = forms.CharField(required=False, max_length=300)
     reason = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read per form: the limit is a setting. The page's script refuses a
+        # larger file before it is sent (static/js/file-limit.js).
+        limit = evidence_store.max_bytes()
+        field = self.fields["file"]
+        field.help_text = f"At most {filesizeformat(limit)} ({limit:,} bytes)."
+        field.widget.attrs["data-max-bytes"] = str(limit)
+        field.widget.attrs["aria-describedby"] = f"{self.id_prefix}_file_hint"
 
 
 class KnownSharedForm(forms.Form):

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
     "core.middleware.RefuseNulCharactersMiddleware",
+    # Before anything that reads the body (the CSRF check reads a form's).
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -190,6 +192,26 @@ if (BASE_DIR / "node_modules").is_dir():
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", dev_default=str(BASE_DIR / ".run" / "evidence")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1)
+
+# Request bodies larger than their route takes are refused with 413 before
+# they are read (core.middleware.RequestBodyLimitMiddleware). The routes named
+# here take another setting's size (read at each request) plus the room its
+# wrapping needs: an uploaded file's form carries boundaries, a title, a
+# reason and the CSRF token besides the file. Every other route takes
+# REQUEST_MAX_BODY_BYTES: the largest form or JSON body Dossier reads there
+# (a long note, a proposal listing thousands of targets) is well under it.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
+_EVIDENCE_UPLOAD = {
+    "setting": "EVIDENCE_MAX_BYTES",
+    "overhead": 64 * 1024,
+    "what": "An evidence file",
+}
+REQUEST_BODY_LIMITS = {
+    "cases:add-evidence": _EVIDENCE_UPLOAD,
+    "cases-api:case-evidence": _EVIDENCE_UPLOAD,
+    # The alerts API measures a gzip body again once decompressed (ingestion.body).
+    "ingestion-api:alerts": {"setting": "ALERTS_MAX_BODY_BYTES"},
+}
 
 # Security headers. Production defaults are strict; development relaxes TLS only.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,5 +1,13 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
@@ -68,6 +76,50 @@ def private_redis(tmp_path):
     server.client = redis.Redis.from_url(server.url, socket_connect_timeout=0.5)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db, private_redis, tmp_path):
+    """Start gunicorn on a free port serving the test database, as production
+    runs Dossier (``gunicorn dossier.wsgi``): ``gunicorn_server(**env)`` gives
+    its base URL; settings may be given as environment variables."""
+    db = django_settings.DATABASES["default"]
+    processes: list[subprocess.Popen] = []
+
+    def start(**settings: str) -> str:
+        port = services.free_port()
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": private_redis.url,
+            "CELERY_BROKER_URL": private_redis.url,
+            "EVIDENCE_ROOT": str(tmp_path / "evidence"),
+            **settings,
+        }
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        process = subprocess.Popen(
+            [
+                *(gunicorn, "dossier.wsgi:application", "--bind", f"127.0.0.1:{port}"),
+                *("--workers", "1", "--log-level", "warning"),
+            ],
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        processes.append(process)
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    return f"http://127.0.0.1:{port}"
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("gunicorn did not start")
+            time.sleep(0.1)
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture(autouse=True)

@@ -4,63 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 
 from ingestion.detectors import create_detector
 from ingestion.models import Alert, Batch
-from scripts.services import free_port
 from tests.ingestion.conftest import make_alert, schema_accepts
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def server(transactional_db, private_redis):
-    """gunicorn on a free port, serving the test database."""
-    db = django_settings.DATABASES["default"]
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": private_redis.url,
-        "CELERY_BROKER_URL": private_redis.url,
-    }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "dossier.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.terminate()
-            pytest.fail("gunicorn did not start")
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/api/v1/alerts/"
-    process.terminate()
-    process.wait(timeout=30)
+def server(gunicorn_server):
+    """The alerts API of gunicorn serving the test database."""
+    return f"{gunicorn_server()}/api/v1/alerts/"
 
 
 @pytest.fixture

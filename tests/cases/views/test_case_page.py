@@ -219,6 +219,14 @@ def test_evidence_of_a_hidden_case_is_not_served(client, make_user, ivy):
     assert client.get(f"/cases/{hidden.pk}/evidence/{item.pk}/").status_code == 404
 
 
+def test_the_evidence_form_shows_the_limit_beside_the_file_field(client, ivy, case, settings):
+    settings.EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+    form = page(login(client, ivy), case).split('id="evidence-form"')[1].split("</form>")[0]
+    assert 'data-max-bytes="5242880"' in form
+    assert 'aria-describedby="evidence_file_hint"' in form
+    assert re.search(r'id="evidence_file_hint">At most 5.0.MB \(5,242,880 bytes\)\.<', form)
+
+
 def test_an_upload_over_the_limit_is_refused_next_to_the_field(client, ivy, case, settings):
     settings.EVIDENCE_MAX_BYTES = 10
     login(client, ivy)
