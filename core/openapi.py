@@ -9,6 +9,8 @@ repeating them:
 * 400 to every operation: any address may carry a NUL character
   (``core.middleware``), any body or filter may be wrong;
 * 401 to every operation: no credential, or an unknown, revoked or expired token;
+* 429 to every operation: too many bad tokens from the caller's address
+  (``people.bad_tokens``), and on the detector endpoints each detector's rate;
 * 403 to the people's endpoints: a role the endpoint or the workflow refuses,
   or a detector token (detector endpoints answer a person's token 401);
 * 404 where the path names something, and where the body or the query does
@@ -16,8 +18,7 @@ repeating them:
 * 409 to every change on the people's endpoints: the workflow's ``Conflict``,
   a state that does not allow the step or a stale ``version``;
 * 415 to every operation with a body: another content type;
-* 413 and 429 to the detector endpoints (docs/alerts-api.md): the body size
-  limit, and each detector's rate.
+* 413 to the detector endpoints (docs/alerts-api.md): the body size limit.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ DESCRIPTIONS = {
     409: "Not in a state that allows this, or changed since the given version.",
     413: "The body is larger than the configured limit.",
     415: "The body is not of a content type this operation reads.",
-    429: "Over this detector's rate; Retry-After says when to try again.",
+    429: "Over this detector's rate, or too many bad tokens from this address; "
+    "Retry-After says when to try again.",
 }
 HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "The scheme: Bearer."}},
@@ -79,13 +81,12 @@ _METHODS = ("get", "put", "patch", "post", "delete")
 
 def error_statuses(path: str, method: str, operation: dict) -> list[int]:
     detector = any("detectorToken" in way for way in operation.get("security", []))
-    statuses = {400, 401}
+    statuses = {400, 401, 429}
     if "{" in path or operation.get("operationId") in NAMES_IN_BODY:
         statuses.add(404)
     if "requestBody" in operation:
         statuses.add(415)
     if detector:
-        statuses.add(429)
         if method == "post":
             statuses.add(413)
     else:

@@ -176,6 +176,12 @@ AXES_LOCKOUT_CALLABLE = "people.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
+# Bad API tokens per source address (people/bad_tokens.py): past the limit in
+# one window, that address's bad tokens get 429 instead of 401 until the
+# window ends; valid tokens always pass. 0 removes the limit.
+BAD_TOKEN_LIMIT = env_int("BAD_TOKEN_LIMIT", 20, minimum=0)
+BAD_TOKEN_WINDOW_SECONDS = env_int("BAD_TOKEN_WINDOW_SECONDS", 300, minimum=1)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

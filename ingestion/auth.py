@@ -13,12 +13,12 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.utils import timezone
-from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from ingestion.models import Detector
 from people.api_auth import DETECTOR_REFUSED, BearerTokenScheme, bearer_token
+from people.bad_tokens import bad_token
 from people.tokens import hash_token, is_detector_token
 
 
@@ -52,7 +52,8 @@ class BearerAuthentication(BaseAuthentication):
             return None
         detector = find_detector(token)
         if detector is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+            # Counted against the address: 401, or 429 past its bad-token limit.
+            raise bad_token(request, "Invalid, expired or revoked token.")
         return DetectorUser(detector), detector
 
     def authenticate_header(self, request) -> str:

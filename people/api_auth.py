@@ -11,26 +11,29 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from people.bad_tokens import bad_token
 from people.tokens import PERSONAL_TOKEN_PREFIX, PersonalToken, is_detector_token
 
 DETECTOR_REFUSED = "A detector token may only use the alerts endpoints."
 
 
 def bearer_token(request) -> str | None:
-    """The token of a ``Bearer`` header; ``None`` without one; 401 when it is malformed."""
+    """The token of a ``Bearer`` header; ``None`` without one; 401 when it is
+    malformed (429 past the bad-token limit, ``people.bad_tokens``)."""
     header = authentication.get_authorization_header(request).split()
     if not header or header[0].lower() != b"bearer":
         return None
     if len(header) != 2:
-        raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
+        raise bad_token(request, "The Authorization header must be 'Bearer <token>'.")
     try:
         return header[1].decode("ascii")
     except UnicodeDecodeError:
-        raise exceptions.AuthenticationFailed("Invalid token.") from None
+        raise bad_token(request, "Invalid token.") from None
 
 
 class PersonalTokenAuthentication(authentication.BaseAuthentication):
-    """Authenticates a person by a personal token; the answer to a bad token is 401."""
+    """Authenticates a person by a personal token; the answer to a bad token is
+    401, or 429 past the bad-token limit of its address (``people.bad_tokens``)."""
 
     keyword = "Bearer"
 
@@ -44,11 +47,12 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
             return None
         token = PersonalToken.find(value)
         if token is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked token.")
+            raise bad_token(request, "Unknown or revoked token.")
         if token.has_expired:
-            raise exceptions.AuthenticationFailed(
+            raise bad_token(
+                request,
                 f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; "
-                "make a new one on your profile page."
+                "make a new one on your profile page.",
             )
         token.touch()
         return token.user, token

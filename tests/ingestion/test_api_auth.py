@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -158,3 +159,128 @@ def test_it_answers_405_in_the_error_shape(api):
 
     assert response.status_code == 405
     assert_error_shape(response)
+
+
+ATTACKER = "192.0.2.66"
+
+
+@pytest.fixture
+def bad_token_limit(settings):
+    settings.BAD_TOKEN_LIMIT = 3
+    settings.BAD_TOKEN_WINDOW_SECONDS = 300
+    return 3
+
+
+def bad_posts(api, times: int, address: str = ATTACKER):
+    return [
+        api.client.post(
+            "/api/v1/alerts/",
+            make_alert(f"bad-{n}"),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer dsr_unknown-{n}"},
+            REMOTE_ADDR=address,
+        )
+        for n in range(times)
+    ]
+
+
+def test_bad_detector_tokens_past_the_limit_get_429_with_retry_after(api, bad_token_limit):
+    *allowed, refused = bad_posts(api, bad_token_limit + 1)
+
+    for response in allowed:
+        assert_401(response)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 300
+    assert_error_shape(refused)
+    error = refused.json()["errors"][0]
+    assert (error["index"], error["field"]) == (None, None)
+    assert error["message"].startswith("Too many bad tokens from this address.")
+    assert Batch.objects.count() == 0
+
+
+def test_a_valid_detector_from_the_same_address_still_gets_202(client, api, bad_token_limit):
+    bad_posts(api, bad_token_limit + 2)
+
+    response = client.post(
+        "/api/v1/alerts/",
+        make_alert("valid-after-bad"),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.token}"},
+        REMOTE_ADDR=ATTACKER,
+    )
+
+    assert response.status_code == 202
+    assert bad_posts(api, 1)[0].status_code == 429  # the bad ones stay refused
+
+
+def test_bad_tokens_from_another_address_still_get_401(api, bad_token_limit):
+    bad_posts(api, bad_token_limit + 1, address=ATTACKER)
+
+    assert_401(bad_posts(api, 1, address="198.51.100.20")[0])
+
+
+def test_revoked_tokens_and_malformed_headers_count_as_bad_tokens(client, api, bad_token_limit):
+    revoke_detector("scanner")
+    for header in (f"Bearer {api.token}", "Bearer a b", f"Bearer {api.token}"):
+        response = client.get(
+            "/api/v1/alerts/lookup/",
+            {"external_id": "x"},
+            headers={"Authorization": header},
+            REMOTE_ADDR=ATTACKER,
+        )
+        assert_401(response)
+
+    response = client.get(
+        "/api/v1/alerts/lookup/",
+        {"external_id": "x"},
+        headers={"Authorization": "Bearer a b"},
+        REMOTE_ADDR=ATTACKER,
+    )
+    assert response.status_code == 429
+    assert_error_shape(response)
+
+
+def test_requests_without_a_token_are_not_counted_or_throttled(client, api, bad_token_limit):
+    for _ in range(bad_token_limit + 2):
+        response = client.post(
+            "/api/v1/alerts/", b"{}", content_type="application/json", REMOTE_ADDR=ATTACKER
+        )
+        assert_401(response)
+    assert_401(bad_posts(api, 1)[0])
+
+
+def test_the_limit_ends_with_its_window(api, settings):
+    settings.BAD_TOKEN_LIMIT = 1
+    settings.BAD_TOKEN_WINDOW_SECONDS = 1
+    while True:  # start at the beginning of a one-second window, so both land in it
+        now = time.time()
+        if now % 1 < 0.5:
+            break
+        time.sleep(1 - now % 1)
+    first, second = bad_posts(api, 2)
+    assert (first.status_code, second.status_code) == (401, 429)
+    assert second["Retry-After"] == "1"
+
+    time.sleep(1 - time.time() % 1 + 0.01)
+
+    assert_401(bad_posts(api, 1)[0])
+
+
+def test_a_limit_of_zero_never_throttles(api, settings):
+    settings.BAD_TOKEN_LIMIT = 0
+
+    for response in bad_posts(api, 25):
+        assert_401(response)
+
+
+def test_bad_tokens_get_401_when_the_counting_store_is_down(api, bad_token_limit, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    for response in bad_posts(api, bad_token_limit + 2):
+        assert_401(response)

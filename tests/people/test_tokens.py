@@ -145,3 +145,55 @@ def test_tokens_made_before_expiries_get_one_relative_to_the_migration(make_user
     MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     token = PersonalToken.objects.get(name="old")
     assert abs(token.expires_at - (timezone.now() + timedelta(days=60))) < timedelta(minutes=1)
+
+
+ATTACKER = "192.0.2.66"
+
+
+def get_cases(client, *, token=None, address=ATTACKER):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.get("/api/v1/cases/", headers=headers, REMOTE_ADDR=address)
+
+
+def test_bad_personal_tokens_past_the_limit_get_429_with_retry_after(client, settings):
+    settings.BAD_TOKEN_LIMIT = 3
+    answers = [get_cases(client, token=f"dsp_not-a-real-token-{n}") for n in range(4)]
+
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    refused = answers[-1]
+    assert 1 <= int(refused["Retry-After"]) <= settings.BAD_TOKEN_WINDOW_SECONDS
+    [error] = refused.json()["errors"]
+    assert (error["index"], error["field"]) == (None, None)
+    assert error["message"].startswith("Too many bad tokens from this address.")
+
+
+def test_a_valid_personal_token_from_the_same_address_still_works(client, make_user, settings):
+    settings.BAD_TOKEN_LIMIT = 3
+    _, clear = PersonalToken.issue(make_user("investigator"), "script")
+    for n in range(5):
+        get_cases(client, token=f"dsp_not-a-real-token-{n}")
+
+    assert get_cases(client, token=clear).status_code == 200
+    assert get_cases(client, token="dsp_still-not-real").status_code == 429
+
+
+def test_a_person_signed_in_from_the_same_address_is_not_throttled(client, make_user, settings):
+    settings.BAD_TOKEN_LIMIT = 3
+    for n in range(5):
+        get_cases(client, token=f"dsp_not-a-real-token-{n}")
+    client.force_login(make_user("investigator"))
+
+    assert get_cases(client).status_code == 200
+
+
+def test_revoked_and_expired_personal_tokens_count_as_bad(client, make_user, settings):
+    settings.BAD_TOKEN_LIMIT = 2
+    revoked, revoked_clear = PersonalToken.issue(make_user("lead"), "old")
+    expired, expired_clear = PersonalToken.issue(make_user("lead"), "older")
+    PersonalToken.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    PersonalToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+
+    assert get_cases(client, token=revoked_clear).status_code == 401
+    assert get_cases(client, token=expired_clear).status_code == 401
+    assert get_cases(client, token=revoked_clear).status_code == 429
+    assert get_cases(client, token=expired_clear, address="198.51.100.20").status_code == 401
