@@ -13,10 +13,10 @@ from django.db.models import Count, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action as route
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from cases.api.base import AUTHENTICATION, INTEGER_ID
+from cases.api.pagination import CheckedCursorPagination
 from cases.visibility import restricted_q
 from core.api import validated
 from enforcement import workflow
@@ -150,12 +150,12 @@ class TargetPageSerializer(serializers.Serializer):
     results = TargetSerializer(many=True)
 
 
-class ActionPagination(CursorPagination):
+class ActionPagination(CheckedCursorPagination):
     ordering = "-id"
     page_size = 50
 
 
-class TargetPagination(CursorPagination):
+class TargetPagination(CheckedCursorPagination):
     ordering = "id"
     page_size = 500
 

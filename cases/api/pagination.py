@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -85,7 +85,18 @@ class CaseKeysetPagination(BasePagination):
         ]
 
 
-class IdCursorPagination(CursorPagination):
+class CheckedCursorPagination(CursorPagination):
+    """DRF's cursor pagination, answering a cursor it cannot read with a 400 that
+    names it (DRF's own answer is a 404, as if the list did not exist)."""
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": "Invalid cursor."}) from None
+
+
+class IdCursorPagination(CheckedCursorPagination):
     """Newest first by id: unique and stable, as cursor pagination needs."""
 
     ordering = "-id"
