@@ -254,10 +254,10 @@ def _timestamp(value: str, field: str) -> datetime:
         if value[-1] not in "Zz" and (int(value[-5:-3]) > 23 or int(value[-2:]) > 59):
             raise ValueError
         parsed = datetime.fromisoformat(value.upper())
-        parsed.astimezone(UTC)
+        # In UTC: PostgreSQL refuses offsets past 15:59 that RFC 3339 allows.
+        return parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise _Invalid(field, f"not a valid RFC 3339 timestamp: {value!r}") from None
-    return parsed
 
 
 def _check_accounts(accounts: list[schema.AccountRef]) -> None:

@@ -290,3 +290,12 @@ def test_it_stores_reasonably_deep_extra(api):
 
     assert api.post(make_alert("deep", extra=deep)).status_code == 202
     assert Alert.objects.get().payload["extra"] == deep
+
+
+def test_it_accepts_an_offset_postgresql_cannot_hold_and_keeps_the_instant(api):
+    # RFC 3339 allows offsets up to 23:59; PostgreSQL refuses those past 15:59.
+    response = api.post(make_alert("far-offset", observed_at="2026-11-28T09:14:03-17:24"))
+
+    assert response.status_code == 202, response.json()
+    stored = Alert.objects.get(external_id="far-offset").observed_at
+    assert stored == datetime(2026, 11, 29, 2, 38, 3, tzinfo=UTC)
