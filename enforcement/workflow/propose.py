@@ -22,7 +22,6 @@ from enforcement.models import KIND_TARGET_TYPES, Action, ActionKind, TargetStat
 from enforcement.workflow.common import (
     ActionRefused,
     InvalidProposal,
-    NotPermitted,
     TargetSpec,
     Unknown,
     WrongState,
@@ -75,10 +74,10 @@ def propose_action(
     with transaction.atomic():
         try:
             case = lock_case_for_proposal(case_id, actor=actor)
-        except Case.DoesNotExist:
+        except (Case.DoesNotExist, OperationRefused):
+            # A restricted case the actor may not see is, to them, no case at
+            # all: answering otherwise would tell them it exists.
             raise Unknown(f"There is no case {case_id}.") from None
-        except OperationRefused as exc:
-            raise NotPermitted(str(exc)) from None
         refuse_if(proposal_refusal(actor, case))
         every_account = targets is None
         if every_account:
