@@ -1,0 +1,235 @@
+"""Every operation of the OpenAPI schema, fuzzed over real HTTP against gunicorn.
+
+Schemathesis draws requests from the schema Dossier serves at /api/schema/
+and sends each as a caller allowed to make it: a lead's personal token for
+the people's endpoints (leads may use every one of them), a detector token
+for the alerts endpoints. Path parameters name objects that exist (cases,
+an action, accounts, evidence, a review flag, a batch) or, now and then, one
+that does not. Each answer must be no 5xx and must be what the schema
+declares: the status, the content type and the body.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from django.conf import settings as django_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from cases import workflow as cases_workflow
+from cases.models import Evidence, Indicator, ReviewFlag, ReviewFlagKind
+from enforcement import workflow as enforcement_workflow
+from ingestion.detectors import create_detector
+from people.tokens import issue_personal_token
+from scripts.services import free_port
+from tests.cases.factories import link, make_account, make_case, make_indicator
+from tests.ingestion.conftest import make_alert
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES_PER_OPERATION = 25
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# An id no object has: a path naming it must answer 404, as declared.
+MISSING = 987654321
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def gunicorn(transactional_db, private_redis):
+    """gunicorn on a free port serving the test database (as in test_api_server)."""
+    db = django_settings.DATABASES["default"]
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": private_redis.url,
+        "CELERY_BROKER_URL": private_redis.url,
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "dossier.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.terminate()
+            pytest.fail("gunicorn did not start")
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def world(gunicorn, make_user):
+    """Objects for the paths to name, the callers' tokens, and a batch posted over HTTP."""
+    lead = make_user("lead", username="fuzz-lead")
+    investigator = make_user("investigator", username="fuzz-ivy")
+    _, lead_token = issue_personal_token(lead, "fuzz")
+    detector = create_detector("fuzzer", rate=0)
+
+    cases = [
+        make_case(status="investigating", title="Open network"),
+        make_case(status="new", title="Fresh"),
+        make_case(status="investigating", tlp="red", assignee=investigator, title="Restricted"),
+        make_case(status="closed", resolution="benign", title="Closed"),
+    ]
+    accounts = [make_account(f"acct_fuzz_{n}") for n in range(4)]
+    for case in cases:
+        for account in accounts[:2]:
+            link(case, account)
+    indicator = make_indicator("payment_fingerprint", "pf_fuzz", *accounts)
+    flag = ReviewFlag.objects.create(
+        case=cases[0], indicator=indicator, kind=ReviewFlagKind.WORKED_CASES
+    )
+    cases_workflow.add_note(cases[0].pk, "first look", actor=lead)
+    cases_workflow.add_evidence_text(cases[0].pk, title="sample", content="prompt text", actor=lead)
+    shared = cases_workflow.add_known_shared(
+        "payment_fingerprint", "pf_reseller", actor=lead, reason="a reseller"
+    )
+    action = enforcement_workflow.propose_action(
+        cases[0].pk, actor=investigator, kind="suspend_accounts", rationale="clear abuse"
+    )
+    posted = requests.post(
+        f"{gunicorn}/api/v1/alerts/",
+        data=json.dumps(make_alert("fuzz-1")),
+        headers={
+            "Authorization": f"Bearer {detector.token}",
+            "Content-Type": "application/json",
+        },
+        timeout=30,
+    )
+    assert posted.status_code == 202, posted.text
+    case_ids = [case.pk for case in cases]
+    return {
+        "lead": {"Authorization": f"Bearer {lead_token}"},
+        "detector": {"Authorization": f"Bearer {detector.token}"},
+        # Values each path parameter is drawn from, by the path's first segment.
+        "ids": {
+            "cases": [*case_ids, MISSING],
+            "actions": [action.pk, MISSING],
+            "accounts": [*(account.pk for account in accounts), MISSING],
+            "indicators": [*Indicator.objects.values_list("pk", flat=True), MISSING],
+            "known-shared": [shared.pk, MISSING],
+        },
+        "external_id": [*(a.external_id for a in accounts), "acct_nobody"],
+        "evidence_id": [*Evidence.objects.values_list("pk", flat=True), MISSING],
+        "flag_id": [flag.pk, MISSING],
+        "batch_id": [posted.json()["batch"], "00000000-0000-0000-0000-000000000000"],
+    }
+
+
+def path_values(operation, world) -> dict[str, list]:
+    """Real values (and one missing) for each of ``operation``'s path parameters."""
+    segment = operation.path.removeprefix("/api/v1/").split("/")[0]
+    values = {}
+    for name in ("id", "external_id", "evidence_id", "flag_id", "batch_id"):
+        if "{" + name + "}" in operation.path:
+            values[name] = world["ids"][segment] if name == "id" else world[name]
+    return values
+
+
+def is_detector_operation(operation) -> bool:
+    return any("detectorToken" in way for way in operation.definition.raw.get("security", []))
+
+
+def fuzz(operation, base_url: str, world, tally: Counter, statuses: Counter) -> None:
+    headers = world["detector"] if is_detector_operation(operation) else world["lead"]
+    parameters = path_values(operation, world)
+    strategy = operation.as_strategy()
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    # ``round`` keeps an operation whose every input is fixed (a GET of one
+    # case) from stopping at its few distinct requests: each round is a call.
+    @given(
+        case=strategy,
+        chosen=st.fixed_dictionaries({k: st.sampled_from(v) for k, v in parameters.items()}),
+        round=st.integers(min_value=0, max_value=10**6),
+    )
+    def run(case, chosen, round):
+        case.path_parameters = {**(case.path_parameters or {}), **chosen}
+        response = case.call(base_url=base_url, headers=headers, timeout=60)
+        tally[operation.label] += 1
+        statuses[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS)
+
+    run()
+
+
+def test_every_api_operation_survives_fuzzing_and_answers_as_its_schema_says(
+    gunicorn, world, tmp_path
+):
+    schema = schemathesis.openapi.from_url(
+        f"{gunicorn}/api/schema/", headers=world["lead"], timeout=60
+    )
+    operations = [result.ok() for result in schema.get_all_operations()]
+    tally: Counter = Counter()
+    statuses: Counter = Counter()
+    failures = []
+    for operation in operations:
+        try:
+            fuzz(operation, gunicorn, world, tally, statuses)
+        except (Exception, BaseExceptionGroup) as exc:  # every operation runs; all are shown
+            failures.append(f"{operation.label}: {exc}")
+
+    labels = [operation.label for operation in operations]
+    server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    total = sum(tally[label] for label in labels)
+    answers = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+    summary = (
+        f"API fuzz: {len(labels)} operations, {total} examples "
+        f"(at least {min(tally[label] for label in labels)} each), {server_errors} 5xx answers; "
+        f"answers by status: {answers}"
+    )
+    (tmp_path / "api-fuzz-summary.txt").write_text(
+        summary + "\n" + "\n".join(f"{tally[label]:4d} {label}" for label in labels) + "\n"
+    )
+    print(f"\n{summary}")
+    for label in labels:
+        print(f"{tally[label]:4d} {label}")
+    assert not failures, "\n\n".join(failures)
+    assert min(tally[label] for label in labels) >= EXAMPLES_PER_OPERATION
+    assert server_errors == 0
+    assert len(labels) >= 40
