@@ -162,3 +162,21 @@ def as_role(api, make_user):
         return api
 
     return login
+
+
+_FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def report_figure(request):
+    """``report_figure(line)``: a figure a test measured, shown after the run
+    (in pytest's terminal summary, so also without ``-s``)."""
+    return request.config.stash.setdefault(_FIGURES, []).append
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    figures = config.stash.get(_FIGURES, [])
+    if figures:
+        terminalreporter.section("figures the tests measured")
+        for line in figures:
+            terminalreporter.write_line(line)

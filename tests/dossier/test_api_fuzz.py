@@ -199,7 +199,7 @@ def fuzz(operation, base_url: str, world, tally: Counter, statuses: Counter) -> 
 
 
 def test_every_api_operation_survives_fuzzing_and_answers_as_its_schema_says(
-    gunicorn, world, tmp_path
+    gunicorn, world, tmp_path, report_figure
 ):
     schema = schemathesis.openapi.from_url(
         f"{gunicorn}/api/schema/", headers=world["lead"], timeout=60
@@ -226,6 +226,7 @@ def test_every_api_operation_survives_fuzzing_and_answers_as_its_schema_says(
     (tmp_path / "api-fuzz-summary.txt").write_text(
         summary + "\n" + "\n".join(f"{tally[label]:4d} {label}" for label in labels) + "\n"
     )
+    report_figure(summary)
     print(f"\n{summary}")
     for label in labels:
         print(f"{tally[label]:4d} {label}")

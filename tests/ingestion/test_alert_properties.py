@@ -144,7 +144,7 @@ def stored() -> tuple[int, int, int]:
     return Batch.objects.count(), Alert.objects.count(), AlertKey.objects.count()
 
 
-def test_accepted_alerts_are_imported_once_and_refused_requests_leave_nothing(api, detector):
+def test_accepted_alerts_are_imported_once_and_refused_requests_leave_nothing(api, report_figure):
     seen = {"examples": 0, "accepted": 0, "refused": 0}
 
     @settings(
@@ -190,8 +190,8 @@ def test_accepted_alerts_are_imported_once_and_refused_requests_leave_nothing(ap
             assert rows[0].case_id is not None
 
     check()
-    print(
-        f"\nalert properties: {seen['examples']} examples, "
+    report_figure(
+        f"Alert properties: {seen['examples']} examples, "
         f"{seen['accepted']} accepted and imported, {seen['refused']} refused"
     )
     assert seen["accepted"] and seen["refused"]
