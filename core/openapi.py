@@ -17,8 +17,9 @@ repeating them:
   (``NAMES_IN_BODY``);
 * 409 to every change on the people's endpoints: the workflow's ``Conflict``,
   a state that does not allow the step or a stale ``version``;
-* 415 to every operation with a body: another content type;
-* 413 to the detector endpoints (docs/alerts-api.md): the body size limit.
+* 413 and 415 to every operation with a body: larger than the route takes
+  (``core.middleware``; docs/alerts-api.md for the alerts), or another
+  content type.
 """
 
 from __future__ import annotations
@@ -85,11 +86,8 @@ def error_statuses(path: str, method: str, operation: dict) -> list[int]:
     if "{" in path or operation.get("operationId") in NAMES_IN_BODY:
         statuses.add(404)
     if "requestBody" in operation:
-        statuses.add(415)
-    if detector:
-        if method == "post":
-            statuses.add(413)
-    else:
+        statuses |= {413, 415}
+    if not detector:
         statuses.add(403)
         if method != "get":
             statuses.add(409)
