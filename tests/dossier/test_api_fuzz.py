@@ -12,18 +12,11 @@ declares: the status, the content type and the body.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import requests
 import schemathesis
-from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -38,11 +31,9 @@ from cases.models import Evidence, Indicator, ReviewFlag, ReviewFlagKind
 from enforcement import workflow as enforcement_workflow
 from ingestion.detectors import create_detector
 from people.tokens import issue_personal_token
-from scripts.services import free_port
 from tests.cases.factories import link, make_account, make_case, make_indicator
 from tests.ingestion.conftest import make_alert
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_OPERATION = 25
 CHECKS = [
     not_a_server_error,
@@ -57,43 +48,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def gunicorn(transactional_db, private_redis):
-    """gunicorn on a free port serving the test database (as in test_api_server)."""
-    db = django_settings.DATABASES["default"]
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": private_redis.url,
-        "CELERY_BROKER_URL": private_redis.url,
-    }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "dossier.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.terminate()
-            pytest.fail("gunicorn did not start")
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=30)
+def gunicorn(gunicorn_server):
+    return gunicorn_server()
 
 
 @pytest.fixture
