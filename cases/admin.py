@@ -189,6 +189,10 @@ class AccountAdmin(AuditedAdmin):
         "last_seen",
     )
 
+    def has_add_permission(self, request) -> bool:
+        # Accounts come from alerts, as the import finds them.
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 

@@ -125,3 +125,29 @@ def test_too_common_is_read_only_in_the_admin(admin_client):
     )
     indicator.refresh_from_db()
     assert not indicator.is_too_common
+
+
+@pytest.mark.parametrize("model", ["cases/case", "cases/account", "cases/indicator"])
+def test_case_records_are_not_added_through_the_admin(admin_client, model):
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/{model}/add/", {"title": "x", "external_id": "x"}).status_code
+        == 403
+    )
+
+
+def test_an_actions_approvals_are_read_only_in_the_admin(admin_client, make_case, person):
+    proposer = person("investigator")
+    action = Action.objects.create(case=make_case(), kind="suspend_accounts", proposed_by=proposer)
+    page = admin_client.get(f"/admin/enforcement/action/{action.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="approved_by"' not in page.content.decode()
+    response = admin_client.post(
+        f"/admin/enforcement/action/{action.pk}/change/",
+        {"state": "approved", "approved_by": str(proposer.pk)},
+    )
+    assert response.status_code == 403
+    action.refresh_from_db()
+    assert (action.state, action.approved_by_id) == ("proposed", None)
+    assert admin_client.get("/admin/enforcement/action/add/").status_code == 403
+    assert admin_client.post(f"/admin/enforcement/action/{action.pk}/delete/").status_code == 403
