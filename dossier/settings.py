@@ -41,6 +41,9 @@ SITE_URL = env_str("SITE_URL", dev_default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "people.admin_site.DossierAdminConfig",
+    # Before django.contrib.auth, so that people's createsuperuser, which
+    # records the new superuser on the audit trail, replaces Django's.
+    "people",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,7 +56,6 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "dossier",
-    "people",
     "audit",
     "cases",
     "ingestion",

@@ -43,6 +43,10 @@ LEADS_AND_LEGAL: frozenset[Role] = frozenset({Role.LEAD, Role.LEGAL})
 # Who looks after the machinery: import health, resuming a paused action
 # (fixing the system, not deciding a case).
 LEADS_AND_ADMINISTRATORS: frozenset[Role] = LEADS | ADMINISTRATORS
+# Roles only a superuser gives or takes (people.privileges): they approve
+# actions, see every case, or manage people. An administrator who could make
+# a lead could make the second lead that defeats the two-person rule.
+GRANTED_BY_SUPERUSERS: frozenset[Role] = LEADS_AND_MANAGERS | ADMINISTRATORS
 
 
 def roles_of(user) -> frozenset[str]:

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from people.privileges import change_privileges, record_person_created
 from people.roles import Role
 
+COMMAND = "manage.py demo_users"
 HEADER = "# Dossier demo users, one per role (development only): role username password\n"
 
 
@@ -59,13 +60,15 @@ class Command(BaseCommand):
             for role in Role:
                 username = demo_username(role)
                 user, created = users.get_or_create(username=username)
+                if created:
+                    record_person_created(user, system=COMMAND)
                 password = known.get(username)
                 if created or password is None:
                     # A recreated database reuses the password already handed out.
                     password = password if created and password else secrets.token_urlsafe(12)
                     user.set_password(password)
                     user.save()
-                user.groups.set([Group.objects.get(name=str(role))])
+                change_privileges(user.pk, system=COMMAND, roles=[role])
                 rows.append((str(role), username, password))
         file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
