@@ -6,9 +6,11 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
+from playwright.sync_api import expect
 
 from people.navigation import NAVIGATION
 from people.roles import Role
+from tests.browser import axe
 
 
 def expected_labels(role: Role) -> list[str]:
@@ -55,3 +57,30 @@ def test_a_demo_user_logs_in_and_sees_the_navigation_of_their_role(
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
+
+
+def test_a_person_locked_out_after_wrong_passwords_sees_when_to_try_again(
+    axe_page, role_groups, make_user, settings, artifacts
+):
+    make_user("investigator", username="ivy")
+    axe_page.goto("/accounts/login/")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        axe_page.get_by_label("Username").fill("ivy")
+        axe_page.get_by_label("Password").fill(f"wrong-{n}")
+        axe_page.get_by_role("button", name="Log in").click()
+        axe_page.wait_for_load_state()
+
+    expect(axe_page.get_by_role("heading", name="Sign-in locked")).to_be_visible()
+    expect(axe_page.get_by_role("alert")).to_contain_text(
+        re.compile(
+            r"Too many failed sign-ins for ivy from your address\.\s+Try again after \d\d:\d\d UTC"
+        )
+    )
+    axe.assert_no_serious_violations(axe_page)
+    axe_page.screenshot(path=artifacts / "login-locked-out.png", full_page=True)
+
+    axe_page.get_by_role("link", name="Back to the sign-in page").click()
+    axe_page.get_by_label("Username").fill("ivy")
+    axe_page.get_by_label("Password").fill("pw-for-tests-1")
+    axe_page.get_by_role("button", name="Log in").click()
+    expect(axe_page.get_by_role("heading", name="Sign-in locked")).to_be_visible()

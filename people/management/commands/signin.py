@@ -33,7 +33,7 @@ class Command(BaseCommand):
         pairs = (
             AccessAttempt.objects.values("username", "ip_address")
             .annotate(failures=Sum("failures_since_start"))
-            .filter(failures__gte=settings.LOGIN_FAILURE_LIMIT)
+            .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
             .order_by("username", "ip_address")
         )
         for pair in pairs:
