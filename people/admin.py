@@ -19,6 +19,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 
 from core.admin import ViewOnlyAdmin
 from people.privileges import (
@@ -28,6 +29,7 @@ from people.privileges import (
     may_change_privileges,
     may_manage,
     may_set_flag,
+    record_password_set,
     record_person_created,
 )
 
@@ -56,6 +58,17 @@ class PersonAdmin(UserAdmin):
         if not may_change_privileges(request.user, obj):
             return [*readonly, *FLAGS, "groups"]
         return [*readonly, *(flag for flag in FLAGS if not may_set_flag(request.user, flag))]
+
+    def user_change_password(self, request, id, form_url=""):
+        # Atomic, so that a new password and its audit event commit together.
+        with transaction.atomic():
+            stored = User.objects.filter(pk=id).values_list("password", flat=True)
+            before = stored.first() if id.isdigit() else None
+            response = super().user_change_password(request, id, form_url)
+            person = User.objects.filter(pk=id).first() if before is not None else None
+            if person is not None and person.password != before:
+                record_password_set(person, actor=request.user)
+        return response
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

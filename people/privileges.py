@@ -201,3 +201,17 @@ def record_person_created(person, *, actor=None, system: str | None = None) -> N
         target=person,
         after=privileges_of(person),
     )
+
+
+def record_password_set(person, *, actor) -> None:
+    """The trail's record that ``actor`` set ``person``'s password (never the password).
+
+    Setting someone's password lets one sign in as them, so whoever did it is
+    on the trail. Call it inside the transaction that saved the password.
+    """
+    record(
+        "person.password_set",
+        actor=actor,
+        target=person,
+        after={"usable_password": person.has_usable_password()},
+    )

@@ -243,3 +243,27 @@ def test_roles_are_read_only_in_the_admin(client, superuser):
     assert client.post(f"/admin/auth/group/{lead.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/auth/group/add/").status_code == 403
     assert Group.objects.filter(name="lead").exists()
+
+
+def test_an_administrator_setting_someones_password_is_on_the_trail(
+    client, administrator, make_user
+):
+    person = make_user("investigator", username="ivy")
+    response = client.post(
+        f"/admin/auth/user/{person.pk}/password/",
+        {
+            "set_usable_password": "true",
+            "password1": "new-pass-phrase-7",
+            "password2": "new-pass-phrase-7",
+        },
+    )
+    assert response.status_code == 302
+    assert reload(person).check_password("new-pass-phrase-7")
+    (event,) = privilege_events()
+    assert (event.verb, event.actor_username, event.target_repr) == (
+        "person.password_set",
+        "ada",
+        "ivy",
+    )
+    assert event.after == {"usable_password": True}
+    assert "new-pass-phrase-7" not in str(event.after) + event.reason
