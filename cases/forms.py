@@ -14,6 +14,8 @@ from cases.models import (
     Severity,
     Tlp,
 )
+from core import text_limits as limits
+from core.text_limits import LimitedText
 
 CONFIDENCE_CHOICES = [("", "—"), ("low", "Low"), ("medium", "Medium"), ("high", "High")]
 
@@ -42,20 +44,27 @@ class AssignForm(VersionedForm):
         help_text='"me", a username, or empty to unassign.',
         widget=forms.TextInput(attrs={"list": "assignable-people"}),
     )
-    reason = forms.CharField(required=False, max_length=2000)
+    reason = LimitedText(limits.REASON, "The reason", required=False)
 
 
 class SeverityForm(VersionedForm):
     id_prefix = "severity"
     severity = forms.ChoiceField(choices=Severity.choices)
-    reason = forms.CharField(required=False, max_length=2000)
+    reason = LimitedText(limits.REASON, "The reason", required=False)
 
 
 class AttributionForm(VersionedForm):
     id_prefix = "attribution"
-    suspected_actor = forms.CharField(required=False, max_length=200, label="Suspected actor")
+    suspected_actor = LimitedText(
+        limits.SUSPECTED_ACTOR, "The suspected actor", required=False, label="Suspected actor"
+    )
     confidence = forms.ChoiceField(required=False, choices=CONFIDENCE_CHOICES)
-    rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    rationale = LimitedText(
+        limits.RATIONALE,
+        "The rationale",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class TransitionForm(VersionedForm):
@@ -63,7 +72,7 @@ class TransitionForm(VersionedForm):
     to_status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.HiddenInput)
     resolution = forms.ChoiceField(required=False, choices=[("", "—"), *Resolution.choices])
     level = forms.ChoiceField(required=False, choices=[("", "—"), *EscalationLevel.choices])
-    reason = forms.CharField(required=False, max_length=2000)
+    reason = LimitedText(limits.REASON, "The reason", required=False)
     # Closing an escalated case takes it from the people it was escalated to.
     confirm = forms.BooleanField(required=False, label="Close although escalated")
 
@@ -71,17 +80,21 @@ class TransitionForm(VersionedForm):
 class TlpForm(VersionedForm):
     id_prefix = "tlp"
     tlp = forms.ChoiceField(choices=Tlp.choices, label="TLP marking")
-    reason = forms.CharField(required=False, max_length=2000)
+    reason = LimitedText(limits.REASON, "The reason", required=False)
 
 
 class TagsForm(CaseForm):
     """Tags to add (comma-separated) or one to remove."""
 
     id_prefix = "tags"
-    add = forms.CharField(
-        required=False, max_length=2000, label="Add tags", help_text="Separate tags with commas."
+    add = LimitedText(
+        limits.TAGS_AT_ONCE,
+        "The list of tags to add",
+        required=False,
+        label="Add tags",
+        help_text="Separate tags with commas.",
     )
-    remove = forms.CharField(required=False, max_length=200)
+    remove = LimitedText(limits.TAG, "The tag to remove", required=False)
 
     def tags_to_add(self) -> list[str]:
         return [tag for tag in self.cleaned_data["add"].split(",") if tag.strip()]
@@ -99,18 +112,18 @@ class ProtectAccountForm(CaseForm):
         coerce=lambda value: value == "1",
         widget=forms.HiddenInput,
     )
-    reason = forms.CharField(max_length=2000)
+    reason = LimitedText(limits.REASON, "The reason")
 
 
 class LinkAccountForm(CaseForm):
     id_prefix = "link"
     external_id = forms.CharField(max_length=200, label="Account id")
-    reason = forms.CharField(max_length=2000, label="Why it belongs to this case")
+    reason = LimitedText(limits.REASON, "The reason", label="Why it belongs to this case")
 
 
 class UnlinkAccountForm(VersionedForm):
     id_prefix = "unlink"
-    reason = forms.CharField(max_length=2000, label="Why it does not belong")
+    reason = LimitedText(limits.REASON, "The reason", label="Why it does not belong")
 
 
 class MergeForm(VersionedForm):
@@ -119,7 +132,7 @@ class MergeForm(VersionedForm):
 
     id_prefix = "merge"
     other = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(max_length=2000, label="Why they are one case")
+    reason = LimitedText(limits.REASON, "The reason", label="Why they are one case")
     confirm = forms.BooleanField(
         label="Close the other case as a duplicate of this one", required=True
     )
@@ -127,16 +140,20 @@ class MergeForm(VersionedForm):
 
 class NoteForm(CaseForm):
     id_prefix = "note"
-    body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="Note", help_text="Markdown."
+    body = LimitedText(
+        limits.NOTE,
+        "The note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Note",
+        help_text=f"Markdown, at most {limits.NOTE:,} characters.",
     )
 
 
 class EvidenceForm(CaseForm):
     id_prefix = "evidence"
     file = forms.FileField()
-    title = forms.CharField(required=False, max_length=300)
-    reason = forms.CharField(required=False, max_length=2000)
+    title = LimitedText(limits.TITLE, "The title", required=False)
+    reason = LimitedText(limits.REASON, "The reason", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,13 +174,13 @@ class KnownSharedForm(forms.Form):
         max_length=1300,
         help_text="As the case page shows it; a prompt cluster as <detector>/<cluster>.",
     )
-    reason = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = LimitedText(limits.DECISION, "The reason", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RemoveKnownSharedForm(forms.Form):
     """Taking a value off the list: a reason, and a confirmation."""
 
-    reason = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = LimitedText(limits.DECISION, "The reason", widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(
         label="Yes: this value joins cases again from the next imported batch on."
     )
@@ -176,4 +193,4 @@ class ResolveFlagForm(CaseForm):
     decision = forms.ChoiceField(
         choices=[("list", "Put on the known-shared list"), ("dismiss", "Dismiss the flag")]
     )
-    reason = forms.CharField(max_length=4000)
+    reason = LimitedText(limits.DECISION, "The reason")

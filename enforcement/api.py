@@ -18,7 +18,9 @@ from rest_framework.response import Response
 from cases.api.base import AUTHENTICATION, INTEGER_ID
 from cases.api.pagination import CheckedCursorPagination
 from cases.visibility import restricted_q
+from core import text_limits as limits
 from core.api import validated
+from core.text_limits import api_text
 from enforcement import workflow
 from enforcement.filters import ActionFilter
 from enforcement.models import Action, ActionKind, ActionTarget, TargetState
@@ -113,27 +115,31 @@ class ProposeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     targets = TargetSpecSerializer(many=True, required=False, allow_null=True, default=None)
     params = serializers.DictField(required=False, default=dict)
-    notice = serializers.CharField(required=False, allow_blank=True, default="")
-    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    notice = api_text(limits.NOTICE, "The notice", required=False, allow_blank=True, default="")
+    rationale = api_text(
+        limits.RATIONALE, "The rationale", required=False, allow_blank=True, default=""
+    )
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(
+    comment = api_text(
+        limits.DECISION,
+        "The comment",
         required=False,
         allow_blank=True,
         default="",
-        max_length=4000,
         help_text="Optional when approving; a rejection needs one (the proposer reads it).",
     )
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = api_text(
+        limits.DECISION,
+        "The reason",
         required=False,
         allow_blank=True,
         default="",
-        max_length=4000,
         help_text="Why: withdrawing and reverting need one; resuming does not.",
     )
 

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 
+from core import text_limits as limits
+from core.text_limits import LimitedText
 from enforcement.models import KIND_TARGET_TYPES, ActionKind, TargetType
 
 # The fields every kind uses; the others belong to the kinds named in KIND_FIELDS.
@@ -43,17 +45,23 @@ class ProposeForm(forms.Form):
     requests_per_minute = forms.IntegerField(
         required=False, min_value=0, label="Requests per minute"
     )
-    summary = forms.CharField(
+    summary = LimitedText(
+        limits.PARTNER_SUMMARY,
+        "The summary",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What the partner is told.",
     )
-    notice = forms.CharField(
+    notice = LimitedText(
+        limits.NOTICE,
+        "The notice",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What the platform shows the account; kept for appeals.",
     )
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    rationale = LimitedText(
+        limits.RATIONALE, "The rationale", widget=forms.Textarea(attrs={"rows": 3})
+    )
     expires_at = forms.DateTimeField(
         required=False,
         label="Expires at",
@@ -153,4 +161,4 @@ class ProposeForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(required=False, max_length=4000)
+    comment = LimitedText(limits.DECISION, "The comment", required=False)

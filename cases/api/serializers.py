@@ -24,6 +24,8 @@ from cases.models import (
     Tlp,
 )
 from cases.queries import related_cases, review_flags
+from core import text_limits as limits
+from core.text_limits import api_text
 
 # The detail answer lists this many related cases, newest first.
 RELATED_LIMIT = 50
@@ -155,6 +157,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 class NoteSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    body = api_text(limits.NOTE, "The note", help_text="Markdown.")
 
     class Meta:
         model = Note
@@ -196,12 +199,12 @@ class EvidenceInputSerializer(serializers.Serializer):
     """Either a ``file`` (multipart) or a ``title`` and ``content`` (text or link)."""
 
     file = serializers.FileField(required=False)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    content = serializers.CharField(required=False, allow_blank=True)
+    title = api_text(limits.TITLE, "The title", required=False, allow_blank=True)
+    content = api_text(limits.EVIDENCE_TEXT, "The content", required=False, allow_blank=True)
     kind = serializers.ChoiceField(
         choices=[EvidenceKind.TEXT, EvidenceKind.LINK], default=EvidenceKind.TEXT
     )
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = api_text(limits.REASON, "The reason", required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         if not attrs.get("file") and not attrs.get("content"):
@@ -226,7 +229,7 @@ class TransitionInputSerializer(VersionedInput):
     level = serializers.ChoiceField(
         choices=EscalationLevel.choices, required=False, allow_blank=True
     )
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = api_text(limits.REASON, "The reason", required=False, allow_blank=True, default="")
 
 
 class AllowedTransitionSerializer(serializers.Serializer):
@@ -248,7 +251,7 @@ class AssignInputSerializer(VersionedInput):
     assignee = serializers.CharField(
         allow_blank=True, help_text='A username, "me", or empty to unassign.'
     )
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = api_text(limits.REASON, "The reason", required=False, allow_blank=True, default="")
 
 
 class MergeInputSerializer(VersionedInput):
@@ -258,7 +261,7 @@ class MergeInputSerializer(VersionedInput):
         max_length=100,
         help_text="The cases to merge into this one; each is closed as a duplicate of it.",
     )
-    reason = serializers.CharField(max_length=2000)
+    reason = api_text(limits.REASON, "The reason")
     confirm = serializers.BooleanField(
         help_text="Must be true: the merged cases are closed, and a merge is not undone."
     )
@@ -271,20 +274,22 @@ class MergeInputSerializer(VersionedInput):
 
 class SeverityInputSerializer(VersionedInput):
     severity = serializers.ChoiceField(choices=Severity.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = api_text(limits.REASON, "The reason", required=False, allow_blank=True, default="")
 
 
 class AttributionInputSerializer(VersionedInput):
-    actor = serializers.CharField(allow_blank=True, max_length=200)
+    actor = api_text(limits.SUSPECTED_ACTOR, "The suspected actor", allow_blank=True)
     confidence = serializers.ChoiceField(
         choices=["", "low", "medium", "high"], required=False, default=""
     )
-    rationale = serializers.CharField(allow_blank=True, required=False, default="")
+    rationale = api_text(
+        limits.RATIONALE, "The rationale", allow_blank=True, required=False, default=""
+    )
 
 
 class TlpInputSerializer(VersionedInput):
     tlp = serializers.ChoiceField(choices=Tlp.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = api_text(limits.REASON, "The reason", required=False, allow_blank=True, default="")
 
 
 class TlpChoiceSerializer(serializers.Serializer):
@@ -310,10 +315,10 @@ class TagsInputSerializer(serializers.Serializer):
     """Each tag is checked against the case as it is: no version is needed."""
 
     add = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+        child=api_text(limits.TAG, "A tag"), required=False, default=list, max_length=50
     )
     remove = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+        child=api_text(limits.TAG, "A tag"), required=False, default=list, max_length=50
     )
 
 
@@ -327,7 +332,7 @@ class TagsSerializer(serializers.Serializer):
 
 class ProtectionInputSerializer(serializers.Serializer):
     protected = serializers.BooleanField()
-    reason = serializers.CharField(max_length=2000)
+    reason = api_text(limits.REASON, "The reason")
     case = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -349,11 +354,11 @@ class CaseAccountSerializer(serializers.ModelSerializer):
 
 class LinkAccountInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=200)
-    reason = serializers.CharField()
+    reason = api_text(limits.REASON, "The reason")
 
 
 class UnlinkAccountInputSerializer(VersionedInput):
-    reason = serializers.CharField()
+    reason = api_text(limits.REASON, "The reason")
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -461,11 +466,11 @@ class KnownSharedInputSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="As Dossier stores it; a prompt cluster as <detector>/<cluster>.",
     )
-    reason = serializers.CharField()
+    reason = api_text(limits.DECISION, "The reason")
 
 
 class ReasonInputSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = api_text(limits.DECISION, "The reason")
 
 
 class ResolveFlagInputSerializer(serializers.Serializer):
@@ -473,4 +478,4 @@ class ResolveFlagInputSerializer(serializers.Serializer):
         choices=["list", "dismiss"],
         help_text="list: put the value on the known-shared list; dismiss: close this flag.",
     )
-    reason = serializers.CharField()
+    reason = api_text(limits.DECISION, "The reason")

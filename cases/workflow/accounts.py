@@ -11,6 +11,7 @@ from audit.models import AuditEvent
 from cases.models import Account, Case, CaseAccount
 from cases.workflow import versions
 from cases.workflow.common import (
+    check_length,
     clean_text,
     lock_case,
     publish_on_commit,
@@ -26,11 +27,13 @@ from cases.workflow.may import (
     needs_roles,
     needs_roles_for,
 )
+from core import text_limits as limits
 from core.refusals import Conflict
 
 
 @refusal_audited("link_account")
 def link_account(case: Case | int, account: Account, *, actor, reason: str) -> CaseAccount:
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case)
         if not may_work_on(actor, case):
@@ -59,6 +62,7 @@ def link_account(case: Case | int, account: Account, *, actor, reason: str) -> C
 def unlink_account(
     case: Case | int, account: Account, *, actor, reason: str, version: int | None = None
 ) -> None:
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.ACCOUNTS])
         if not may_work_on(actor, case):
@@ -110,6 +114,7 @@ def set_account_protected(
     with another reason.
     """
     account_id = account.pk if isinstance(account, Account) else int(account)
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         if not may_protect_accounts(actor):
             if case is not None:

@@ -9,6 +9,7 @@ from audit.events import record
 from cases.models import SEVERITY_RANK, Case, Note, Severity
 from cases.workflow import versions
 from cases.workflow.common import (
+    check_length,
     clean_text,
     lock_case,
     publish_on_commit,
@@ -25,6 +26,7 @@ from cases.workflow.may import (
     needs_roles,
 )
 from cases.workflow.table import OperationRefused
+from core import text_limits as limits
 from people.roles import INVESTIGATORS_AND_LEADS, has_role
 
 
@@ -33,6 +35,7 @@ def assign(
     case: Case | int, assignee, *, actor, reason: str = "", version: int | None = None
 ) -> Case:
     """Set or clear the assignee. A lead assigns anyone; an investigator only themself."""
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.ASSIGNEE])
         if not may_work_on(actor, case):
@@ -66,6 +69,7 @@ def assign(
 def set_severity(
     case: Case | int, severity: str, *, actor, reason: str = "", version: int | None = None
 ) -> Case:
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.SEVERITY])
         if not may_work_on(actor, case):
@@ -102,6 +106,9 @@ def set_attribution(
 ) -> Case:
     """Record who is believed to be behind the case, how sure, and why."""
     fields = ("attribution_actor", "attribution_confidence", "attribution_rationale")
+    check_length(suspected_actor, "suspected_actor", limits.SUSPECTED_ACTOR, "The suspected actor")
+    check_length(rationale, "rationale", limits.RATIONALE, "The rationale")
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.ATTRIBUTION])
         if not may_work_on(actor, case):
@@ -126,6 +133,7 @@ def set_attribution(
 
 @refusal_audited("add_note")
 def add_note(case: Case | int, body: str, *, actor) -> Note:
+    check_length(body, "body", limits.NOTE, "The note")
     with transaction.atomic():
         case = lock_case(case)
         if not may_add_note(actor, case):

@@ -16,6 +16,7 @@ from cases.signals import case_changed
 from cases.workflow.table import OperationRefused, S, is_person
 from cases.workflow.versions import Change, changes_since, groups_of, stamp
 from core.refusals import Conflict, audits_refusals
+from core.text_limits import too_long
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,6 +97,12 @@ def refusal_audited(operation: str) -> Callable[[F], F]:
 def clean_text(value: str | None) -> str:
     """Trimmed text PostgreSQL can store (it refuses U+0000)."""
     return str(value or "").replace("\x00", "\ufffd").strip()
+
+
+def check_length(value: str | None, field: str, limit: int, what: str) -> None:
+    """Refuse text longer than its limit (``core.text_limits``), naming the field."""
+    if error := too_long(clean_text(value), limit, what):
+        raise ValidationError({field: error})
 
 
 def required_text(value: str, field: str) -> str:

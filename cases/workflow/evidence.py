@@ -14,6 +14,7 @@ from cases import evidence_store
 from cases.models import Case, Evidence, EvidenceKind
 from cases.workflow.common import (
     case_pk,
+    check_length,
     clean_text,
     lock_case,
     publish_on_commit,
@@ -28,6 +29,7 @@ from cases.workflow.may import (
     may_work_on,
     needs_roles,
 )
+from core import text_limits as limits
 
 
 def _evidence_summary(evidence: Evidence) -> dict[str, Any]:
@@ -68,6 +70,8 @@ def add_evidence_file(
     transaction (a long upload must not hold the case lock) and removed again
     if that transaction fails.
     """
+    check_length(title, "title", limits.TITLE, "The title")
+    check_length(reason, "reason", limits.REASON, "The reason")
     case_obj = Case.objects.get(pk=case_pk(case))
     if not may_work_on(actor, case_obj):
         raise needs_roles(WORKING_ROLES, "Adding evidence", case_obj)
@@ -109,6 +113,9 @@ def add_evidence_text(
     """Add a piece of text or a link as evidence; its SHA-256 is that of its UTF-8 bytes."""
     if kind not in (EvidenceKind.TEXT, EvidenceKind.LINK):
         raise ValidationError({"kind": "People add text or links; other kinds come from alerts."})
+    check_length(title, "title", limits.TITLE, "The title")
+    check_length(content, "content", limits.EVIDENCE_TEXT, "The content")
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case)
         if not may_work_on(actor, case):
@@ -143,6 +150,7 @@ def redact_evidence(evidence: Evidence | int, *, actor, reason: str) -> Evidence
     back redaction leaves the evidence whole.
     """
     evidence_pk = evidence.pk if isinstance(evidence, Evidence) else int(evidence)
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case_id = Evidence.objects.values_list("case_id", flat=True).get(pk=evidence_pk)
         case = lock_case(case_id)

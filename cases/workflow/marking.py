@@ -11,6 +11,7 @@ from audit.events import record
 from cases.models import Case, Tlp
 from cases.workflow import versions
 from cases.workflow.common import (
+    check_length,
     clean_text,
     lock_case,
     publish_on_commit,
@@ -24,8 +25,9 @@ from cases.workflow.may import (
     may_set_tlp,
     needs_roles,
 )
+from core import text_limits as limits
 
-TAG_MAX_LENGTH = 100
+TAG_MAX_LENGTH = limits.TAG
 TAGS_MAX = 50
 
 
@@ -34,6 +36,7 @@ def set_tlp(
     case: Case | int, tlp: str, *, actor, reason: str = "", version: int | None = None
 ) -> Case:
     """Mark the case TLP ``tlp``; from TLP:RED to anything lower only a lead does."""
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.TLP])
         if not may_mark(actor, case):
@@ -67,8 +70,8 @@ def clean_tags(tags: Iterable[str], field: str) -> list[str]:
         tag = clean_text(tag)
         if not tag:
             raise ValidationError({field: "A tag cannot be empty."})
-        if len(tag) > TAG_MAX_LENGTH:
-            raise ValidationError({field: f"A tag has at most {TAG_MAX_LENGTH} characters."})
+        if error := limits.too_long(tag, TAG_MAX_LENGTH, "A tag"):
+            raise ValidationError({field: error})
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned

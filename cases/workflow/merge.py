@@ -35,6 +35,7 @@ from cases.workflow import versions
 from cases.workflow.common import (
     StaleCase,
     case_pk,
+    check_length,
     publish_on_commit,
     refusal_audited,
     required_text,
@@ -42,6 +43,7 @@ from cases.workflow.common import (
 )
 from cases.workflow.may import MERGING_ROLES, may_be_merged, may_merge, needs_roles, takes_merges
 from cases.workflow.table import is_person
+from core import text_limits as limits
 from core.refusals import Conflict, NotFound
 
 MERGED = "case.merged"  # on the survivor: what it took in
@@ -98,6 +100,9 @@ def merge_cases(
         if not merged_ids:
             raise ValidationError({"cases": "Name at least one other case to merge."})
         reason = required_text(reason, "reason")
+        if actor is not None:
+            # The import's reasons are its own; a person's are bounded like every reason.
+            check_length(reason, "reason", limits.REASON, "The reason")
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INTAKE_LOCK_KEY])
         locked = {

@@ -33,6 +33,7 @@ from cases.workflow.may import (
     needs_roles,
     needs_roles_for,
 )
+from core import text_limits as limits
 from core.refusals import Conflict, Invalid, NotFound
 
 ADDED = "known_shared.added"
@@ -65,6 +66,8 @@ def _reason(reason: str) -> str:
         raise Invalid(
             "Say why: the reason is kept with the entry and on the trail.", field="reason"
         )
+    if error := limits.too_long(reason, limits.DECISION, "The reason"):
+        raise Invalid(error, field="reason")
     return reason
 
 

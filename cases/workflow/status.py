@@ -12,6 +12,7 @@ from cases.models import Case, EscalationLevel, Resolution
 from cases.workflow import versions
 from cases.workflow.common import (
     apply_status,
+    check_length,
     lock_case,
     publish_on_commit,
     refusal_audited,
@@ -20,6 +21,7 @@ from cases.workflow.common import (
     transition_verb,
 )
 from cases.workflow.table import S, TransitionRefused, Via, allowed_transitions, rules_for
+from core import text_limits as limits
 
 
 @refusal_audited("transition")
@@ -42,6 +44,7 @@ def transition(
     not where it expects; ``version`` refuses (``StaleCase``) a change based
     on an older version of the case.
     """
+    check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.STATUS])
         if only_from is not None and case.status not in set(only_from):

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from audit.events import record
+from core import text_limits as limits
 from enforcement.models import (
     Action,
     ActionState,
@@ -23,6 +24,7 @@ from enforcement.workflow.common import (
     ActionRefused,
     WrongState,
     audited_refusal,
+    limit_text,
     lock_action,
     require_reason,
     snapshot,
@@ -46,6 +48,7 @@ def revert_action(
         action = lock_action(action_id, actor=actor)
         refuse_if(revert_refusal(action, actor, system=system))
         require_reason(reason, "A revert needs a reason: say why the action is undone.", "reason")
+        limit_text(reason, limits.DECISION, "The reason", "reason")
         targets = ActionTarget.objects.filter(action=action, state__in=REVERTIBLE_TARGET_STATES)
         named: list[str] = []
         if target_ids is not None:
@@ -87,6 +90,7 @@ def retry_action(action_id: int, *, actor, reason: str = "") -> Action:
     with transaction.atomic():
         action = lock_action(action_id, actor=actor)
         refuse_if(retry_refusal(action, actor))
+        limit_text(reason, limits.DECISION, "The reason", "reason")
         before = snapshot(action)
         reverting = action.targets.filter(
             state__in=(TargetState.REVERT_PENDING, TargetState.REVERTING)

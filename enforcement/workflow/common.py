@@ -11,6 +11,7 @@ from cases.indicator_values import InvalidIndicator, normalise_asn, normalise_ci
 from cases.models import Case, CaseStatus
 from cases.visibility import can_see
 from cases.workflow import case_follows_actions, lock_case
+from core import text_limits as limits
 from core.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, audits_refusals
 from enforcement.models import (
     CARRIED_OUT_STATES,
@@ -119,6 +120,12 @@ def require_reason(text: str, message: str, field: str) -> None:
         raise InvalidProposal(message, field)
 
 
+def limit_text(text: str | None, limit: int, what: str, field: str) -> None:
+    """Text longer than its limit (``core.text_limits``) is refused, naming the field."""
+    if error := limits.too_long((text or "").strip(), limit, what):
+        raise InvalidProposal(error, field)
+
+
 def snapshot(action: Action) -> dict:
     return {"state": action.state}
 
@@ -182,6 +189,7 @@ def _validate_params(kind: str, params: dict | None) -> dict:
         summary = params.get("summary")
         if not isinstance(summary, str) or not summary.strip() or set(params) != {"summary"}:
             raise InvalidProposal('notify_partner needs params {"summary": text}.', "params")
+        limit_text(summary, limits.PARTNER_SUMMARY, "The summary", "params.summary")
         return params
     if params:
         raise InvalidProposal(f"{kind} takes no params.", "params")

@@ -8,11 +8,13 @@ from django.utils import timezone
 from audit.events import record
 from cases.models import Case, CaseStatus
 from cases.workflow import publish_on_commit
+from core import text_limits as limits
 from enforcement.models import Action, ActionState, ActionTarget, TargetState
 from enforcement.queue import enqueue_execution
 from enforcement.workflow.common import (
     WrongState,
     audited_refusal,
+    limit_text,
     lock_action,
     lock_action_and_case,
     require_reason,
@@ -37,6 +39,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
     with transaction.atomic():
         action = lock_action(action_id, actor=actor)
         refuse_if(approval_refusal(action, actor))
+        limit_text(comment, limits.DECISION, "The comment", "comment")
         if Case.objects.filter(pk=action.case_id, status=CaseStatus.CLOSED).exists():
             raise WrongState("The case was closed; reopen it before approving its actions.")
         newly_protected = _exclude_protected_since_proposal(action)
@@ -113,6 +116,8 @@ def reject_action(action_id: int, *, actor, comment: str = "") -> Action:
         case, action = lock_action_and_case(action_id, actor=actor)
         refuse_if(rejection_refusal(action, actor))
         require_reason(comment, REJECTION_NEEDS_A_REASON, "comment")
+        # The proposer reads it as the reason for the rejection, as the page names it.
+        limit_text(comment, limits.DECISION, "The reason", "comment")
         _settle(case, action, ActionState.REJECTED, "action.rejected", actor=actor, reason=comment)
     return action
 
@@ -124,6 +129,7 @@ def withdraw_action(action_id: int, *, actor, reason: str = "") -> Action:
         case, action = lock_action_and_case(action_id, actor=actor)
         refuse_if(withdrawal_refusal(action, actor))
         require_reason(reason, "Withdrawing an action needs a reason.", "reason")
+        limit_text(reason, limits.DECISION, "The reason", "reason")
         _settle(case, action, ActionState.WITHDRAWN, "action.withdrawn", actor=actor, reason=reason)
     return action
 
@@ -157,6 +163,7 @@ def override_protected(action_id: int, target_id: int, *, actor, reason: str) ->
         action = lock_action(action_id, actor=actor)
         refuse_if(override_refusal(action, actor))
         require_reason(reason, "An override needs a reason.", "reason")
+        limit_text(reason, limits.DECISION, "The reason", "reason")
         target = ActionTarget.objects.filter(action=action, pk=target_id).first()
         if target is None or target.state != TargetState.EXCLUDED:
             raise WrongState("That target is not an excluded protected account.")

@@ -17,6 +17,7 @@ from cases.workflow import (
     lock_case_for_proposal,
     publish_on_commit,
 )
+from core import text_limits as limits
 from core.refusals import audits_refusals
 from enforcement.models import KIND_TARGET_TYPES, Action, ActionKind, TargetState, TargetType
 from enforcement.workflow.common import (
@@ -27,6 +28,7 @@ from enforcement.workflow.common import (
     WrongState,
     _normalise_value,
     _validate_params,
+    limit_text,
     two_approval_kinds,
 )
 from enforcement.workflow.may import (
@@ -67,6 +69,8 @@ def propose_action(
     if kind not in ActionKind.values:
         raise InvalidProposal(f"{kind!r} is not an action kind.", "kind")
     params = _validate_params(kind, params)
+    limit_text(notice, limits.NOTICE, "The notice", "notice")
+    limit_text(rationale, limits.RATIONALE, "The rationale", "rationale")
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidProposal("The expiry must be in the future.", "expires_at")
     allowed_types = KIND_TARGET_TYPES[kind]
