@@ -2,6 +2,8 @@
 everyone the case pages hide it from, superusers included."""
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -226,3 +228,18 @@ def test_an_alert_of_no_case_stays_in_the_admin(client, superuser, red_case):
     alert.save()
     response = client.get(f"/admin/ingestion/alert/{alert.pk}/change/")
     assert response.status_code == 200
+
+
+def test_the_admin_index_lists_no_recent_actions_naming_a_case(client, superuser, red_case):
+    user = superuser("investigator")
+    # Left by an edit made while the person still led, say.
+    LogEntry.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(red_case),
+        object_id=str(red_case.pk),
+        object_repr=str(red_case),
+        action_flag=CHANGE,
+    )
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert SECRET not in response.content.decode()
