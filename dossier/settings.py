@@ -26,6 +26,7 @@ from core.env import (
     problem,
     raise_problems,
 )
+from people.roles import ALL_ROLES
 
 collect_problems()
 
@@ -40,7 +41,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env_str("SITE_URL", dev_default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "people.admin_site.DossierAdminConfig",
+    "people.admin_apps.DossierAdminConfig",
     # Before django.contrib.auth, so that people's createsuperuser, which
     # records the new superuser on the audit trail, replaces Django's.
     "people",
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "dossier",
     "audit",
     "cases",
@@ -73,8 +76,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.sessions.SessionLifetimeMiddleware",
+    "people.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
@@ -139,6 +144,22 @@ LOGOUT_REDIRECT_URL = "login"
 # busy it is.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
+# Two-factor sign-in with an authenticator app (people/second_factor.py):
+# people holding one of these roles must set one up before using Dossier.
+REQUIRE_TOTP_FOR_ROLES = env_list("REQUIRE_TOTP_FOR_ROLES", default=[])
+for _role in REQUIRE_TOTP_FOR_ROLES:
+    if _role not in ALL_ROLES:
+        problem(
+            f"REQUIRE_TOTP_FOR_ROLES names {_role!r}, which is not a role "
+            f"(roles: {', '.join(ALL_ROLES)})",
+            None,
+        )
+OTP_TOTP_ISSUER = "Dossier"
+# After each wrong code, codes are refused for this many seconds, doubled per
+# further wrong code (django-otp's throttle).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin never shows an authenticator app's secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Personal API tokens (people/tokens.py) expire: after this many days unless
 # the person chooses otherwise, and never later than the maximum.
 PERSONAL_TOKEN_MAX_DAYS = env_int("PERSONAL_TOKEN_MAX_DAYS", 180, minimum=1)

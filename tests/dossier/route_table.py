@@ -36,9 +36,14 @@ ROUTES: dict[str, dict[str, Access]] = {
     "home": {"GET": SIGNED_IN},
     "healthz": {"GET": PUBLIC},
     "login": {"GET": PUBLIC, "POST": PUBLIC},
+    # The second step of signing in: without a pending sign-in, back to the first.
+    "login-code": {"GET": PUBLIC, "POST": PUBLIC},
     "logout": {"POST": PUBLIC},  # signing out when signed out is harmless
     "people:profile": {"GET": ALL_ROLES, "POST": ALL_ROLES},
     "people:revoke-token": {"POST": ALL_ROLES},
+    # A person's authenticator app: anyone signed in (people/profile.py says why).
+    "people:two-factor": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "people:two-factor-remove": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     # Cases: the queue and the case page with its forms.
     "cases:queue": {"GET": CASE_READERS},
     # Unnamed: a permanent redirect to enforcement:approvals, whose door decides.

@@ -144,3 +144,9 @@ def test_other_commands_still_refuse_to_start_without_production_settings():
     result = manage("check")
     assert result.returncode != 0
     assert "SECRET_KEY is required" in error_line(result)
+
+
+def test_a_role_that_does_not_exist_cannot_be_required_to_use_two_factor_sign_in():
+    result = start_django(REQUIRE_TOTP_FOR_ROLES="lead,leads")
+    assert result.returncode != 0
+    assert "REQUIRE_TOTP_FOR_ROLES names 'leads', which is not a role" in error_line(result)
