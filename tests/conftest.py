@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from people.roles import Role
 from scripts import services
+from tests.processes import url_of_test_database
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -94,12 +94,18 @@ def private_redis(tmp_path):
     server.stop()
 
 
+def pytest_collection_modifyitems(items):
+    # A test that starts gunicorn is one of those CI runs again on private servers.
+    for item in items:
+        if "gunicorn_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.processes)
+
+
 @pytest.fixture
 def gunicorn_server(transactional_db, private_redis, tmp_path):
     """Start gunicorn on a free port serving the test database, as production
     runs Dossier (``gunicorn dossier.wsgi``): ``gunicorn_server(**env)`` gives
     its base URL; settings may be given as environment variables."""
-    db = django_settings.DATABASES["default"]
     processes: list[subprocess.Popen] = []
 
     def start(**settings: str) -> str:
@@ -107,7 +113,7 @@ def gunicorn_server(transactional_db, private_redis, tmp_path):
         env = {
             **os.environ,
             "DEBUG": "1",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DATABASE_URL": url_of_test_database(),
             "REDIS_URL": private_redis.url,
             "CELERY_BROKER_URL": private_redis.url,
             "EVIDENCE_ROOT": str(tmp_path / "evidence"),

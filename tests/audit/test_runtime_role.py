@@ -5,6 +5,7 @@ The test creates a LOGIN role, gives it the runtime grants with
 grants and events are committed where the second connection can see them.
 """
 
+import secrets
 import uuid
 
 import psycopg
@@ -17,14 +18,19 @@ from audit.events import record
 from audit.models import AuditEvent
 from audit.verify import verify_chain, verify_checkpoints
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
+
+RUNTIME_PASSWORD = secrets.token_urlsafe(16)
 
 
 @pytest.fixture
 def runtime_role():
     name = f"dossier_runtime_{uuid.uuid4().hex[:10]}"
     with connection.cursor() as cursor:
-        cursor.execute(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOINHERIT')
+        # A password, for servers that ask for one (private servers do).
+        cursor.execute(
+            f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOINHERIT PASSWORD %s', [RUNTIME_PASSWORD]
+        )
     try:
         yield name
     finally:
@@ -44,6 +50,7 @@ def as_runtime(runtime_role):
         port=settings["PORT"] or 5432,
         dbname=settings["NAME"],
         user=runtime_role,
+        password=RUNTIME_PASSWORD,
         autocommit=True,
     )
     yield conn

@@ -185,6 +185,11 @@ class _Handler(BaseHTTPRequestHandler):
         platform = self.platform
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if len(body) < length:
+            # The sender died mid-request (a killed worker): nothing arrived to act on,
+            # and a real server drops such a request the same way.
+            self.close_connection = True
+            return None
         verified = platform.verify(self.headers.get("Dossier-Signature", ""), body)
         received = Received(dict(self.headers.items()), body, time.time(), verified)
         with platform.lock:

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 import redis as redis_client
+from django.db import connection
 
 from scripts.services import free_port
+from tests.processes import url_of_test_database
 
 ROOT = Path(__file__).resolve().parents[3]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -220,7 +222,7 @@ def _point_celery_at(app, url: str) -> None:
     pools.reset()
 
 
-def worker_environment(database_name: str, broker_url: str, **extra: str) -> dict[str, str]:
+def worker_environment(database_url: str, broker_url: str, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -228,7 +230,7 @@ def worker_environment(database_name: str, broker_url: str, **extra: str) -> dic
     }
     env.update(
         DEBUG="1",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database_name}",
+        DATABASE_URL=database_url,
         CELERY_BROKER_URL=broker_url,
         REDIS_URL=broker_url,
         # Short timeouts so the sweeper's backstop is observable within a test.
@@ -244,15 +246,12 @@ def worker_environment(database_name: str, broker_url: str, **extra: str) -> dic
 @pytest.fixture
 def start_worker(transactional_db, redis_broker, tmp_path) -> Iterator[Callable[..., CeleryWorker]]:
     """``start_worker(beat=False, **env)`` starts a real worker against the test database."""
-    from django.db import connection
-
-    database_name = connection.settings_dict["NAME"]
     started: list[CeleryWorker] = []
 
     def start(*, beat: bool = False, name: str | None = None, **extra_env: str) -> CeleryWorker:
         worker = CeleryWorker(
             name or f"w{len(started) + 1}",
-            worker_environment(database_name, redis_broker.url, **extra_env),
+            worker_environment(url_of_test_database(), redis_broker.url, **extra_env),
             tmp_path,
             beat=beat,
         )
