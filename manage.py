@@ -10,6 +10,9 @@ def main() -> None:
         # may run it without production secrets. Every other command, the web
         # server and the workers still refuse to start without them.
         os.environ.setdefault("DEBUG", "1")
+    # Commands (migrations, exports, audit verify, the simulator) take the
+    # workers' statement timeout; the development server serves web requests.
+    os.environ.setdefault("DOSSIER_PROCESS", "web" if sys.argv[1:2] == ["runserver"] else "worker")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -107,6 +107,20 @@ TEMPLATES = [
 ]
 
 
+# What kind of process this is decides how long one SQL statement may run
+# (README, Configuration): a web request that runs past the web timeout is cut
+# off in PostgreSQL and answered with the "took too long" page (core.errors),
+# so a runaway query cannot hold a web thread and a connection for minutes.
+# Workers, beat and manage.py commands (imports, enforcement, exports,
+# migrations) take the longer timeout. gunicorn.conf.py sets ``web`` and
+# manage.py sets ``worker`` unless the environment says otherwise; Celery is
+# started with DOSSIER_PROCESS=worker (scripts/run.py, docker/compose.yaml).
+DOSSIER_PROCESS = env_choice("DOSSIER_PROCESS", ("web", "worker"), default="web")
+WEB_STATEMENT_TIMEOUT = env_float("WEB_STATEMENT_TIMEOUT", 30.0, minimum=0.0)
+WORKER_STATEMENT_TIMEOUT = env_float("WORKER_STATEMENT_TIMEOUT", 600.0, minimum=0.0)
+STATEMENT_TIMEOUT = WEB_STATEMENT_TIMEOUT if DOSSIER_PROCESS == "web" else WORKER_STATEMENT_TIMEOUT
+
+
 def _database() -> dict:
     url = env_str("DATABASE_URL", dev_default="postgres://postgres@127.0.0.1:5432/dossier")
     conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 60)
@@ -120,7 +134,12 @@ def _database() -> dict:
             if config.get("ENGINE") != "django.db.backends.postgresql":
                 problem("DATABASE_URL must point to PostgreSQL (postgres://...)", None)
     config["CONN_HEALTH_CHECKS"] = True
-    config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    options = config.setdefault("OPTIONS", {})
+    options["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    # Set when the connection starts, so every statement on it is bounded
+    # (0: unbounded, PostgreSQL's own meaning).
+    timeout = f"-c statement_timeout={round(STATEMENT_TIMEOUT * 1000)}"
+    options["options"] = f"{options['options']} {timeout}" if options.get("options") else timeout
     test_name = env_optional("TEST_DATABASE_NAME")
     if test_name:
         config["TEST"] = {"NAME": test_name}

@@ -38,10 +38,14 @@ class Supervisor:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stop_requested = False
 
-    def start(self, name: str, command: list[str]) -> None:
+    def start(self, name: str, command: list[str], **env: str) -> None:
         say(f"starting {name}: {' '.join(command)}")
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True
+            command,
+            cwd=ROOT,
+            env={**self.env, **env},
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.children.append((name, process))
         say(f"{name} started (pid {process.pid})")
@@ -148,6 +152,9 @@ def serve(
         "web",
         [
             str(BIN / "gunicorn"),
+            # The web statement timeout and GUNICORN_TIMEOUT.
+            "--config",
+            "gunicorn.conf.py",
             "dossier.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
@@ -162,6 +169,7 @@ def serve(
     supervisor.start(
         "worker",
         [str(BIN / "celery"), "-A", "dossier", "worker", "-l", "info", "--concurrency", "2"],
+        DOSSIER_PROCESS="worker",
     )
     supervisor.start(
         "beat",
@@ -175,6 +183,7 @@ def serve(
             "--schedule",
             str(run_dir / "celerybeat-schedule"),
         ],
+        DOSSIER_PROCESS="worker",
     )
     url = f"http://127.0.0.1:{port}/"
     if not wait_until_serving(url + "healthz"):

@@ -1,6 +1,11 @@
-"""Dossier's URLs plus two that fail, for the error page tests."""
+"""Dossier's URLs plus some that fail or take long, for the error page tests.
 
-from django.db import OperationalError
+Only tests load them: in-process through ``ROOT_URLCONF``, in a gunicorn
+through ``tests.core.failing_settings``.
+"""
+
+from django.db import OperationalError, connection, transaction
+from django.http import HttpResponse
 from django.urls import path
 
 from dossier.urls import handler500
@@ -15,7 +20,16 @@ def database_gone(request):
     raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
 
+def slow(request):
+    """A query that sleeps ``?seconds=`` (default 60), past any statement timeout under test."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(%s)", [float(request.GET.get("seconds", "60"))])
+    return HttpResponse("finished")
+
+
 urlpatterns = [
+    path("slow/", slow),
+    path("api/v1/slow/", slow),
     path("broken/", broken),
     path("api/v1/broken/", database_gone),
     *dossier_urlpatterns,

@@ -36,8 +36,30 @@ def test_the_api_is_told_of_an_outage_in_its_own_format(failing):
     assert response.json()["errors"][0]["message"].startswith("Dossier cannot reach its database")
 
 
-def test_a_bug_answers_the_500_page_without_the_database(failing, make_user):
+def test_a_statement_cut_off_by_its_timeout_answers_the_too_slow_page(failing, make_user):
     failing.force_login(make_user("investigator"))
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute("SET statement_timeout = 200")
+    response = failing.get("/slow/?seconds=5")
+    assert response.status_code == 503
+    assert not response.has_header("Retry-After")
+    body = response.content.decode()
+    assert "<h1>That took too long</h1>" in body
+    assert "cannot reach its database" not in body
+
+
+def test_the_api_tells_a_statement_cut_off_from_an_outage(failing):
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 200")
+    response = failing.get("/api/v1/slow/?seconds=5")
+    assert response.status_code == 503
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("Dossier stopped this request after 30 seconds")
+
+
+def test_a_bug_answers_the_500_page_without_the_database(failing):
+    # Signed out: a signed-in request's session lookup would meet the refused
+    # database first, and that is an outage (503, above), not a bug.
     with connection.execute_wrapper(refuse_every_query):
         response = failing.get("/broken/")
     assert response.status_code == 500

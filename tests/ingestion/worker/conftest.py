@@ -238,6 +238,7 @@ def worker_environment(database_url: str, broker_url: str, **extra: str) -> dict
         IMPORT_PENDING_AFTER="2",
         IMPORT_SWEEP_INTERVAL="1",
         PYTHONUNBUFFERED="1",
+        DOSSIER_PROCESS="worker",
     )
     env.update(extra)
     return env
