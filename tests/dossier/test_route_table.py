@@ -81,10 +81,15 @@ def resolver_routes() -> dict[str, str]:
     }
 
 
-def test_every_route_the_resolver_knows_is_in_the_table_and_nothing_else():
+def test_every_route_the_resolver_knows_is_in_the_table_and_nothing_else(report_figure):
     known = set(resolver_routes())
     assert sorted(known - set(ROUTES)) == [], "routes missing from tests/dossier/route_table.py"
     assert sorted(set(ROUTES) - known) == [], "routes in the table that no longer exist"
+    methods = sum(len(methods) for methods in ROUTES.values())
+    report_figure(
+        f"Route table: {len(ROUTES)} routes, {methods} route-methods, "
+        f"each tried by {len(IDENTITIES)} identities"
+    )
 
 
 @dataclass
@@ -223,7 +228,7 @@ HIDDEN_FROM_INVESTIGATOR = {
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)
-def test_each_route_admits_exactly_the_people_the_table_names(world, identity):
+def test_each_route_admits_exactly_the_people_the_table_names(world, identity, report_figure):
     client = Client()
     # A person's token acts as its holder, the investigator.
     user = world.people.get("investigator" if identity == "personal token" else identity)
@@ -273,3 +278,6 @@ def test_each_route_admits_exactly_the_people_the_table_names(world, identity):
                 break  # the route names no case: one variant is enough
     assert calls > len(ROUTES)
     assert violations == []
+    report_figure(
+        f"Route table as {identity}: {calls} calls (ordinary and TLP:RED case), none wrong"
+    )
