@@ -86,6 +86,19 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def port_is_listenable(port: int) -> bool:
+    """Whether a server may listen on ``port`` as servers do (``SO_REUSEADDR``):
+    the connections of a server just stopped on it, left in TIME_WAIT, do not
+    count, so a restarted server gets its own port back."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages."""
     parts = urlsplit(url)
@@ -293,7 +306,7 @@ class PrivatePostgres:
             say(f"private PostgreSQL already running on 127.0.0.1:{port}; leaving it running")
             return self.url(port)
         stored = int(self._port_file.read_text()) if self._port_file.exists() else 0
-        port = stored if stored and port_is_free(stored) else free_port()
+        port = stored if stored and port_is_listenable(stored) else free_port()
         self._write_owned(self._port_file, str(port))
         log = self.home / "server.log"
         options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
@@ -319,7 +332,9 @@ class PrivatePostgres:
         say(f"started private PostgreSQL on 127.0.0.1:{port} (data in {self.data})")
         return self.url(port)
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """``pg_ctl stop -m mode``: ``fast`` ends sessions cleanly, ``immediate``
+        drops them as a crash would (PostgreSQL recovers at the next start)."""
         if not self.started_here:
             return
         self._as_owner(
@@ -328,7 +343,7 @@ class PrivatePostgres:
             "-D",
             str(self.data),
             "-m",
-            "fast",
+            mode,
             "-w",
             capture_output=True,
         )

@@ -9,20 +9,9 @@ import time
 import pytest
 import requests
 
-from tests.dossier.production_env import PRODUCTION
+from tests.private_stack import AS_IN_PRODUCTION
 
 TIMEOUT = 1.0
-# Production's required settings, but this test's database and Redis.
-AS_IN_PRODUCTION = {
-    **{k: v for k, v in PRODUCTION.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
-    "DEBUG": "0",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SITE_URL": "http://127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "SECURE_HSTS_SECONDS": "0",
-    "SESSION_COOKIE_SECURE": "false",
-    "CSRF_COOKIE_SECURE": "false",
-}
 
 
 @pytest.fixture
@@ -31,7 +20,6 @@ def server(gunicorn_server, tmp_path):
     url = gunicorn_server(
         **{
             **AS_IN_PRODUCTION,
-            "EVIDENCE_ROOT": str(tmp_path / "evidence"),
             "DJANGO_SETTINGS_MODULE": "tests.core.failing_settings",
             "WEB_STATEMENT_TIMEOUT": str(TIMEOUT),
             # Even if the environment says otherwise, gunicorn serves web requests.
