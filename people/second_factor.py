@@ -82,6 +82,16 @@ def is_verified(user) -> bool:
     return bool(check and check())
 
 
+def held_at_setup(user) -> bool:
+    """Signed in, obliged to use an app, and not yet verified by one."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and totp_required_for(user)
+        and not is_verified(user)
+    )
+
+
 def check_code(device: TOTPDevice, code: str) -> str | None:
     """Verify ``code`` against ``device`` under its throttle: ``None`` when it
     is right, else the message to show. Each code is accepted once."""
@@ -135,6 +145,22 @@ def remove(actor, code: str) -> None:
         TOTPDevice.objects.filter(user=actor).delete()
 
 
+def remove_for_person(device: TOTPDevice, *, actor) -> None:
+    """Remove someone else's app, for a person who lost theirs (the admin site;
+    audited, with who did it). They sign in with the password alone until they
+    set up a new one, or are held at the setup page if their role requires it."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+        record(
+            "totp.removed",
+            actor=actor,
+            target=device.user,
+            after={"confirmed": device.confirmed},
+            reason="Removed in the Django admin (a lost or replaced authenticator app).",
+        )
+        device.delete()
+
+
 def record_abandoned_sign_in(user, failures: int) -> None:
     """One event for a sign-in given up after ``failures`` wrong codes."""
     with transaction.atomic():
@@ -184,9 +210,7 @@ class SecondFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or not totp_required_for(user):
-            return None
-        if request.resolver_match.view_name in OPEN_WHILE_HELD or is_verified(user):
+        if not held_at_setup(user) or request.resolver_match.view_name in OPEN_WHILE_HELD:
             return None
         if confirmed_device(user) is not None:
             # An app is set up but this session never gave a code (it began

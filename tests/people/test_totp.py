@@ -244,3 +244,42 @@ def test_the_admins_own_login_form_is_not_a_way_around_the_code(client, make_use
     app_for(make_user("administrator", username="ada"))
     client.post("/admin/login/?next=/admin/", {"username": "ada", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+def test_a_person_held_at_the_setup_page_is_offered_no_other_page(client, make_user, required):
+    make_user("lead", username="lee")
+    give_password(client, "lee")
+    page = client.get("/accounts/profile/two-factor/").content.decode()
+    assert 'href="/cases/"' not in page
+    assert 'href="/actions/approvals/"' not in page
+
+
+def test_an_administrator_removes_the_app_of_a_person_who_lost_it(client, make_user):
+    ivy = make_user("investigator", username="ivy")
+    app = app_for(ivy)
+    admin = make_user("administrator", username="ada")
+    client.force_login(admin)
+    listing = client.get("/admin/otp_totp/totpdevice/").content.decode()
+    assert "ivy" in listing
+    assert app.key not in listing
+    assert client.get(f"/admin/otp_totp/totpdevice/{app.pk}/change/").status_code == 200
+    assert (
+        app.key not in client.get(f"/admin/otp_totp/totpdevice/{app.pk}/change/").content.decode()
+    )
+    response = client.post(f"/admin/otp_totp/totpdevice/{app.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=ivy).exists()
+    event = AuditEvent.objects.get(verb="totp.removed")
+    assert (event.actor, event.target_id) == (admin, str(ivy.pk))
+    client.post("/accounts/logout/")
+    assert give_password(client, "ivy").url == "/"
+
+
+def test_an_administrator_cannot_remove_a_superusers_app(client, make_user):
+    root = make_user(username="root", is_superuser=True, is_staff=True)
+    app = app_for(root)
+    client.force_login(make_user("administrator"))
+    response = client.post(f"/admin/otp_totp/totpdevice/{app.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert TOTPDevice.objects.filter(pk=app.pk).exists()
+    assert client.get("/admin/otp_totp/totpdevice/add/").status_code == 403
