@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin import ViewOnlyAdmin
 from people.privileges import (
@@ -32,6 +33,8 @@ from people.privileges import (
     record_password_set,
     record_person_created,
 )
+from people.roles import Role, has_role
+from people.second_factor import remove_for_person
 
 User = get_user_model()
 
@@ -108,3 +111,26 @@ class PersonAdmin(UserAdmin):
 @admin.register(Group)
 class RoleAdmin(GroupAdmin, ViewOnlyAdmin):
     pass
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAppAdmin(ViewOnlyAdmin):
+    """People's authenticator apps: listed without their secrets, and removed
+    (audited, ``people.second_factor``) for someone who lost theirs. An app is
+    set up only by its owner, on the profile page. Registered here, before
+    django-otp's own admin, which would show the secret and its QR code."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+    actions = None  # one at a time, each on the trail
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = request.user.is_active and request.user.is_superuser
+        allowed = allowed or has_role(request.user, Role.ADMINISTRATOR)
+        return allowed and (obj is None or may_manage(request.user, obj.user))
+
+    def delete_model(self, request, obj) -> None:
+        remove_for_person(obj, actor=request.user)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from people.roles import Role
 
-# What the administrator manages in the Django admin: users, roles, detectors.
+# What the administrator manages in the Django admin: users, roles, detectors,
+# and people's authenticator apps (removed for someone who lost theirs).
 ADMINISTRATOR_MODELS = (
     ("auth", "user"),
     ("auth", "group"),
+    ("otp_totp", "totpdevice"),
     ("ingestion", "detector"),
     ("ingestion", "detectortoken"),
 )
