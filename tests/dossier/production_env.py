@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Everything production requires, with well-formed values.
 PRODUCTION = {
-    "SECRET_KEY": "a-long-random-production-secret-for-the-settings-test-0123456789",
+    "SECRET_KEY": "a-long-production-secret-for-the-settings-test-only-not-a-real-one",
     "ALLOWED_HOSTS": "dossier.example.org",
     "SITE_URL": "https://dossier.example.org",
     "DATABASE_URL": "postgres://dossier@db.example.org:5432/dossier",
