@@ -106,6 +106,16 @@ def check_code(device: TOTPDevice, code: str) -> str | None:
     return None
 
 
+def _proven(device: TOTPDevice | None, code: str, *, missing: str) -> TOTPDevice:
+    """``device`` once ``code`` is one it made; refused with ``missing`` when there is none."""
+    if device is None:
+        raise SecondFactorRefused(missing)
+    problem = check_code(device, code)
+    if problem is not None:
+        raise SecondFactorRefused(problem)
+    return device
+
+
 def start_setup(actor) -> TOTPDevice:
     """A new, unconfirmed app for ``actor`` (replacing one left half set up)."""
     with transaction.atomic():
@@ -117,12 +127,9 @@ def start_setup(actor) -> TOTPDevice:
 
 def confirm_setup(actor, code: str) -> TOTPDevice:
     """Turn on ``actor``'s pending app once ``code`` is one it made (audited)."""
-    device = pending_device(actor)
-    if device is None:
-        raise SecondFactorRefused("Start setting up an authenticator app first.")
-    problem = check_code(device, code)
-    if problem is not None:
-        raise SecondFactorRefused(problem)
+    device = _proven(
+        pending_device(actor), code, missing="Start setting up an authenticator app first."
+    )
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         device.confirmed = True
@@ -134,12 +141,7 @@ def confirm_setup(actor, code: str) -> TOTPDevice:
 
 def remove(actor, code: str) -> None:
     """Remove ``actor``'s app, proven by a current code from it (audited)."""
-    device = confirmed_device(actor)
-    if device is None:
-        raise SecondFactorRefused("No authenticator app is set up.")
-    problem = check_code(device, code)
-    if problem is not None:
-        raise SecondFactorRefused(problem)
+    device = _proven(confirmed_device(actor), code, missing="No authenticator app is set up.")
     with transaction.atomic():
         record("totp.removed", actor=actor, target=device, target_label=f"{actor}: {device.name}")
         TOTPDevice.objects.filter(user=actor).delete()

@@ -12,13 +12,9 @@ from cases import workflow
 from cases.models import Case, Evidence, KnownSharedValue, Note
 from core import text_limits as limits
 from tests.cases.factories import link, make_account, make_case
+from tests.core.text_limit_messages import too_long
 
 pytestmark = pytest.mark.django_db
-
-
-def too_long(what: str, limit: int, length: int | None = None) -> str:
-    has = f"{length:,} characters, " if length is not None else ""
-    return f"{what} is too long: {has}at most {limit:,} characters."
 
 
 @pytest.fixture

@@ -9,14 +9,10 @@ from django.urls import reverse
 
 from enforcement import workflow
 from enforcement.models import Action, ActionState
+from tests.core.text_limit_messages import too_long
 from tests.enforcement.conftest import make_case_with_accounts
 
 pytestmark = pytest.mark.django_db
-
-
-def too_long(what: str, limit: int, length: int | None = None) -> str:
-    has = f"{length:,} characters, " if length is not None else ""
-    return f"{what} is too long: {has}at most {limit:,} characters."
 
 
 @pytest.fixture
