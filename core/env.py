@@ -13,6 +13,8 @@ that window a helper raises at once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -147,3 +149,26 @@ def env_choice(
     if DEBUG and dev_default is not None:
         return dev_default
     return problem(f"{name} is required (one of {', '.join(choices)})", choices[0])
+
+
+def env_base64_bytes(name: str, length: int, dev_default: bytes | None = None) -> bytes:
+    """``length`` bytes given in base64 (a raw key); required in production.
+
+    ``dev_default`` applies only when DEBUG is on.
+    """
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        if DEBUG and dev_default is not None:
+            return dev_default
+        return problem(f"{name} is required (base64 of {length} random bytes)", bytes(length))
+    try:
+        value = base64.b64decode(raw.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return problem(
+            f"{name} must be base64 of {length} bytes, got something else", bytes(length)
+        )
+    if len(value) != length:
+        return problem(
+            f"{name} must be base64 of {length} bytes, got {len(value)} bytes", bytes(length)
+        )
+    return value

@@ -8,6 +8,7 @@ with one error naming them all.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import dj_database_url
 from core.env import (
     DEBUG,
     collect_problems,
+    env_base64_bytes,
     env_bool,
     env_choice,
     env_float,
@@ -447,6 +449,16 @@ CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {
 # neither made nor checked, which must not happen by omission.
 AUDIT_CHECKPOINT_KEYS = env_list(
     "AUDIT_CHECKPOINT_KEYS", dev_default=["dossier-development-only-audit-key"]
+)
+# Audit exports: the Ed25519 private key that signs each export's manifest,
+# given as base64 of its 32 raw bytes (docs/audit-exports.md). Required in
+# production; its public half is served at /api/v1/audit/public-key. The
+# development key is derived from a fixed phrase, so it is the same on every
+# machine and never a secret.
+AUDIT_SIGNING_KEY = env_base64_bytes(
+    "AUDIT_SIGNING_KEY",
+    32,
+    dev_default=hashlib.sha256(b"dossier-development-only-audit-signing-key").digest(),
 )
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.checkpoint",

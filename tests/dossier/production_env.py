@@ -20,6 +20,8 @@ PRODUCTION = {
     # Named on purpose: no silent record-only backend, no silently absent checkpoints.
     "ENFORCEMENT_BACKEND": "log",
     "AUDIT_CHECKPOINT_KEYS": "a-checkpoint-key-for-the-settings-test",
+    # Base64 of 32 letters "a": well-formed, and plainly not a real key.
+    "AUDIT_SIGNING_KEY": "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=",
 }
 
 

@@ -61,7 +61,9 @@ def test_missing_and_malformed_settings_are_named_together():
 
 
 def test_the_record_only_backend_and_checkpoints_have_development_defaults():
-    result = start_django(DEBUG="1", ENFORCEMENT_BACKEND=None, AUDIT_CHECKPOINT_KEYS=None)
+    result = start_django(
+        DEBUG="1", ENFORCEMENT_BACKEND=None, AUDIT_CHECKPOINT_KEYS=None, AUDIT_SIGNING_KEY=None
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -76,6 +78,9 @@ def test_the_record_only_backend_and_checkpoints_have_development_defaults():
         ("ENFORCEMENT_TIMEOUT", "soon"),
         ("DEBUG", "maybe"),
         ("ENFORCEMENT_BACKEND", "carrier-pigeon"),
+        ("AUDIT_SIGNING_KEY", "-----not base64-----"),
+        # Base64 of 16 bytes: a key must be 32.
+        ("AUDIT_SIGNING_KEY", "YWFhYWFhYWFhYWFhYWFhYQ=="),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_it(name, value):
