@@ -3,11 +3,15 @@ event concerns."""
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import urlencode
+
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, F, Func, IntegerField
 from django.http import Http404
 from django.views.generic import TemplateView
 
+from audit import exports
 from audit.models import AuditEvent
 from cases.models import Case
 from people.permissions import RoleRequiredMixin
@@ -62,9 +66,13 @@ class EventListView(RoleRequiredMixin, TemplateView):
         page = list(events[: PAGE_SIZE + 1])
         has_more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
+        export_filter = urlencode({"case": case_id} if case_id is not None else {})
         context.update(
             events=page,
             case_id=case_id,
+            export_filter=export_filter,
+            signing_key=base64.b64encode(exports.public_key()).decode(),
+            signing_key_id=exports.signing_key_id(),
             cases_shown=CASES_SHOWN,
             next_before=page[-1].sequence if has_more else None,
         )

@@ -121,6 +121,9 @@ ROUTES: dict[str, dict[str, Access]] = {
     "enforcement-api:action-retry": {"POST": ALL_ROLES},
     "enforcement-api:action-revert": {"POST": ALL_ROLES},
     "enforcement-api:action-targets": {"GET": CASE_READERS},
+    # Signed audit exports: managers; their public key is public by design.
+    "audit-export:export": {"GET": MANAGERS},
+    "audit-export:public-key": {"GET": PUBLIC},
     # The API's description, for people signed in.
     "api-schema": {"GET": SIGNED_IN},
     "api-docs": {"GET": SIGNED_IN},

@@ -1,0 +1,105 @@
+"""REST ``/api/v1/audit/export`` (managers) and ``/api/v1/audit/public-key`` (anyone).
+
+The export streams CSV or JSONL with a signed manifest as its last line
+(``audit.exports``, docs/audit-exports.md); the public key is public by
+design, so that whoever receives an export can check it without an account.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit import exports
+from cases.api.base import AUTHENTICATION
+from people.permissions import HasRole
+from people.roles import MANAGERS
+
+
+class JsonErrors(BaseContentNegotiation):
+    """Refusals and 400s are JSON whatever the caller accepts; the export sets
+    its own content type."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PublicKeySerializer(serializers.Serializer):
+    algorithm = serializers.CharField(help_text="Always Ed25519.")
+    public_key = serializers.CharField(help_text="Base64 of the key's 32 raw bytes.")
+    pem = serializers.CharField(help_text="The same key as PEM (SubjectPublicKeyInfo).")
+    key_id = serializers.CharField(help_text="First 16 hex digits of the key's SHA-256.")
+
+
+class PublicKeyView(APIView):
+    # Anyone, with whatever credential or none: nothing here is secret.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="v1_audit_public_key",
+        summary="The public key that checks audit exports",
+        responses={200: PublicKeySerializer},
+        auth=[{}],
+    )
+    def get(self, request):
+        raw = exports.public_key()
+        pem = Ed25519PublicKey.from_public_bytes(raw).public_bytes(
+            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+        )
+        return Response(
+            {
+                "algorithm": "Ed25519",
+                "public_key": base64.b64encode(raw).decode(),
+                "pem": pem.decode(),
+                "key_id": exports.signing_key_id(),
+            }
+        )
+
+
+_EXPORT_BODY = OpenApiResponse(
+    response=OpenApiTypes.STR,
+    description="The export: one record per event, the signed manifest as the last line "
+    "(docs/audit-exports.md).",
+)
+
+
+class ExportView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [HasRole]
+    allowed_roles = MANAGERS
+    content_negotiation_class = JsonErrors
+
+    @extend_schema(
+        operation_id="v1_audit_export",
+        summary="Export the audit trail, signed",
+        parameters=[
+            OpenApiParameter(
+                "output", str, enum=["csv", "jsonl"], description="The file format (default jsonl)."
+            ),
+            OpenApiParameter("case", int, description="Only the events concerning this case."),
+        ],
+        responses={(200, "text/csv"): _EXPORT_BODY, (200, "application/x-ndjson"): _EXPORT_BODY},
+    )
+    def get(self, request):
+        export = exports.start_export(request.query_params, actor=request.user)
+        response = StreamingHttpResponse(exports.stream(export), content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["Dossier-Export-Rows"] = str(export.rows)
+        response["Dossier-Export-Event"] = str(export.event_sequence)
+        # The manifest travels as the file's last line (its trailer).
+        response["Dossier-Manifest"] = "trailer"
+        return response

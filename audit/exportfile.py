@@ -1,0 +1,427 @@
+"""The audit export file: how Dossier writes it and how anyone checks it.
+
+Pure Python (the standard library, ``cryptography`` and ``audit.chain``, no
+Django), so the same code signs an export on the server, checks it in
+``manage.py audit verify --file`` and in ``scripts/verify_audit_export.py``,
+which an auditor runs without Dossier's settings or database
+(docs/audit-exports.md).
+
+An export is a header (CSV only), one record per event in sequence order,
+and a last line, the trailer: the manifest and its Ed25519 signature. Each
+record carries its position (``row``, from 1), every field the event's hash
+covers (``audit.chain.HASHED_FIELDS``) and the hash, so each record proves
+itself; consecutive events also prove their link (``prev_hash``). The
+manifest, signed, names the filter, the count, the first and last event and
+the SHA-256 of every byte before the trailer, so nothing can be removed,
+added, reordered or edited without the check naming the row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from audit.chain import HASHED_FIELDS, compute_hash, format_timestamp
+
+FORMAT = "dossier-audit-export/v1"
+OUTPUTS = ("csv", "jsonl")
+COLUMNS = ("row", *HASHED_FIELDS, "hash")
+# The first cell of the CSV trailer; a record's first cell is its row number.
+CSV_TRAILER = "manifest"
+_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def canonical(document: Any) -> bytes:
+    """The bytes a manifest is signed as: sorted keys, no spacing, UTF-8."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def public_key_of(private_key: bytes) -> bytes:
+    """The 32 raw bytes of the public half of an Ed25519 private key's 32 raw bytes."""
+    key = Ed25519PrivateKey.from_private_bytes(private_key).public_key()
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(public_key: bytes) -> str:
+    """A short name for a public key: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """An Ed25519 public key, as base64 of its 32 raw bytes or as PEM."""
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        key = serialization.load_pem_public_key(text.encode())
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("the PEM key is not an Ed25519 public key")
+        return key
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise ValueError("the public key is neither base64 nor PEM") from exc
+    if len(raw) != 32:
+        raise ValueError(f"an Ed25519 public key is 32 bytes, this one is {len(raw)}")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+# Writing ---------------------------------------------------------------------
+
+
+def _record(position: int, event: dict[str, Any]) -> dict[str, Any]:
+    """A record's values as JSON types: ``before``/``after`` stay the jsonb text
+    the hash covers."""
+    record: dict[str, Any] = {"row": position}
+    for name in (*HASHED_FIELDS, "hash"):
+        value = event[name]
+        if name == "occurred_at":
+            value = format_timestamp(value)
+        elif name == "case_ids":
+            value = sorted(int(c) for c in value)
+        record[name] = value
+    return record
+
+
+def _csv_line(cells: Iterable[Any]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue().encode()
+
+
+def _csv_cell(name: str, value: Any) -> Any:
+    if value is None:
+        return ""  # never ambiguous: a stored jsonb text is never empty
+    if name == "case_ids":
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
+class ExportWriter:
+    """Encodes events one by one and keeps what the manifest needs: constant memory."""
+
+    def __init__(self, output: str):
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {', '.join(OUTPUTS)}")
+        self.output = output
+        self.rows = 0
+        self.first: dict[str, Any] | None = None
+        self.last: dict[str, Any] | None = None
+        self._digest = hashlib.sha256()
+
+    def _emit(self, data: bytes) -> bytes:
+        self._digest.update(data)
+        return data
+
+    def header(self) -> bytes:
+        return self._emit(_csv_line(COLUMNS)) if self.output == "csv" else b""
+
+    def event(self, event: dict[str, Any]) -> bytes:
+        """One event (a mapping of ``HASHED_FIELDS`` and ``hash``) as its record."""
+        self.rows += 1
+        record = _record(self.rows, event)
+        ends = {"sequence": record["sequence"], "hash": record["hash"]}
+        self.first = self.first or ends
+        self.last = ends
+        if self.output == "jsonl":
+            return self._emit(canonical(record) + b"\n")
+        return self._emit(_csv_line(_csv_cell(name, record[name]) for name in COLUMNS))
+
+    def trailer(self, private_key: bytes, **about: Any) -> bytes:
+        """The signed manifest, as the last line; ``about`` adds what the server knows
+        (the filter, who generated the export and when)."""
+        manifest = {
+            **about,
+            "format": FORMAT,
+            "output": self.output,
+            "rows": self.rows,
+            "first": self.first,
+            "last": self.last,
+            "body_sha256": self._digest.hexdigest(),
+            "key_id": key_id(public_key_of(private_key)),
+        }
+        signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(canonical(manifest))
+        encoded = base64.b64encode(signature).decode()
+        if self.output == "jsonl":
+            return canonical({"manifest": manifest, "signature": encoded}) + b"\n"
+        return _csv_line([CSV_TRAILER, canonical(manifest).decode(), encoded])
+
+
+# Checking --------------------------------------------------------------------
+
+
+class ExportBroken(Exception):
+    """The export does not verify; ``row`` names the record at fault (None: the
+    manifest or the file as a whole)."""
+
+    def __init__(self, row: int | None, message: str):
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass(frozen=True)
+class Verified:
+    rows: int
+    manifest: dict[str, Any]
+
+
+def _split_trailer(data: bytes) -> tuple[bytes, bytes | None]:
+    """The body and the last line when it is a trailer (else None)."""
+    end = len(data.rstrip(b"\r\n"))
+    start = data.rfind(b"\n", 0, end) + 1
+    last = data[start:end]
+    if last.startswith(b'{"manifest":') or last.startswith(CSV_TRAILER.encode() + b","):
+        return data[:start], last
+    return data, None
+
+
+def _parse_trailer(line: bytes) -> tuple[dict[str, Any], str]:
+    try:
+        if line.startswith(b"{"):
+            document = json.loads(line)
+            return document["manifest"], document["signature"]
+        cells = next(csv.reader(io.StringIO(line.decode())))
+        return json.loads(cells[1]), cells[2]
+    except (ValueError, KeyError, IndexError, TypeError, StopIteration) as exc:
+        raise ExportBroken(None, "the manifest is not readable (damaged)") from exc
+
+
+def _jsonl_records(body: bytes) -> Iterable[tuple[int, dict[str, Any] | None]]:
+    for position, line in enumerate(body.splitlines(), start=1):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        yield position, record if isinstance(record, dict) else None
+
+
+def _csv_records(body: bytes) -> Iterable[tuple[int, dict[str, Any] | None]]:
+    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
+    header = next(reader, None)
+    if header is not None and tuple(header) != COLUMNS:
+        raise ExportBroken(None, "the CSV header is not an audit export's")
+    for position, cells in enumerate(reader, start=1):
+        if len(cells) != len(COLUMNS):
+            yield position, None
+            continue
+        record: dict[str, Any] = dict(zip(COLUMNS, cells, strict=True))
+        try:
+            record["row"] = int(record["row"])
+            record["sequence"] = int(record["sequence"])
+            record["actor_id"] = int(record["actor_id"]) if record["actor_id"] else None
+            record["case_ids"] = json.loads(record["case_ids"])
+        except ValueError:
+            yield position, None
+            continue
+        for name in ("before", "after"):
+            record[name] = record[name] or None
+        yield position, record
+
+
+def _event_fields(record: dict[str, Any]) -> dict[str, Any]:
+    fields = {name: record[name] for name in HASHED_FIELDS}
+    fields["occurred_at"] = datetime.strptime(record["occurred_at"], _TIMESTAMP).replace(tzinfo=UTC)
+    return fields
+
+
+def _check_records(body: bytes, csv_body: bool) -> tuple[int, bytes]:
+    """Check every record; return how many, and raise at the first fault."""
+    records = list((_csv_records if csv_body else _jsonl_records)(body))
+    numbers = [record.get("row") if record else None for _, record in records]
+    previous: dict[str, Any] | None = None
+    for position, record in records:
+        if record is None or not set(COLUMNS) <= set(record):
+            raise ExportBroken(
+                position, f"row {position} is not a complete record (file truncated or damaged)"
+            )
+        number = record["row"]
+        if number != position:
+            if position in numbers[position:]:
+                found = numbers.index(position, position) + 1
+                raise ExportBroken(
+                    position,
+                    f"row {position} is out of order: it is line {found} of the records "
+                    f"and row {number} stands in its place (rows reordered)",
+                )
+            raise ExportBroken(
+                position,
+                f"row {position} is missing (removed): row {number} follows row {position - 1}",
+            )
+        sequence = record["sequence"]
+        try:
+            recomputed = compute_hash(**_event_fields(record))
+        except (ValueError, TypeError) as exc:
+            raise ExportBroken(position, f"row {position} (event {sequence}) is damaged") from exc
+        if recomputed != record["hash"]:
+            raise ExportBroken(
+                position,
+                f"row {position} (event {sequence}) was edited: its fields do not match its hash",
+            )
+        if previous is not None:
+            if sequence <= previous["sequence"]:
+                raise ExportBroken(
+                    position,
+                    f"row {position} (event {sequence}) is out of order: it follows event "
+                    f"{previous['sequence']}",
+                )
+            if sequence == previous["sequence"] + 1 and record["prev_hash"] != previous["hash"]:
+                raise ExportBroken(
+                    position,
+                    f"row {position} (event {sequence}) does not link to row {position - 1} "
+                    f"(event {previous['sequence']}): its prev_hash differs",
+                )
+        previous = record
+    return len(records), hashlib.sha256(body).digest()
+
+
+def verify_export(
+    data: bytes, public_key: Ed25519PublicKey, manifest_line: bytes | None = None
+) -> Verified:
+    """Check an export's bytes with ``public_key`` alone; raise :class:`ExportBroken`.
+
+    The manifest is the file's trailer, or ``manifest_line`` (a trailer saved
+    apart) when given. The key never comes from the file: a forger could put
+    their own there.
+    """
+    body, trailer = _split_trailer(data)
+    if manifest_line is not None:
+        trailer = manifest_line.strip()
+    csv_body = body.startswith(b"row,")
+    rows, body_digest = _check_records(body, csv_body)
+    if trailer is None:
+        raise ExportBroken(
+            rows or None,
+            f"no manifest: the file ends after row {rows} (truncated, or the manifest was "
+            "removed; give it with --manifest if it was saved apart)",
+        )
+    manifest, signature = _parse_trailer(trailer)
+    try:
+        public_key.verify(base64.b64decode(signature), canonical(manifest))
+    except (InvalidSignature, ValueError) as exc:
+        raise ExportBroken(
+            None,
+            "the manifest's signature does not verify with the given public key "
+            "(the manifest was altered, or signed with another key)",
+        ) from exc
+    _match_manifest(manifest, body, rows, body_digest, csv_body)
+    return Verified(rows=rows, manifest=manifest)
+
+
+def _match_manifest(
+    manifest: dict[str, Any], body: bytes, rows: int, body_digest: bytes, csv_body: bool
+) -> None:
+    """The signed manifest describes this very file: count, ends, bytes."""
+    if manifest.get("format") != FORMAT:
+        raise ExportBroken(None, f"the manifest is not of format {FORMAT}")
+    if (manifest.get("output") == "csv") != csv_body:
+        raise ExportBroken(None, "the manifest is of another output than this file")
+    records = list((_csv_records if csv_body else _jsonl_records)(body)) if rows else []
+
+    def ends(position: int) -> dict[str, Any] | None:
+        if not rows:
+            return None
+        record = records[position - 1][1] or {}
+        return {"sequence": record.get("sequence"), "hash": record.get("hash")}
+
+    if manifest.get("first") != ends(1):
+        raise ExportBroken(
+            1,
+            f"row 1 is not the manifest's first event (the manifest names "
+            f"{manifest.get('first')}, the file has {ends(1)}): not this manifest's file",
+        )
+    listed = manifest.get("rows")
+    if listed != rows:
+        if isinstance(listed, int) and rows < listed:
+            raise ExportBroken(
+                rows + 1,
+                f"row {rows + 1} is missing: the file ends after row {rows}, the manifest "
+                f"lists {listed} rows (file truncated)",
+            )
+        raise ExportBroken(
+            (listed or 0) + 1,
+            f"the file has {rows} rows, the manifest lists {listed} (rows added)",
+        )
+    if manifest.get("last") != ends(rows):
+        raise ExportBroken(
+            rows,
+            f"row {rows} is not the manifest's last event (the manifest names "
+            f"{manifest.get('last')}, the file has {ends(rows)})",
+        )
+    if body_digest.hex() != manifest.get("body_sha256"):
+        raise ExportBroken(
+            None,
+            "the file's bytes differ from those the manifest signed (SHA-256 of the body): "
+            "a record was rewritten with a recomputed hash, or not this manifest's file",
+        )
+
+
+# The command line (``scripts/verify_audit_export.py``, ``manage.py audit verify --file``).
+
+
+def read_public_key(argument: str) -> Ed25519PublicKey:
+    """``--public-key``: a file holding the key, or the key itself (base64 or PEM)."""
+    path = Path(argument)
+    text = path.read_text() if len(argument) < 4096 and path.is_file() else argument
+    return load_public_key(text)
+
+
+def check_file(export: str, public_key: str, manifest: str | None = None) -> Verified:
+    """Check the export at path ``export``; the manifest at path ``manifest`` if given."""
+    key = read_public_key(public_key)
+    manifest_line = Path(manifest).read_bytes() if manifest else None
+    return verify_export(Path(export).read_bytes(), key, manifest_line)
+
+
+def summary(result: Verified) -> list[str]:
+    manifest = result.manifest
+    lines = [f"ok: {result.rows} rows verified against the signed manifest"]
+    if manifest.get("last"):
+        lines.append(
+            f"events {manifest['first']['sequence']} to {manifest['last']['sequence']}, "
+            f"through event {manifest.get('through_sequence')}; last hash {manifest['last']['hash']}"
+        )
+    lines.append(
+        f"filter {json.dumps(manifest.get('filter'), sort_keys=True)}; "
+        f"TLP:RED cases included: {'yes' if manifest.get('tlp_red_included') else 'no'}"
+    )
+    lines.append(
+        f"generated by {manifest.get('generated_by')} at {manifest.get('generated_at')} "
+        f"(export event {manifest.get('export_event')}, key {manifest.get('key_id')})"
+    )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Check a Dossier audit export with the signer's public key alone."
+    )
+    parser.add_argument("--file", required=True, help="the export (CSV or JSONL)")
+    parser.add_argument("--manifest", help="the manifest, when saved apart from the file")
+    parser.add_argument(
+        "--public-key",
+        required=True,
+        help="the public key (base64 or PEM), or a file holding it; never taken from the export",
+    )
+    options = parser.parse_args(argv)
+    try:
+        result = check_file(options.file, options.public_key, options.manifest)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ExportBroken as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(summary(result)))
+    return 0

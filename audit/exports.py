@@ -1,0 +1,176 @@
+"""Signed exports of the audit trail, streamed (docs/audit-exports.md).
+
+An export is fixed when it starts: it covers the filtered events up to the
+trail's head at that moment (``through_sequence``). The trail is append-only
+and gapless, and an event's sequence is given under the chain lock held to
+its commit, so every event up to the committed head is already there and
+nothing can join or leave that range afterwards. That makes a cheap COUNT
+at the start the exact number of rows the stream will send, which is why
+the export's own audit event is written at the start, before the first
+byte: the export is on the trail even when the download is cut off, and it
+names its filter and its row count. (Recorded at the end of the stream
+instead, an interrupted download would leave no trace.)
+
+The rows are read a page at a time by sequence (keyset pagination on the
+unique index, as ``audit.verify`` does), never as one queryset held in
+memory, and each page is sent as soon as it is read. Unlike a server-side
+cursor this works behind PgBouncer in transaction mode, and no statement
+runs longer than one page, however long the download takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import transaction
+from django.db.models import Max, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from audit.chain import HASHED_FIELDS, format_timestamp
+from audit.events import record
+from audit.exportfile import OUTPUTS, ExportWriter, key_id, public_key_of
+from audit.models import AuditEvent
+from cases.models import Case, Tlp
+from core.refusals import Invalid
+
+PAGE_SIZE = 2000
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+_COLUMNS = (*HASHED_FIELDS, "hash")
+
+
+def public_key() -> bytes:
+    return public_key_of(settings.AUDIT_SIGNING_KEY)
+
+
+def signing_key_id() -> str:
+    return key_id(public_key())
+
+
+def _positive_id(name: str, value: str) -> int:
+    value = value.strip()
+    if not value.isdigit() or len(value) > 18 or int(value) < 1:
+        raise Invalid(f"{name} must be a positive whole number.", field=name)
+    return int(value)
+
+
+def filtered_events(params) -> tuple[QuerySet, dict[str, str]]:
+    """The events the filter parameters select, and the filter as the manifest names it.
+
+    The trail page's filter: ``case``. A malformed value is a 400 naming it.
+    """
+    events = AuditEvent.objects.all()
+    applied: dict[str, str] = {}
+    case = params.get("case")
+    if case not in (None, ""):
+        events = events.for_case(_positive_id("case", case))
+        applied["case"] = case.strip()
+    return events, applied
+
+
+@dataclass(frozen=True)
+class Export:
+    output: str
+    filter: dict[str, str]
+    through_sequence: int
+    rows: int
+    tlp_red_included: bool
+    generated_by: str
+    generated_at: str
+    event_sequence: int
+    events: QuerySet
+
+    @property
+    def filename(self) -> str:
+        return f"audit-export-{self.event_sequence}.{self.output}"
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.output]
+
+
+def start_export(params, *, actor) -> Export:
+    """Check the request, fix the export's range and record it on the trail."""
+    output = (params.get("output") or "jsonl").strip()
+    if output not in OUTPUTS:
+        raise Invalid(f"output must be one of {', '.join(OUTPUTS)}.", field="output")
+    events, applied = filtered_events(params)
+    head = AuditEvent.objects.aggregate(head=Max("sequence"))["head"] or 0
+    events = events.filter(sequence__lte=head)
+    rows = events.count()
+    # The red cases' ids are read once (an uncorrelated subquery), then each
+    # event's array is compared with them.
+    red_cases = ArraySubquery(Case.objects.filter(tlp=Tlp.RED).values("id"))
+    tlp_red = events.filter(case_ids__overlap=red_cases).exists()
+    generated_at = timezone.now()
+    with transaction.atomic():
+        event = record(
+            "audit.exported",
+            actor=actor,
+            cases=[int(applied["case"])] if "case" in applied else [],
+            after={
+                "output": output,
+                "filter": applied,
+                "rows": rows,
+                "through_sequence": head,
+                "tlp_red_included": tlp_red,
+                "key_id": signing_key_id(),
+            },
+        )
+    return Export(
+        output=output,
+        filter=applied,
+        through_sequence=head,
+        rows=rows,
+        tlp_red_included=tlp_red,
+        generated_by=actor.get_username(),
+        generated_at=format_timestamp(generated_at),
+        event_sequence=event.sequence,
+        events=events,
+    )
+
+
+def _pages(events: QuerySet, page_size: int) -> Iterator[list[dict[str, Any]]]:
+    """The events in sequence order, ``page_size`` at a time, after the last one read."""
+    # ``before``/``after`` as PostgreSQL's text of the jsonb: the form the hash covers.
+    plain = [name for name in _COLUMNS if name not in ("before", "after")]
+    rows = (
+        events.order_by("sequence")
+        .annotate(before_text=Cast("before", TextField()), after_text=Cast("after", TextField()))
+        .values_list(*plain, "before_text", "after_text")
+    )
+    names = [*plain, "before", "after"]
+    last = None
+    while True:
+        page = rows if last is None else rows.filter(sequence__gt=last)
+        values = list(page[:page_size])
+        if not values:
+            return
+        yield [dict(zip(names, row, strict=True)) for row in values]
+        last = values[-1][0]
+        if len(values) < page_size:
+            return
+
+
+def stream(export: Export, *, page_size: int | None = None) -> Iterator[bytes]:
+    """The export's bytes: header, one page of records per chunk, the signed trailer."""
+    page_size = page_size or PAGE_SIZE
+    writer = ExportWriter(export.output)
+    header = writer.header()
+    if header:
+        yield header
+    for page in _pages(export.events, page_size):
+        yield b"".join(writer.event(event) for event in page)
+    yield writer.trailer(
+        settings.AUDIT_SIGNING_KEY,
+        filter=export.filter,
+        through_sequence=export.through_sequence,
+        tlp_red_included=export.tlp_red_included,
+        generated_by=export.generated_by,
+        generated_at=export.generated_at,
+        export_event=export.event_sequence,
+    )
