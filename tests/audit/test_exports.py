@@ -114,6 +114,15 @@ def test_a_filtered_export_round_trips_through_both_verifiers(
     assert "ok: 4 rows verified against the signed manifest" in message
 
 
+@pytest.mark.parametrize("output", ["csv", "jsonl"])
+def test_reasons_over_several_lines_and_null_documents_round_trip(manager, public_key, output):
+    with transaction.atomic():
+        record("case.noted", system="test", cases=[6], reason='first line\r\nsecond, "quoted"\n')
+        record("case.noted", system="test", cases=[6], before=None, after={"k": ""})
+    data = download(manager, output=output, case="6")
+    assert verify_export(data, load_public_key(public_key)).rows == 2
+
+
 def test_each_record_carries_its_sequence_hashes_and_fields(manager):
     (event,) = add_events(1, cases=[5])
     lines = download(manager, output="jsonl", case="5").splitlines()
