@@ -2,7 +2,8 @@
 
 Schemathesis draws requests from the schema Dossier serves at /api/schema/
 and sends each as a caller allowed to make it: a lead's personal token for
-the people's endpoints (leads may use every one of them), a detector token
+the people's endpoints (leads may use every one of them but the audit
+trail's, which a manager's token calls), a detector token
 for the alerts endpoints. Path parameters name objects that exist (cases,
 an action, accounts, evidence, a review flag, a batch) or, now and then, one
 that does not. Each answer must be no 5xx and must be what the schema
@@ -56,6 +57,8 @@ def gunicorn(gunicorn_server):
 def world(gunicorn, make_user):
     """Objects for the paths to name, the callers' tokens, and a batch posted over HTTP."""
     lead = make_user("lead", username="fuzz-lead")
+    manager = make_user("manager", username="fuzz-mia")
+    _, manager_token = issue_personal_token(manager, "fuzz")
     investigator = make_user("investigator", username="fuzz-ivy")
     _, lead_token = issue_personal_token(lead, "fuzz")
     detector = create_detector("fuzzer", rate=0)
@@ -95,6 +98,7 @@ def world(gunicorn, make_user):
     case_ids = [case.pk for case in cases]
     return {
         "lead": {"Authorization": f"Bearer {lead_token}"},
+        "manager": {"Authorization": f"Bearer {manager_token}"},
         "detector": {"Authorization": f"Bearer {detector.token}"},
         # Values each path parameter is drawn from, by the path's first segment.
         "ids": {
@@ -125,8 +129,17 @@ def is_detector_operation(operation) -> bool:
     return any("detectorToken" in way for way in operation.definition.raw.get("security", []))
 
 
+def caller(operation, world) -> dict:
+    if is_detector_operation(operation):
+        return world["detector"]
+    # The audit trail's endpoints are the managers'; a lead would only be refused.
+    if operation.path.startswith("/api/v1/audit/"):
+        return world["manager"]
+    return world["lead"]
+
+
 def fuzz(operation, base_url: str, world, tally: Counter, statuses: Counter) -> None:
-    headers = world["detector"] if is_detector_operation(operation) else world["lead"]
+    headers = caller(operation, world)
     parameters = path_values(operation, world)
     strategy = operation.as_strategy()
 
