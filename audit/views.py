@@ -9,11 +9,14 @@ from urllib.parse import urlencode
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, F, Func, IntegerField
 from django.http import Http404
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from audit import exports
+from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from cases.models import Case
+from cases.visibility import visible_events
 from people.permissions import RoleRequiredMixin
 from people.roles import MANAGERS
 
@@ -42,8 +45,32 @@ def _positive_int(value: str | None) -> int | None:
     return None
 
 
+# What an event's target links to, by its type: the case page, the action page.
+TARGET_PAGES = {"cases.case": "cases:detail", "enforcement.action": "enforcement:action"}
+
+
+def target_url(event: AuditEvent) -> str | None:
+    """The page of what ``event`` concerns, where it has one.
+
+    The viewer sees the target: an event listed concerns no case hidden from
+    them (``trail_events``), and a case or action target is one of its cases
+    (``audit.events.record`` adds a case target, the workflow an action's case).
+    """
+    name = TARGET_PAGES.get(event.target_type)
+    if name is None or not event.target_id.isdigit():
+        return None
+    return reverse(name, args=[int(event.target_id)])
+
+
+def trail_events(user):
+    """The events ``user`` may read, as the page and ``/api/v1/audit/events/`` list them:
+    none of a case hidden from them (``visible_events``)."""
+    return visible_events(user, AuditEvent.objects.all())
+
+
 class EventListView(RoleRequiredMixin, TemplateView):
-    """Newest first, paged by sequence number (``?before=``), optionally for one case."""
+    """Newest first, paged by sequence number (``?before=``), filtered by
+    ``AuditEventFilter`` as ``/api/v1/audit/events/`` is."""
 
     allowed_roles = MANAGERS
     template_name = "audit/events.html"
@@ -53,13 +80,19 @@ class EventListView(RoleRequiredMixin, TemplateView):
         # The page shows neither before/after nor the whole case list: an
         # import's event names every case of its batch.
         events = (
-            AuditEvent.objects.defer("case_ids", "before", "after", "prev_hash", "hash")
+            trail_events(self.request.user)
+            .defer("case_ids", "before", "after", "prev_hash")
             .annotate(case_count=_Cardinality(F("case_ids")), first_cases=_FirstCases("case_ids"))
             .order_by("-sequence")
         )
-        case_id = _positive_int(self.request.GET.get("case"))
-        if case_id is not None:
-            events = events.for_case(case_id)
+        filterset = AuditEventFilter(
+            self.request.GET or None, queryset=events, request=self.request
+        )
+        events = events.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+        case_id = filterset.form.cleaned_data.get("case") if filterset.is_bound else None
+        case_id = case_id if isinstance(case_id, int) else None
+        query = self.request.GET.copy()
+        query.pop("before", None)
         before = _positive_int(self.request.GET.get("before"))
         if before is not None:
             events = events.filter(sequence__lt=before)
@@ -67,12 +100,16 @@ class EventListView(RoleRequiredMixin, TemplateView):
         has_more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
         export_filter = urlencode({"case": case_id} if case_id is not None else {})
+        for event in page:
+            event.target_url = target_url(event)
         context.update(
             events=page,
+            filter=filterset,
             case_id=case_id,
             export_filter=export_filter,
             signing_key=base64.b64encode(exports.public_key()).decode(),
             signing_key_id=exports.signing_key_id(),
+            base_query=query.urlencode(),
             cases_shown=CASES_SHOWN,
             next_before=page[-1].sequence if has_more else None,
         )

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from audit.filters import AuditEventFilter
 from cases import queries
 from cases.filters import CaseAccountFilter, CaseIndicatorFilter
 from cases.models import Case
@@ -134,7 +135,16 @@ def related_panel(links: PanelLinks, case: Case, user) -> Panel:
 
 
 def audit_panel(links: PanelLinks, case: Case, user) -> Panel:
-    return _keyset(links, queries.case_audit_events(case), queries.AUDIT_SORT)
+    # The trail page's filters, the case fixed to this one (and its merged cases).
+    filterset = AuditEventFilter(
+        links.request.GET,
+        queryset=queries.case_audit_events(case),
+        prefix=links.prefix,
+        request=links.request,
+        case_fixed=True,
+    )
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return _keyset(links, rows, queries.AUDIT_SORT, filterset.form)
 
 
 class TimelineForm(forms.Form):

@@ -77,7 +77,10 @@ def test_an_event_of_many_cases_shows_their_count_linked_to_their_list(client, m
     small = import_event([7, 8])
     body = client.get("/audit/").content.decode()
     assert f'<a href="/audit/events/{big.sequence}/cases/">412 cases</a>' in body
-    assert '<a href="?case=7">#7</a>, <a href="?case=8">#8</a>' in body
+    assert (
+        '<a href="/cases/7/">#7</a> (<a href="?case=7" aria-label="Events of case #7">events</a>), <a href="/cases/8/">#8</a>'
+        in body
+    )
     assert '<a href="?case=9">' not in body  # not one link per case of the batch
     assert small.sequence > big.sequence
 

@@ -124,6 +124,8 @@ ROUTES: dict[str, dict[str, Access]] = {
     # Signed audit exports: managers; their public key is public by design.
     "audit-export:export": {"GET": MANAGERS},
     "audit-export:public-key": {"GET": PUBLIC},
+    # The audit trail API, as the page: managers only.
+    "audit-api:event-list": {"GET": MANAGERS},
     # The API's description, for people signed in.
     "api-schema": {"GET": SIGNED_IN},
     "api-docs": {"GET": SIGNED_IN},
