@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import exports
+from audit.filters import AuditEventFilter
 from cases.api.base import AUTHENTICATION
 from people.permissions import HasRole
 from people.roles import MANAGERS
@@ -70,6 +71,17 @@ class PublicKeyView(APIView):
         )
 
 
+# The trail's filter parameters, as ``/api/v1/audit/events/`` takes them.
+_FILTER_TYPES = {"since": OpenApiTypes.DATETIME, "until": OpenApiTypes.DATETIME, "case": int}
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        _FILTER_TYPES.get(name, str),
+        description=str(field.extra.get("help_text") or field.label or name),
+    )
+    for name, field in AuditEventFilter.base_filters.items()
+]
+
 _EXPORT_BODY = OpenApiResponse(
     response=OpenApiTypes.STR,
     description="The export: one record per event, the signed manifest as the last line "
@@ -90,7 +102,7 @@ class ExportView(APIView):
             OpenApiParameter(
                 "output", str, enum=["csv", "jsonl"], description="The file format (default jsonl)."
             ),
-            OpenApiParameter("case", int, description="Only the events concerning this case."),
+            *FILTER_PARAMETERS,
         ],
         responses={(200, "text/csv"): _EXPORT_BODY, (200, "application/x-ndjson"): _EXPORT_BODY},
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -34,8 +35,10 @@ from django.utils import timezone
 from audit.chain import HASHED_FIELDS, format_timestamp
 from audit.events import record
 from audit.exportfile import OUTPUTS, ExportWriter, key_id, public_key_of
+from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from cases.models import Case, Tlp
+from cases.visibility import visible_events
 from core.refusals import Invalid
 
 PAGE_SIZE = 2000
@@ -51,25 +54,22 @@ def signing_key_id() -> str:
     return key_id(public_key())
 
 
-def _positive_id(name: str, value: str) -> int:
-    value = value.strip()
-    if not value.isdigit() or len(value) > 18 or int(value) < 1:
-        raise Invalid(f"{name} must be a positive whole number.", field=name)
-    return int(value)
-
-
-def filtered_events(params) -> tuple[QuerySet, dict[str, str]]:
+def filtered_events(params, user) -> tuple[QuerySet, dict[str, str]]:
     """The events the filter parameters select, and the filter as the manifest names it.
 
-    The trail page's filter: ``case``. A malformed value is a 400 naming it.
+    The trail page's filter (``AuditEventFilter``), over the events ``user``
+    may read; the first malformed value is a 400 naming its parameter.
     """
-    events = AuditEvent.objects.all()
-    applied: dict[str, str] = {}
-    case = params.get("case")
-    if case not in (None, ""):
-        events = events.for_case(_positive_id("case", case))
-        applied["case"] = case.strip()
-    return events, applied
+    filterset = AuditEventFilter(params, queryset=visible_events(user, AuditEvent.objects.all()))
+    if not filterset.is_valid():
+        field, messages = next(iter(filterset.errors.items()))
+        raise Invalid(f"{field}: {' '.join(messages)}", field=field)
+    applied = {}
+    for name in filterset.filters:
+        value = filterset.form.cleaned_data.get(name)
+        if value not in (None, ""):
+            applied[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+    return filterset.qs, applied
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def start_export(params, *, actor) -> Export:
     output = (params.get("output") or "jsonl").strip()
     if output not in OUTPUTS:
         raise Invalid(f"output must be one of {', '.join(OUTPUTS)}.", field="output")
-    events, applied = filtered_events(params)
+    events, applied = filtered_events(params, actor)
     head = AuditEvent.objects.aggregate(head=Max("sequence"))["head"] or 0
     events = events.filter(sequence__lte=head)
     rows = events.count()

@@ -4,7 +4,6 @@ event concerns."""
 from __future__ import annotations
 
 import base64
-from urllib.parse import urlencode
 
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, F, Func, IntegerField
@@ -99,14 +98,14 @@ class EventListView(RoleRequiredMixin, TemplateView):
         page = list(events[: PAGE_SIZE + 1])
         has_more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
-        export_filter = urlencode({"case": case_id} if case_id is not None else {})
         for event in page:
             event.target_url = target_url(event)
         context.update(
             events=page,
             filter=filterset,
             case_id=case_id,
-            export_filter=export_filter,
+            # The export takes the page's filter; the paging cursor is the page's alone.
+            export_filter=query.urlencode(),
             signing_key=base64.b64encode(exports.public_key()).decode(),
             signing_key_id=exports.signing_key_id(),
             base_query=query.urlencode(),

@@ -309,12 +309,29 @@ def test_anonymous_callers_are_refused(api):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"output": "xml"}, "output"), ({"case": "abc"}, "case"), ({"case": "0"}, "case")],
+    [
+        ({"output": "xml"}, "output"),
+        ({"case": "abc"}, "case"),
+        ({"case": "0"}, "case"),
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, "until"),
+    ],
 )
 def test_bad_input_is_a_400_naming_the_parameter(manager, params, field):
     response = manager.get("/api/v1/audit/export", params)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_the_export_takes_the_trail_filter(manager, public_key):
+    add_events(2, cases=[8])
+    with transaction.atomic():
+        record("case.assigned", system="test", cases=[8])
+    result = verify_export(
+        download(manager, output="csv", case="8", verb="case.assigned"), load_public_key(public_key)
+    )
+    assert result.rows == 1
+    assert result.manifest["filter"] == {"case": "8", "verb": "case.assigned"}
 
 
 def test_every_export_is_on_the_trail_with_its_filter_and_count(manager):
