@@ -367,3 +367,16 @@ def test_the_trail_page_links_the_exports_of_its_filter_and_shows_the_key(manage
     assert b'href="/api/v1/audit/export?output=csv&amp;case=12"' in page.content
     assert b'href="/api/v1/audit/export?output=jsonl&amp;case=12"' in page.content
     assert public_key.encode() in page.content
+
+
+def test_the_offline_checker_imports_no_django():
+    check = "import sys; sys.path.insert(0, '.'); import audit.exportfile; print('django' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "False", result.stderr
