@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rest_framework import mixins, serializers, viewsets
 
+from audit.chain import HASHED_FIELDS
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.views import trail_events
@@ -25,27 +26,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "sequence",
-            "occurred_at",
-            "actor",
-            "actor_username",
-            "detector_id",
-            "detector_name",
-            "system",
-            "verb",
-            "target_type",
-            "target_id",
-            "target_repr",
-            "case_ids",
-            "before",
-            "after",
-            "reason",
-            "remote_addr",
-            "request_id",
-            "prev_hash",
-            "hash",
-        ]
+        # Every hashed column, so a reader can recompute each event's hash; the
+        # actor as its id, under its field's name.
+        fields = [("actor" if name == "actor_id" else name) for name in HASHED_FIELDS] + ["hash"]
         read_only_fields = fields
 
 
