@@ -2,6 +2,12 @@
 
 Every statement touches many targets at once; ``clock_timestamp()`` rather
 than ``now()`` so that times move on inside a long transaction too.
+
+The updates name their rows as an array of ids (``id = ANY(ARRAY(…))``), so
+each reaches them through the primary key whatever the statistics say: joined
+to a subquery instead, a table whose statistics said it was empty (vacuumed
+while empty, then filled by a 25,000-target action) was planned as a nested
+loop that ran the claim again for every row.
 """
 
 from __future__ import annotations
@@ -22,12 +28,12 @@ CLAIM = """
     UPDATE cases_actiontarget t
        SET state = CASE t.state WHEN 'pending' THEN 'executing' ELSE 'reverting' END,
            last_attempt_at = clock_timestamp()
-      FROM (SELECT id FROM cases_actiontarget
+     WHERE t.id = ANY(ARRAY(
+            SELECT id FROM cases_actiontarget
              WHERE action_id = %s AND state IN ('pending', 'revert_pending')
                AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())
              ORDER BY id LIMIT %s
-             FOR UPDATE SKIP LOCKED) due
-     WHERE t.id = due.id
+             FOR UPDATE SKIP LOCKED))
  RETURNING t.id, t.state, t.target_type, t.value, t.apply_body, t.revert_body, t.attempts
 """
 STORE_APPLY_BODIES = (
@@ -49,11 +55,11 @@ WRITE_RESULTS = """
                               ELSE t.reverted_at END
       FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::int[],
                   %s::timestamptz[]) AS v(id, state, reference, error, attempts, next_at)
-     WHERE t.id = v.id
+     WHERE t.id = v.id AND t.id = ANY(%s::bigint[])
 """
 SET_ACCOUNT_STATE = (
-    "UPDATE cases_account SET enforcement_state = %s WHERE id IN"
-    " (SELECT account_id FROM cases_actiontarget WHERE id = ANY(%s) AND account_id IS NOT NULL)"
+    "UPDATE cases_account SET enforcement_state = %s WHERE id = ANY(ARRAY("
+    "SELECT account_id FROM cases_actiontarget WHERE id = ANY(%s) AND account_id IS NOT NULL))"
 )
 
 
@@ -134,15 +140,17 @@ def fail_pending(action_id: int, reason: str) -> None:
 
 
 def write_results(cursor, results: list[Result], account_state_after: str | None) -> None:
+    ids = [r.id for r in results]
     cursor.execute(
         WRITE_RESULTS,
         [
-            [r.id for r in results],
+            ids,
             [r.state for r in results],
             [r.reference for r in results],
             [r.error for r in results],
             [r.attempts for r in results],
             [r.next_attempt_at for r in results],
+            ids,
         ],
     )
     if account_state_after is None:
