@@ -48,7 +48,8 @@ def test_a_statement_cut_off_by_its_timeout_answers_the_too_slow_page(failing, m
     assert "cannot reach its database" not in body
 
 
-def test_the_api_tells_a_statement_cut_off_from_an_outage(failing):
+def test_the_api_tells_a_statement_cut_off_from_an_outage(failing, settings):
+    settings.STATEMENT_TIMEOUT = 30  # the limit of the process, which the message names
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = 200")
     response = failing.get("/api/v1/slow/?seconds=5")
