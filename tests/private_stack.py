@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+import requests
 
 from tests.dossier.production_env import PRODUCTION
 
@@ -81,3 +82,13 @@ def migrated_with_people(database_url: str) -> dict[str, str]:
 def scalar(database_url: str, sql: str, params=()):
     with psycopg.connect(database_url, connect_timeout=5) as conn:
         return conn.execute(sql, params).fetchone()[0]
+
+
+def post_alerts(base: str, detector_token: str, alerts: list[dict], *, timeout: float = 30):
+    """POST ``alerts`` to the alerts API of the server at ``base``, as a detector does."""
+    return requests.post(
+        f"{base}/api/v1/alerts/",
+        data=json.dumps({"alerts": alerts}),
+        headers={"Authorization": f"Bearer {detector_token}", "Content-Type": "application/json"},
+        timeout=timeout,
+    )

@@ -9,7 +9,6 @@ gunicorn answers as before, its dead connections dropped and replaced.
 
 from __future__ import annotations
 
-import json
 import time
 from types import SimpleNamespace
 
@@ -17,7 +16,7 @@ import pytest
 import requests
 
 from tests.ingestion.conftest import make_alert
-from tests.private_stack import AS_IN_PRODUCTION, migrated_with_people, scalar
+from tests.private_stack import AS_IN_PRODUCTION, migrated_with_people, post_alerts, scalar
 
 pytestmark = pytest.mark.integration
 
@@ -61,15 +60,7 @@ def ask(stack) -> dict[str, requests.Response]:
     alerts = [make_alert(f"outage-{stack.sent + n}") for n in range(3)]
     stack.sent += len(alerts)
     answers = {
-        "POST /api/v1/alerts/": requests.post(
-            f"{stack.base}/api/v1/alerts/",
-            data=json.dumps({"alerts": alerts}),
-            headers={
-                "Authorization": f"Bearer {stack.detector}",
-                "Content-Type": "application/json",
-            },
-            timeout=30,
-        ),
+        "POST /api/v1/alerts/": post_alerts(stack.base, stack.detector, alerts),
         "GET /api/v1/cases/": requests.get(
             f"{stack.base}/api/v1/cases/",
             headers={"Authorization": f"Bearer {stack.token}"},

@@ -3,17 +3,15 @@ resumes by itself: every alert answered 202 is imported, no worker restarted."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import psycopg
 import pytest
-import requests
 
 from tests.dossier.conftest import private_postgres  # noqa: F401 (a fixture)
 from tests.ingestion.conftest import make_alert
 from tests.ingestion.worker.conftest import CeleryWorker, wait_for, worker_environment
-from tests.private_stack import AS_IN_PRODUCTION, migrated_with_people, scalar
+from tests.private_stack import AS_IN_PRODUCTION, migrated_with_people, post_alerts, scalar
 
 pytestmark = pytest.mark.integration
 
@@ -53,15 +51,7 @@ def test_an_import_interrupted_by_a_database_outage_resumes_without_a_restart(
         accepted = 0
         for b in range(BATCHES):
             alerts = [make_alert(f"pg-{b}-{n}") for n in range(PER_BATCH)]
-            response = requests.post(
-                f"{base}/api/v1/alerts/",
-                data=json.dumps({"alerts": alerts}),
-                headers={
-                    "Authorization": f"Bearer {people['detector']}",
-                    "Content-Type": "application/json",
-                },
-                timeout=60,
-            )
+            response = post_alerts(base, people["detector"], alerts, timeout=60)
             assert response.status_code == 202, response.text
             accepted += response.json()["accepted"]
 
