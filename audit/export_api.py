@@ -1,4 +1,5 @@
-"""REST ``/api/v1/audit/export`` (managers) and ``/api/v1/audit/public-key`` (anyone).
+"""REST ``/api/v1/audit/export`` and ``/api/v1/audit/export-jobs`` (managers), and
+``/api/v1/audit/public-key`` (anyone).
 
 The export streams CSV or JSONL with a signed manifest as its last line
 (``audit.exports``, docs/audit-exports.md); the public key is public by
@@ -11,7 +12,7 @@ import base64
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.http import StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -20,8 +21,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit import exports
+from audit import export_jobs, exports
 from audit.filters import AuditEventFilter
+from audit.models import ExportJob, ExportJobState
 from cases.api.base import AUTHENTICATION
 from people.permissions import HasRole
 from people.roles import MANAGERS
@@ -107,11 +109,93 @@ class ExportView(APIView):
         responses={(200, "text/csv"): _EXPORT_BODY, (200, "application/x-ndjson"): _EXPORT_BODY},
     )
     def get(self, request):
-        export = exports.start_export(request.query_params, actor=request.user)
-        response = StreamingHttpResponse(exports.stream(export), content_type=export.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-        response["Dossier-Export-Rows"] = str(export.rows)
-        response["Dossier-Export-Event"] = str(export.event_sequence)
-        # The manifest travels as the file's last line (its trailer).
-        response["Dossier-Manifest"] = "trailer"
+        return exports.download(exports.start_export(request.query_params, actor=request.user))
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    progress_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "state",
+            "output",
+            "filter",
+            "rows",
+            "rows_written",
+            "through_sequence",
+            "tlp_red_included",
+            "export_event",
+            "requested_at",
+            "finished_at",
+            "expires_at",
+            "error",
+            "progress_url",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_progress_url(self, job: ExportJob) -> str:
+        return reverse("audit-export:job", args=[job.pk])
+
+    def get_download_url(self, job: ExportJob) -> str | None:
+        if job.state != ExportJobState.DONE:
+            return None
+        return reverse("audit-export:job-download", args=[job.pk])
+
+
+class ExportJobCreateView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [HasRole]
+    allowed_roles = MANAGERS
+    content_negotiation_class = JsonErrors
+
+    @extend_schema(
+        operation_id="v1_audit_export_job_create",
+        summary="Start an export job for a large export",
+        parameters=[
+            OpenApiParameter(
+                "output", str, enum=["csv", "jsonl"], description="The file format (default jsonl)."
+            ),
+            *FILTER_PARAMETERS,
+        ],
+        request=None,
+        responses={202: ExportJobSerializer},
+    )
+    def post(self, request):
+        job = export_jobs.start_job(request.query_params, actor=request.user)
+        response = Response(ExportJobSerializer(job).data, status=202)
+        response["Location"] = reverse("audit-export:job", args=[job.pk])
         return response
+
+
+class ExportJobView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [HasRole]
+    allowed_roles = MANAGERS
+    content_negotiation_class = JsonErrors
+
+    @extend_schema(
+        operation_id="v1_audit_export_job",
+        summary="An export job's progress",
+        responses={200: ExportJobSerializer},
+    )
+    def get(self, request, pk):
+        return Response(ExportJobSerializer(export_jobs.job_of(request.user, pk)).data)
+
+
+class ExportJobDownloadView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [HasRole]
+    allowed_roles = MANAGERS
+    content_negotiation_class = JsonErrors
+
+    @extend_schema(
+        operation_id="v1_audit_export_job_download",
+        summary="A finished export job's file",
+        responses={(200, "text/csv"): _EXPORT_BODY, (200, "application/x-ndjson"): _EXPORT_BODY},
+    )
+    def get(self, request, pk):
+        return export_jobs.file_response(export_jobs.job_of(request.user, pk))

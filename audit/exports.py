@@ -20,7 +20,7 @@ runs longer than one page, however long the download takes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
 from django.db.models import Max, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from audit.chain import HASHED_FIELDS, format_timestamp
@@ -41,7 +42,6 @@ from cases.models import Case, Tlp
 from cases.visibility import visible_events
 from core.refusals import Invalid
 
-PAGE_SIZE = 2000
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 _COLUMNS = (*HASHED_FIELDS, "hash")
 
@@ -73,6 +73,18 @@ def filtered_events(params, user) -> tuple[QuerySet, dict[str, str]]:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """What an export will hold, fixed when it is asked for."""
+
+    output: str
+    filter: dict[str, str]
+    through_sequence: int
+    rows: int
+    tlp_red_included: bool
+    events: QuerySet
+
+
+@dataclass(frozen=True)
 class Export:
     output: str
     filter: dict[str, str]
@@ -93,45 +105,81 @@ class Export:
         return CONTENT_TYPES[self.output]
 
 
-def start_export(params, *, actor) -> Export:
-    """Check the request, fix the export's range and record it on the trail."""
+def select(params, user) -> Selection:
+    """Check the request and fix the export's range: the filtered events up to the head."""
     output = (params.get("output") or "jsonl").strip()
     if output not in OUTPUTS:
         raise Invalid(f"output must be one of {', '.join(OUTPUTS)}.", field="output")
-    events, applied = filtered_events(params, actor)
+    events, applied = filtered_events(params, user)
     head = AuditEvent.objects.aggregate(head=Max("sequence"))["head"] or 0
     events = events.filter(sequence__lte=head)
-    rows = events.count()
     # The red cases' ids are read once (an uncorrelated subquery), then each
     # event's array is compared with them.
     red_cases = ArraySubquery(Case.objects.filter(tlp=Tlp.RED).values("id"))
-    tlp_red = events.filter(case_ids__overlap=red_cases).exists()
-    generated_at = timezone.now()
-    with transaction.atomic():
-        event = record(
-            "audit.exported",
-            actor=actor,
-            cases=[int(applied["case"])] if "case" in applied else [],
-            after={
-                "output": output,
-                "filter": applied,
-                "rows": rows,
-                "through_sequence": head,
-                "tlp_red_included": tlp_red,
-                "key_id": signing_key_id(),
-            },
-        )
-    return Export(
+    return Selection(
         output=output,
         filter=applied,
         through_sequence=head,
-        rows=rows,
-        tlp_red_included=tlp_red,
+        rows=events.count(),
+        tlp_red_included=events.filter(case_ids__overlap=red_cases).exists(),
+        events=events,
+    )
+
+
+def record_export(selection: Selection, *, actor, job: str | None = None) -> Export:
+    """Write the export's own audit event (inside the caller's transaction) and
+    return the export it describes; ``job`` names the export job writing it."""
+    generated_at = timezone.now()
+    after = {
+        "output": selection.output,
+        "filter": selection.filter,
+        "rows": selection.rows,
+        "through_sequence": selection.through_sequence,
+        "tlp_red_included": selection.tlp_red_included,
+        "key_id": signing_key_id(),
+    }
+    if job is not None:
+        after["job"] = job
+    event = record(
+        "audit.exported",
+        actor=actor,
+        cases=[int(selection.filter["case"])] if "case" in selection.filter else [],
+        after=after,
+    )
+    return Export(
+        output=selection.output,
+        filter=selection.filter,
+        through_sequence=selection.through_sequence,
+        rows=selection.rows,
+        tlp_red_included=selection.tlp_red_included,
         generated_by=actor.get_username(),
         generated_at=format_timestamp(generated_at),
         event_sequence=event.sequence,
-        events=events,
+        events=selection.events,
     )
+
+
+def too_large_for_one_download(rows: int) -> str:
+    maximum = settings.AUDIT_EXPORT_SYNC_MAX_ROWS
+    return (
+        f"since/until: this filter selects {rows:,} events, more than the {maximum:,} "
+        "one download may hold. Narrow the range, or start an export job with the same "
+        "parameters (POST /api/v1/audit/export-jobs, or Export on the trail page)."
+    )
+
+
+def start_export(params, *, actor, selection: Selection | None = None) -> Export:
+    """A streamed export: check the request, fix its range (``selection``, when
+    the caller already made it from ``params``) and record it on the trail.
+
+    A selection above ``AUDIT_EXPORT_SYNC_MAX_ROWS`` is refused (a 400 naming
+    the range): it runs as a job instead (``audit.export_jobs``).
+    """
+    selection = selection or select(params, actor)
+    if selection.rows > settings.AUDIT_EXPORT_SYNC_MAX_ROWS:
+        raise Invalid(too_large_for_one_download(selection.rows), field="since")
+    with transaction.atomic():
+        return record_export(selection, actor=actor)
 
 
 def _pages(events: QuerySet, page_size: int) -> Iterator[list[dict[str, Any]]]:
@@ -156,15 +204,25 @@ def _pages(events: QuerySet, page_size: int) -> Iterator[list[dict[str, Any]]]:
             return
 
 
-def stream(export: Export, *, page_size: int | None = None) -> Iterator[bytes]:
-    """The export's bytes: header, one page of records per chunk, the signed trailer."""
-    page_size = page_size or PAGE_SIZE
+def stream(
+    export: Export,
+    *,
+    page_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """The export's bytes: header, one page of records per chunk, the signed trailer.
+
+    ``progress`` is told how many rows are written after each page.
+    """
+    page_size = page_size or settings.AUDIT_EXPORT_PAGE_SIZE
     writer = ExportWriter(export.output)
     header = writer.header()
     if header:
         yield header
     for page in _pages(export.events, page_size):
         yield b"".join(writer.event(event) for event in page)
+        if progress is not None:
+            progress(writer.rows)
     yield writer.trailer(
         settings.AUDIT_SIGNING_KEY,
         filter=export.filter,
@@ -174,3 +232,14 @@ def stream(export: Export, *, page_size: int | None = None) -> Iterator[bytes]:
         generated_at=export.generated_at,
         export_event=export.event_sequence,
     )
+
+
+def download(export: Export) -> StreamingHttpResponse:
+    """The export as a download, streamed (the page's and the API's)."""
+    response = StreamingHttpResponse(stream(export), content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Dossier-Export-Rows"] = str(export.rows)
+    response["Dossier-Export-Event"] = str(export.event_sequence)
+    # The manifest travels as the file's last line (its trailer).
+    response["Dossier-Manifest"] = "trailer"
+    return response

@@ -8,6 +8,8 @@ proves that no event was changed, removed or reordered.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -107,3 +109,72 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at #{self.sequence}"
+
+
+class ExportJobState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Writing"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Removed (expired)"
+
+
+class ExportJob(models.Model):
+    """An export too large to stream in one request, written by a worker to a file
+    under ``EXPORT_ROOT`` and kept for ``EXPORT_RETENTION_HOURS`` (docs/audit-exports.md).
+
+    Its range, row count and audit event are fixed when it is requested, as a
+    streamed export's are; the worker only writes the file. Its id is the
+    download link's, so it is not guessable.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    output = models.CharField(max_length=8)
+    # The request's filter parameters as given (the worker filters with them
+    # again, as the requester), and as the manifest names them.
+    params = models.JSONField(default=dict)
+    filter = models.JSONField(default=dict)
+    through_sequence = models.BigIntegerField()
+    rows = models.BigIntegerField()
+    tlp_red_included = models.BooleanField(default=False)
+    generated_at = models.CharField(max_length=32)
+    export_event = models.BigIntegerField()
+
+    state = models.CharField(
+        max_length=16, choices=ExportJobState.choices, default=ExportJobState.QUEUED
+    )
+    # Each claim by a worker counts up; only the latest claim's writes count,
+    # so a task delivered twice cannot interleave two files.
+    attempt = models.PositiveIntegerField(default=0)
+    rows_written = models.BigIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True, default="")
+    size = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-requested_at",)
+        indexes = [
+            models.Index(fields=["requested_by", "-requested_at"], name="audit_export_job_mine"),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(state="done"),
+                name="audit_export_job_expiring",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.id} ({self.state})"
+
+    @property
+    def filename(self) -> str:
+        return f"audit-export-{self.export_event}.{self.output}"
+
+    @property
+    def running(self) -> bool:
+        return self.state in (ExportJobState.QUEUED, ExportJobState.RUNNING)

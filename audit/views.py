@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, F, Func, IntegerField
 from django.http import Http404
@@ -67,6 +68,18 @@ def trail_events(user):
     return visible_events(user, AuditEvent.objects.all())
 
 
+def _export_params(filterset: AuditEventFilter) -> list[tuple[str, str]]:
+    """The page's filter as the export form sends it: only a valid one, and
+    without the paging cursor, which is the page's alone."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return []
+    return [
+        (name, value)
+        for name, value in filterset.form.data.items()
+        if name in filterset.filters and value
+    ]
+
+
 class EventListView(RoleRequiredMixin, TemplateView):
     """Newest first, paged by sequence number (``?before=``), filtered by
     ``AuditEventFilter`` as ``/api/v1/audit/events/`` is."""
@@ -104,8 +117,8 @@ class EventListView(RoleRequiredMixin, TemplateView):
             events=page,
             filter=filterset,
             case_id=case_id,
-            # The export takes the page's filter; the paging cursor is the page's alone.
-            export_filter=query.urlencode(),
+            export_params=_export_params(filterset),
+            sync_max_rows=settings.AUDIT_EXPORT_SYNC_MAX_ROWS,
             signing_key=base64.b64encode(exports.public_key()).decode(),
             signing_key_id=exports.signing_key_id(),
             base_query=query.urlencode(),

@@ -460,6 +460,19 @@ AUDIT_SIGNING_KEY = env_base64_bytes(
     32,
     dev_default=hashlib.sha256(b"dossier-development-only-audit-signing-key").digest(),
 )
+# Exports selecting more events than AUDIT_EXPORT_SYNC_MAX_ROWS run as a job
+# on a worker (docs/audit-exports.md): their files go under EXPORT_ROOT, which
+# production must name (a folder outside the web root, on storage the web
+# processes and workers share), and are removed EXPORT_RETENTION_HOURS after
+# they are ready.
+AUDIT_EXPORT_SYNC_MAX_ROWS = env_int("AUDIT_EXPORT_SYNC_MAX_ROWS", 100_000, minimum=1)
+AUDIT_EXPORT_PAGE_SIZE = env_int("AUDIT_EXPORT_PAGE_SIZE", 2000, minimum=1)
+EXPORT_ROOT = Path(env_str("EXPORT_ROOT", dev_default=str(BASE_DIR / ".run" / "exports")))
+EXPORT_RETENTION_HOURS = env_float("EXPORT_RETENTION_HOURS", 24.0, minimum=0.0)
+CELERY_BEAT_SCHEDULE["audit-export-cleanup"] = {
+    "task": "audit.tasks.remove_expired_exports",
+    "schedule": env_float("EXPORT_CLEANUP_INTERVAL", 300.0, minimum=1.0),
+}
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.checkpoint",
     "schedule": env_float("AUDIT_CHECKPOINT_INTERVAL", 3600.0, minimum=10.0),

@@ -151,6 +151,13 @@ def evidence_root(settings, tmp_path):
     return settings.EVIDENCE_ROOT
 
 
+@pytest.fixture(autouse=True)
+def export_root(settings, tmp_path):
+    """Export jobs write to the test's own folder, never to ``.run/exports``."""
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    return settings.EXPORT_ROOT
+
+
 @pytest.fixture
 def api():
     return APIClient()

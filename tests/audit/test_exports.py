@@ -17,7 +17,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from audit import exports
 from audit.chain import compute_hash
 from audit.events import record
 from audit.exportfile import ExportBroken, load_public_key, verify_export
@@ -281,8 +280,8 @@ def test_a_rehashed_record_is_caught_by_the_signed_body_digest(manager, public_k
 # Streaming, who may export, bad input, the trail.
 
 
-def test_the_first_rows_are_sent_before_the_last_page_is_read(manager, monkeypatch):
-    monkeypatch.setattr(exports, "PAGE_SIZE", 10)
+def test_the_first_rows_are_sent_before_the_last_page_is_read(manager, settings):
+    settings.AUDIT_EXPORT_PAGE_SIZE = 10
     add_events(35)
     response = manager.get("/api/v1/audit/export", {"output": "jsonl"})
     assert response.status_code == 200
@@ -321,6 +320,18 @@ def test_bad_input_is_a_400_naming_the_parameter(manager, params, field):
     response = manager.get("/api/v1/audit/export", params)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_range_above_one_download_is_a_400_naming_the_range(manager, settings):
+    settings.AUDIT_EXPORT_SYNC_MAX_ROWS = 5
+    add_events(6)
+    response = manager.get("/api/v1/audit/export", {"output": "csv"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == "since"
+    assert "selects 7 events, more than the 5 one download may hold" in error["message"]
+    assert "POST /api/v1/audit/export-jobs" in error["message"]
+    assert not AuditEvent.objects.filter(verb="audit.exported").exists()
 
 
 def test_the_export_takes_the_trail_filter(manager, public_key):
@@ -362,11 +373,31 @@ def test_the_manifest_says_whether_tlp_red_cases_are_included(manager, public_ke
     assert everything.manifest["tlp_red_included"] is True
 
 
-def test_the_trail_page_links_the_exports_of_its_filter_and_shows_the_key(manager, public_key):
-    page = manager.get("/audit/", {"case": "12"})
-    assert b'href="/api/v1/audit/export?output=csv&amp;case=12"' in page.content
-    assert b'href="/api/v1/audit/export?output=jsonl&amp;case=12"' in page.content
+def test_the_trail_page_exports_its_filter_and_shows_the_key(manager, public_key):
+    page = manager.get("/audit/", {"case": "12", "before": "99"})
+    form = page.content.decode().split('id="audit-export"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="case" value="12">' in form
+    assert 'name="before"' not in form  # the paging cursor is the page's alone
+    assert 'value="csv"' in form and 'value="jsonl"' in form
     assert public_key.encode() in page.content
+
+
+def test_the_trail_page_downloads_a_small_export_at_once(manager, public_key):
+    add_events(3, cases=[12])
+    response = manager.post("/audit/exports/start", {"output": "csv", "case": "12"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-export-')
+    result = verify_export(b"".join(response.streaming_content), load_public_key(public_key))
+    assert result.rows == 3
+    assert result.manifest["filter"] == {"case": "12"}
+
+
+def test_a_bad_filter_sent_from_the_page_is_named_on_the_trail_page(manager):
+    response = manager.post(
+        "/audit/exports/start", {"output": "csv", "case": "12", "since": "soon"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/audit/?since=soon&case=12"
+    assert "since: Enter a valid date/time." in response.content.decode()
 
 
 def test_the_offline_checker_imports_no_django():

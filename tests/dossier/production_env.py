@@ -17,6 +17,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://dossier@db.example.org:5432/dossier",
     "REDIS_URL": "redis://redis.example.org:6379/0",
     "EVIDENCE_ROOT": "/srv/dossier/evidence",
+    "EXPORT_ROOT": "/srv/dossier/exports",
     # Named on purpose: no silent record-only backend, no silently absent checkpoints.
     "ENFORCEMENT_BACKEND": "log",
     "AUDIT_CHECKPOINT_KEYS": "a-checkpoint-key-for-the-settings-test",

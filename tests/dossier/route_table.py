@@ -82,6 +82,12 @@ ROUTES: dict[str, dict[str, Access]] = {
     # The audit trail, the import's health and the detectors.
     "audit:events": {"GET": MANAGERS},
     "audit:event-cases": {"GET": MANAGERS},
+    # Export jobs: managers, each their own (another's job reads as not found).
+    "audit:export-jobs": {"GET": MANAGERS},
+    "audit:export-start": {"POST": MANAGERS},
+    "audit:export-job": {"GET": MANAGERS},
+    "audit:export-job-progress": {"GET": MANAGERS},
+    "audit:export-job-download": {"GET": MANAGERS},
     "ingestion:detectors": {"GET": ADMINISTRATORS_ONLY},
     "ingestion:health": {"GET": LEADS_AND_ADMINISTRATORS},
     "ingestion:health-retry": {"POST": LEADS_AND_ADMINISTRATORS},
@@ -123,6 +129,9 @@ ROUTES: dict[str, dict[str, Access]] = {
     "enforcement-api:action-targets": {"GET": CASE_READERS},
     # Signed audit exports: managers; their public key is public by design.
     "audit-export:export": {"GET": MANAGERS},
+    "audit-export:jobs": {"POST": MANAGERS},
+    "audit-export:job": {"GET": MANAGERS},
+    "audit-export:job-download": {"GET": MANAGERS},
     "audit-export:public-key": {"GET": PUBLIC},
     # The audit trail API, as the page: managers only.
     "audit-api:event-list": {"GET": MANAGERS},

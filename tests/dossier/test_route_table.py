@@ -18,7 +18,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ExportJob
 from cases.models import Case, Evidence, ReviewFlag, Tlp
 from cases.workflow import add_known_shared
 from enforcement.workflow import propose_action
@@ -110,6 +110,14 @@ def world(make_user) -> World:
     detector = create_detector("routes", rate=0)
     batch = Batch.objects.create(detector_id=detector.detector.pk, raw_body=b"[]")
     known = add_known_shared("payment_fingerprint", "pf-shared", actor=lead, reason="reseller")
+    export_job = ExportJob.objects.create(
+        requested_by=people[Role.MANAGER],
+        output="csv",
+        through_sequence=1,
+        rows=1,
+        generated_at="2026-01-01T00:00:00.000000Z",
+        export_event=1,
+    )
     kwargs = {}
     for variant in ("ordinary", "red"):
         case = make_case(title=f"{variant} case", status="investigating")
@@ -139,6 +147,7 @@ def world(make_user) -> World:
             ],
             "token": token_row.pk,
             "known": known.pk,
+            "export_job": export_job.pk,
         }
     return World(people, {"detector": detector.token, "personal token": personal}, kwargs)
 
@@ -155,6 +164,8 @@ def _pk_for(name: str) -> str:
         return "indicator"
     if name == "people:revoke-token":
         return "token"
+    if name.startswith(("audit:export-job", "audit-export:job")):
+        return "export_job"
     return "case"
 
 

@@ -1,10 +1,14 @@
-// Live progress of enforcement actions: polls each bar's JSON endpoint while
-// the action runs, and reloads the page once it settles so per-target
-// results show. No dependencies; served from our own origin (CSP: 'self').
+// Live progress bars (an action's takedown, an export job): each element with
+// a data-progress-url polls that JSON endpoint while its state is one of its
+// data-running-states, and reloads the page once it settles so the results
+// show. No dependencies; served from our own origin (CSP: 'self').
 (function () {
   "use strict";
-  var RUNNING = { approved: true, executing: true, reverting: true };
   var INTERVAL_MS = 1000;
+
+  function running(bar, state) {
+    return (bar.dataset.runningStates || "").split(" ").indexOf(state) >= 0;
+  }
 
   function update(bar, data) {
     var progress = bar.querySelector("progress");
@@ -29,10 +33,10 @@
       })
       .then(function (data) {
         update(bar, data);
-        if (RUNNING[data.state]) {
+        if (running(bar, data.state)) {
           window.setTimeout(function () { poll(bar); }, INTERVAL_MS);
         } else {
-          // Settled (or paused): show the per-target results and the new buttons.
+          // Settled (or paused): show the results and the new buttons.
           window.setTimeout(function () { window.location.reload(); }, 300);
         }
       })
@@ -42,9 +46,9 @@
   }
 
   function start() {
-    var bars = document.querySelectorAll(".action-progress");
+    var bars = document.querySelectorAll("[data-progress-url]");
     for (var i = 0; i < bars.length; i++) {
-      if (RUNNING[bars[i].dataset.state]) poll(bars[i]);
+      if (running(bars[i], bars[i].dataset.state)) poll(bars[i]);
     }
   }
 
