@@ -182,8 +182,8 @@ class ExportJobView(APIView):
         summary="An export job's progress",
         responses={200: ExportJobSerializer},
     )
-    def get(self, request, pk):
-        return Response(ExportJobSerializer(export_jobs.job_of(request.user, pk)).data)
+    def get(self, request, job_id):
+        return Response(ExportJobSerializer(export_jobs.job_of(request.user, job_id)).data)
 
 
 class ExportJobDownloadView(APIView):
@@ -197,5 +197,5 @@ class ExportJobDownloadView(APIView):
         summary="A finished export job's file",
         responses={(200, "text/csv"): _EXPORT_BODY, (200, "application/x-ndjson"): _EXPORT_BODY},
     )
-    def get(self, request, pk):
-        return export_jobs.file_response(export_jobs.job_of(request.user, pk))
+    def get(self, request, job_id):
+        return export_jobs.file_response(export_jobs.job_of(request.user, job_id))

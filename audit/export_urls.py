@@ -7,9 +7,9 @@ app_name = "audit-export"
 urlpatterns = [
     path("audit/export", export_api.ExportView.as_view(), name="export"),
     path("audit/export-jobs", export_api.ExportJobCreateView.as_view(), name="jobs"),
-    path("audit/export-jobs/<uuid:pk>", export_api.ExportJobView.as_view(), name="job"),
+    path("audit/export-jobs/<uuid:job_id>", export_api.ExportJobView.as_view(), name="job"),
     path(
-        "audit/export-jobs/<uuid:pk>/download",
+        "audit/export-jobs/<uuid:job_id>/download",
         export_api.ExportJobDownloadView.as_view(),
         name="job-download",
     ),

@@ -99,7 +99,7 @@ class ExportJobView(RefusalPageMixin, RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        job = export_jobs.job_of(self.request.user, kwargs["pk"])
+        job = export_jobs.job_of(self.request.user, kwargs["job_id"])
         context.update(
             job=job,
             report=export_jobs.progress_report(job),
@@ -113,8 +113,8 @@ class ExportJobProgressView(RefusalPageMixin, RoleRequiredMixin, View):
 
     allowed_roles = MANAGERS
 
-    def get(self, request, pk):
-        job = export_jobs.job_of(request.user, pk)
+    def get(self, request, job_id):
+        job = export_jobs.job_of(request.user, job_id)
         response = JsonResponse(export_jobs.progress_report(job))
         response["Cache-Control"] = "no-store"
         return response
@@ -123,8 +123,8 @@ class ExportJobProgressView(RefusalPageMixin, RoleRequiredMixin, View):
 class ExportJobDownloadView(RefusalPageMixin, RoleRequiredMixin, View):
     allowed_roles = MANAGERS
 
-    def get(self, request, pk):
-        job = export_jobs.job_of(request.user, pk)
+    def get(self, request, job_id):
+        job = export_jobs.job_of(request.user, job_id)
         try:
             return export_jobs.file_response(job)
         except NotFound as exc:

@@ -9,14 +9,14 @@ urlpatterns = [
     path("events/<int:sequence>/cases/", views.EventCasesView.as_view(), name="event-cases"),
     path("exports/", export_views.ExportJobListView.as_view(), name="export-jobs"),
     path("exports/start", export_views.ExportStartView.as_view(), name="export-start"),
-    path("exports/<uuid:pk>/", export_views.ExportJobView.as_view(), name="export-job"),
+    path("exports/<uuid:job_id>/", export_views.ExportJobView.as_view(), name="export-job"),
     path(
-        "exports/<uuid:pk>/progress.json",
+        "exports/<uuid:job_id>/progress.json",
         export_views.ExportJobProgressView.as_view(),
         name="export-job-progress",
     ),
     path(
-        "exports/<uuid:pk>/download",
+        "exports/<uuid:job_id>/download",
         export_views.ExportJobDownloadView.as_view(),
         name="export-job-download",
     ),

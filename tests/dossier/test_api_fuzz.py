@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from audit.models import ExportJob
 from cases import workflow as cases_workflow
 from cases.models import Evidence, Indicator, ReviewFlag, ReviewFlagKind
 from enforcement import workflow as enforcement_workflow
@@ -96,6 +97,14 @@ def world(gunicorn, make_user):
     )
     assert posted.status_code == 202, posted.text
     case_ids = [case.pk for case in cases]
+    export_job = ExportJob.objects.create(
+        requested_by=manager,
+        output="csv",
+        through_sequence=1,
+        rows=1,
+        generated_at="2026-01-01T00:00:00.000000Z",
+        export_event=1,
+    )
     return {
         "lead": {"Authorization": f"Bearer {lead_token}"},
         "manager": {"Authorization": f"Bearer {manager_token}"},
@@ -112,6 +121,7 @@ def world(gunicorn, make_user):
         "evidence_id": [*Evidence.objects.values_list("pk", flat=True), MISSING],
         "flag_id": [flag.pk, MISSING],
         "batch_id": [posted.json()["batch"], "00000000-0000-0000-0000-000000000000"],
+        "job_id": [str(export_job.pk), "00000000-0000-0000-0000-000000000000"],
     }
 
 
@@ -119,7 +129,7 @@ def path_values(operation, world) -> dict[str, list]:
     """Real values (and one missing) for each of ``operation``'s path parameters."""
     segment = operation.path.removeprefix("/api/v1/").split("/")[0]
     values = {}
-    for name in ("id", "external_id", "evidence_id", "flag_id", "batch_id"):
+    for name in ("id", "external_id", "evidence_id", "flag_id", "batch_id", "job_id"):
         if "{" + name + "}" in operation.path:
             values[name] = world["ids"][segment] if name == "id" else world[name]
     return values

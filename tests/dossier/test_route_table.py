@@ -147,7 +147,7 @@ def world(make_user) -> World:
             ],
             "token": token_row.pk,
             "known": known.pk,
-            "export_job": export_job.pk,
+            "job_id": export_job.pk,
         }
     return World(people, {"detector": detector.token, "personal token": personal}, kwargs)
 
@@ -164,8 +164,6 @@ def _pk_for(name: str) -> str:
         return "indicator"
     if name == "people:revoke-token":
         return "token"
-    if name.startswith(("audit:export-job", "audit-export:job")):
-        return "export_job"
     return "case"
 
 
