@@ -63,9 +63,7 @@ def test_a_manager_exports_a_large_filtered_trail_and_verifies_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Export of the audit trail")
     expect(page.locator("#export-rows")).to_contain_text("1500, up to event #")
     label = page.locator("#progress .progress-label")
-    expect(label).to_have_text(
-        "1,500 of 1,500 events written; ready to download", timeout=60_000
-    )
+    expect(label).to_have_text("1,500 of 1,500 events written; ready to download", timeout=60_000)
     bar = page.locator("#progress progress")
     assert bar.get_attribute("value") == bar.get_attribute("max") == "1500"
     page.screenshot(path=artifacts / "audit-export-ready.png", full_page=True)
