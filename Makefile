@@ -45,11 +45,13 @@ test: venv node
 # The alerts API's accept rate against a bare COPY, on a database and a
 # gunicorn of its own (BENCH_ARGS="--n 50000" to change).
 # The accept figures, then end to end (POST to case, with the naive baseline),
-# then the case page's server times at campaign size (PAGES_BENCH_ARGS="--scale 0.1").
+# then the case page's server times at campaign size (PAGES_BENCH_ARGS="--scale 0.1"),
+# then the audit export against COPY and its memory (EXPORT_BENCH_ARGS="--events 100000").
 bench: venv
 	$(PY) scripts/services.py exec -- $(PY) bench/ingest.py --accept-only $(BENCH_ARGS)
 	$(PY) scripts/services.py exec -- $(PY) bench/ingest.py $(BENCH_ARGS) $(IMPORT_BENCH_ARGS)
 	$(PY) scripts/services.py exec -- $(PY) bench/pages.py $(PAGES_BENCH_ARGS)
+	$(PY) scripts/services.py exec -- $(PY) bench/export.py $(EXPORT_BENCH_ARGS)
 
 # The locked Python and npm packages against the public advisory databases;
 # says apart "no known vulnerability" and "could not be asked" (exit 2).
