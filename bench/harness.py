@@ -7,6 +7,7 @@ both build on these, so the two never import each other both ways.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -120,6 +121,8 @@ def app_environment(database_url: str, redis_url: str) -> dict[str, str]:
         # The benchmark approves no actions; checkpoints are made as in production.
         ENFORCEMENT_BACKEND="log",
         AUDIT_CHECKPOINT_KEYS="bench-checkpoint-" + "k" * 40,
+        # Base64 of 32 raw bytes, as production requires; it signs no export here.
+        AUDIT_SIGNING_KEY=base64.b64encode(b"bench-signing-".ljust(32, b"k")).decode(),
         LOG_LEVEL="WARNING",
         # Served on 127.0.0.1 over plain HTTP, as a server behind its TLS proxy is.
         SECURE_SSL_REDIRECT="false",
