@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import cached_property
 
 from cases import evidence_store
 from cases.models import (
@@ -103,27 +104,75 @@ class TagsForm(CaseForm):
         return [self.cleaned_data["remove"]] if self.cleaned_data["remove"].strip() else []
 
 
-class ProtectAccountForm(CaseForm):
-    """Flag an account protected (``protected``: 1) or lift the flag (0), saying why."""
-
-    id_prefix = "protect"
-    protected = forms.TypedChoiceField(
-        choices=[("1", "Protect"), ("0", "Lift protection")],
-        coerce=lambda value: value == "1",
-        widget=forms.HiddenInput,
-    )
-    reason = LimitedText(limits.REASON, "The reason")
-
-
 class LinkAccountForm(CaseForm):
     id_prefix = "link"
     external_id = forms.CharField(max_length=200, label="Account id")
     reason = LimitedText(limits.REASON, "The reason", label="Why it belongs to this case")
 
 
-class UnlinkAccountForm(VersionedForm):
-    id_prefix = "unlink"
-    reason = LimitedText(limits.REASON, "The reason", label="Why it does not belong")
+class AccountIdsField(forms.Field):
+    """The ids of the accounts ticked in the accounts panel (``accounts``, repeated)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one account.",
+        "invalid": "The selected accounts are not account ids.",
+        "too_many": "Select at most %(limit)s accounts at once.",
+    }
+
+    def __init__(self, *, limit: int, **kwargs):
+        self.limit = limit
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        try:
+            ids = [int(item) for item in value]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if any(not 0 < item < 2**63 for item in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return list(dict.fromkeys(ids))
+
+    def validate(self, value: list[int]) -> None:
+        super().validate(value)
+        if len(value) > self.limit:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"limit": self.limit}
+            )
+
+
+class AccountSelectionForm(VersionedForm):
+    """The accounts panel's one form: the ticked accounts, and the button pressed
+    (unlink them, protect them, lift their protection), with one reason."""
+
+    id_prefix = "selection"
+    UNLINK, PROTECT, UNPROTECT = "unlink", "protect", "unprotect"
+    # A page of the accounts panel at a time, with room for a longer one.
+    LIMIT = 200
+
+    accounts = AccountIdsField(limit=LIMIT)
+    operation = forms.ChoiceField(
+        choices=[(UNLINK, "Unlink"), (PROTECT, "Protect"), (UNPROTECT, "Lift protection")],
+        error_messages={"required": "Choose what to do with the selected accounts."},
+    )
+    reason = LimitedText(limits.REASON, "The reason")
+
+    @cached_property
+    def ticked(self) -> set[int]:
+        """The account ids sent, well-formed or not, so a re-rendered page keeps them ticked."""
+        if not self.is_bound:
+            return set()
+        ids = set()
+        for item in self["accounts"].data or []:
+            try:
+                ids.add(int(item))
+            except (TypeError, ValueError):
+                continue
+        return ids
 
 
 class MergeForm(VersionedForm):

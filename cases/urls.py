@@ -44,13 +44,8 @@ urlpatterns = [
         name="resolve-flag",
     ),
     path(
-        "<int:pk>/accounts/<int:account_id>/protection/",
-        views.ProtectAccountView.as_view(),
-        name="protect-account",
-    ),
-    path(
-        "<int:pk>/accounts/<int:account_id>/unlink/",
-        views.UnlinkAccountView.as_view(),
-        name="unlink-account",
+        "<int:pk>/accounts/selected/",
+        views.AccountSelectionView.as_view(),
+        name="account-selection",
     ),
 ]

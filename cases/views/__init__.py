@@ -2,8 +2,9 @@
 
 from cases.views.detail import CaseDetailView, CasePanelView
 from cases.views.evidence import EvidenceContentView
-from cases.views.marking import ProtectAccountView, TagsView, TlpView
+from cases.views.marking import TagsView, TlpView
 from cases.views.operations import (
+    AccountSelectionView,
     AssignView,
     AttributionView,
     EvidenceUploadView,
@@ -13,12 +14,12 @@ from cases.views.operations import (
     ResolveFlagView,
     SeverityView,
     TransitionView,
-    UnlinkAccountView,
 )
 from cases.views.queue import QueueView
 from cases.views.shared import AddKnownSharedView, KnownSharedView, RemoveKnownSharedView
 
 __all__ = [
+    "AccountSelectionView",
     "AddKnownSharedView",
     "AssignView",
     "AttributionView",
@@ -30,7 +31,6 @@ __all__ = [
     "LinkAccountView",
     "MergeView",
     "NoteView",
-    "ProtectAccountView",
     "QueueView",
     "RemoveKnownSharedView",
     "ResolveFlagView",
@@ -38,5 +38,4 @@ __all__ = [
     "TagsView",
     "TlpView",
     "TransitionView",
-    "UnlinkAccountView",
 ]

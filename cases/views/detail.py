@@ -6,13 +6,13 @@ from django.views.generic import TemplateView
 
 from cases import queries, workflow
 from cases.forms import (
+    AccountSelectionForm,
     AssignForm,
     AttributionForm,
     EvidenceForm,
     LinkAccountForm,
     MergeForm,
     NoteForm,
-    ProtectAccountForm,
     ResolveFlagForm,
     SeverityForm,
     TagsForm,
@@ -103,7 +103,7 @@ def _forms(case: Case, bound_forms: dict) -> dict:
         "merge_form": MergeForm(initial=version),
         "tlp_form": TlpForm(initial={**version, "tlp": case.tlp}),
         "tags_form": TagsForm(),
-        "protect_form": ProtectAccountForm(),
+        "selection_form": AccountSelectionForm(initial=version),
     }
     forms.update(bound_forms)
     return forms

@@ -1,13 +1,12 @@
-"""The case page's forms that mark a case (TLP, tags) and protect its accounts."""
+"""The case page's forms that mark a case: its TLP and its tags."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from cases import forms as case_forms
 from cases import queries, workflow
-from cases.models import Case, CaseAccount, Tlp
+from cases.models import Case, Tlp
 from cases.views.operations import CaseOperationView
 
 
@@ -44,31 +43,3 @@ class TagsView(CaseOperationView):
         said = [f"Tagged {', '.join(added)}"] if added else []
         said += [f"Tag {', '.join(removed)} removed"] if removed else []
         return "; ".join(said) + "."
-
-
-class ProtectAccountView(CaseOperationView):
-    """A lead flags an account of the case protected, or lifts the flag."""
-
-    form_class = case_forms.ProtectAccountForm
-    form_name = "protect_form"
-    anchor = "#accounts"
-
-    def perform(self, case, data, **kwargs):
-        link = get_object_or_404(
-            CaseAccount.objects.select_related("account"),
-            case=case,
-            account_id=kwargs["account_id"],
-        )
-        account = workflow.set_account_protected(
-            link.account,
-            data["protected"],
-            actor=self.request.user,
-            reason=data["reason"],
-            case=case,
-        )
-        if account.is_protected:
-            return (
-                f"Account {account.external_id} is protected: no action touches it "
-                "unless a lead overrides."
-            )
-        return f"Account {account.external_id} is no longer protected."

@@ -18,7 +18,7 @@ from django.views import View
 
 from cases import forms as case_forms
 from cases import queries, workflow
-from cases.models import Account, Case, CaseStatus, ReviewFlag
+from cases.models import Case, CaseStatus, ReviewFlag
 from cases.views.detail import case_page_context
 from core.pages import RefusalPageMixin
 from people.permissions import RoleRequiredMixin
@@ -179,21 +179,42 @@ class LinkAccountView(CaseOperationView):
         return f"Account {account.external_id} linked."
 
 
-class UnlinkAccountView(CaseOperationView):
-    form_class = case_forms.UnlinkAccountForm
-    form_name = "unlink_form"
+class AccountSelectionView(CaseOperationView):
+    """The accounts panel's selection: unlink the ticked accounts, protect them
+    or lift their protection (leads), with one reason."""
+
+    form_class = case_forms.AccountSelectionForm
+    form_name = "selection_form"
     anchor = "#accounts"
 
     def perform(self, case, data, **kwargs):
-        account = get_object_or_404(Account, pk=kwargs["account_id"])
-        workflow.unlink_account(
-            case.pk,
-            account,
-            actor=self.request.user,
-            reason=data["reason"],
-            version=data["version"],
-        )
-        return f"Account {account.external_id} unlinked."
+        form = case_forms.AccountSelectionForm
+        ids, reason, actor = data["accounts"], data["reason"], self.request.user
+        if data["operation"] == form.UNLINK:
+            names = workflow.unlink_accounts(
+                case.pk, ids, actor=actor, reason=reason, version=data["version"]
+            )
+            return f"{accounts_said(names)} unlinked."
+        protected = data["operation"] == form.PROTECT
+        accounts = workflow.set_accounts_protected(case, ids, protected, actor=actor, reason=reason)
+        names = [account.external_id for account in accounts]
+        are = "is" if len(names) == 1 else "are"
+        if protected:
+            them = "it" if len(names) == 1 else "them"
+            return (
+                f"{accounts_said(names)} {are} protected: no action touches {them} "
+                "unless a lead overrides."
+            )
+        return f"{accounts_said(names)} {are} no longer protected."
+
+
+def accounts_said(names: list[str], shown: int = 5) -> str:
+    """ "Account a", "Accounts a, b and c", or "12 accounts" past ``shown`` names."""
+    if len(names) == 1:
+        return f"Account {names[0]}"
+    if len(names) > shown:
+        return f"{len(names)} accounts"
+    return f"Accounts {', '.join(names[:-1])} and {names[-1]}"
 
 
 class MergeView(CaseOperationView):

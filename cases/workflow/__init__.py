@@ -8,7 +8,8 @@ action), moves it through the hooks ``case_follows_proposal`` and
 ``case_follows_actions``, and announces the change with ``publish_on_commit``.
 The allowed status changes live in one table, ``cases.workflow.table``.
 A case's TLP marking and tags are ``cases.workflow.marking``; an account's
-protected flag is set with ``set_account_protected``. The leads' known-shared list and their decisions on the values the import
+protected flag is set with ``set_account_protected`` (``set_accounts_protected``
+for several accounts of a case at once). The leads' known-shared list and their decisions on the values the import
 flags for review are here too (``cases.workflow.shared_values``).
 Each function
 
@@ -36,7 +37,9 @@ from cases.workflow.accounts import (
     AlreadyProtected,
     link_account,
     set_account_protected,
+    set_accounts_protected,
     unlink_account,
+    unlink_accounts,
 )
 from cases.workflow.actions import (
     case_follows_actions,
@@ -126,6 +129,7 @@ __all__ = [
     "reopen",
     "resolve_flag",
     "set_account_protected",
+    "set_accounts_protected",
     "set_attribution",
     "set_severity",
     "set_tlp",
@@ -133,4 +137,5 @@ __all__ = [
     "takes_merges",
     "transition",
     "unlink_account",
+    "unlink_accounts",
 ]

@@ -62,32 +62,65 @@ def link_account(case: Case | int, account: Account, *, actor, reason: str) -> C
 def unlink_account(
     case: Case | int, account: Account, *, actor, reason: str, version: int | None = None
 ) -> None:
+    _unlink(case, [account.pk], actor=actor, reason=reason, version=version)
+
+
+@refusal_audited("unlink_account")
+def unlink_accounts(
+    case: Case | int, account_ids: list[int], *, actor, reason: str, version: int | None = None
+) -> list[str]:
+    """Unlink the accounts ``account_ids`` from ``case`` at once, with one reason:
+    one new version of the case, and one audit event per account. Any of them
+    not linked refuses them all. Returns their external ids, in order."""
+    return _unlink(case, account_ids, actor=actor, reason=reason, version=version)
+
+
+def _unlink(
+    case: Case | int, account_ids: list[int], *, actor, reason: str, version: int | None
+) -> list[str]:
     check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
         case = lock_case(case, version, edits=[versions.ACCOUNTS])
         if not may_work_on(actor, case):
             raise needs_roles(WORKING_ROLES, "Unlinking an account", case)
         reason = required_text(reason, "reason")
-        link = CaseAccount.objects.filter(case=case, account=account).first()
-        if link is None:
-            raise ValidationError(f"Account {account} is not linked to case #{case.pk}.")
-        before = {
-            "account": account.external_id,
-            "link_reason": link.reason,
-            "linked_by": link.linked_by_label,
-        }
-        link.delete()
-        case.account_count = max(case.account_count - 1, 0)
-        touch(case, actor, ["account_count"])
-        record(
-            "case.account_unlinked",
-            actor=actor,
-            target=account,
-            cases=[case],
-            before=before,
-            reason=reason,
+        links = list(
+            CaseAccount.objects.filter(case=case, account_id__in=account_ids)
+            .select_related("account")
+            .order_by("account__external_id", "account_id")
         )
+        if len(links) != len(set(account_ids)):
+            raise ValidationError(_not_linked(case, account_ids, links))
+        for link in links:
+            before = {
+                "account": link.account.external_id,
+                "link_reason": link.reason,
+                "linked_by": link.linked_by_label,
+            }
+            link.delete()
+            record(
+                "case.account_unlinked",
+                actor=actor,
+                target=link.account,
+                cases=[case],
+                before=before,
+                reason=reason,
+            )
+        case.account_count = max(case.account_count - len(links), 0)
+        touch(case, actor, ["account_count"])
         publish_on_commit(case, "case.account_unlinked")
+    return [link.account.external_id for link in links]
+
+
+def _not_linked(case: Case, account_ids: list[int], links: list[CaseAccount]) -> str:
+    """Which of ``account_ids`` are not linked to ``case`` (those ``links`` miss)."""
+    linked = {link.account_id for link in links}
+    missing = sorted(set(account_ids) - linked)
+    names = dict(Account.objects.filter(pk__in=missing).values_list("pk", "external_id"))
+    shown = ", ".join(names.get(pk, f"#{pk}") for pk in missing)
+    if len(missing) == 1:
+        return f"Account {shown} is not linked to case #{case.pk}."
+    return f"Accounts {shown} are not linked to case #{case.pk}."
 
 
 class AlreadyProtected(Conflict):
@@ -116,32 +149,74 @@ def set_account_protected(
     account_id = account.pk if isinstance(account, Account) else int(account)
     check_length(reason, "reason", limits.REASON, "The reason")
     with transaction.atomic():
-        if not may_protect_accounts(actor):
-            if case is not None:
-                raise needs_roles(PROTECTING_ROLES, "Protecting an account", case)
-            raise needs_roles_for(PROTECTING_ROLES, "Protecting an account")
+        _may_protect(actor, case)
         reason = required_text(reason, "reason")
         locked = Account.objects.select_for_update().get(pk=account_id)
-        if locked.is_protected == protected and (
-            not protected or clean_text(locked.protected_reason) == reason
-        ):
-            raise AlreadyProtected(_already(locked))
-        before = {"is_protected": locked.is_protected, "protected_reason": locked.protected_reason}
-        locked.is_protected = protected
-        locked.protected_reason = reason if protected else ""
-        locked.save(update_fields=["is_protected", "protected_reason"])
-        record(
-            "account.protected" if protected else "account.unprotected",
-            actor=actor,
-            target=locked,
-            cases=[case] if case is not None else [],
-            before=before,
-            after={"is_protected": protected, "protected_reason": locked.protected_reason},
-            reason=reason,
-        )
+        _protect(locked, protected, actor=actor, reason=reason, case=case)
         if case is not None:
-            publish_on_commit(case, "account.protected" if protected else "account.unprotected")
+            publish_on_commit(case, _verb(protected))
     return locked
+
+
+@refusal_audited("protect_account")
+def set_accounts_protected(
+    case: Case, account_ids: list[int], protected: bool, *, actor, reason: str
+) -> list[Account]:
+    """``set_account_protected`` for several accounts of ``case`` at once, with
+    one reason and one audit event each; any of them not linked to the case,
+    or already as asked, refuses them all. Returns them by external id."""
+    check_length(reason, "reason", limits.REASON, "The reason")
+    with transaction.atomic():
+        _may_protect(actor, case)
+        reason = required_text(reason, "reason")
+        links = list(
+            CaseAccount.objects.filter(case=case, account_id__in=account_ids).only(
+                "id", "account_id"
+            )
+        )
+        if len(links) != len(set(account_ids)):
+            raise ValidationError(_not_linked(case, account_ids, links))
+        locked = list(
+            Account.objects.select_for_update()
+            .filter(pk__in=account_ids)
+            .order_by("external_id", "pk")
+        )
+        for account in locked:
+            _protect(account, protected, actor=actor, reason=reason, case=case)
+        publish_on_commit(case, _verb(protected))
+    return locked
+
+
+def _may_protect(actor, case: Case | None) -> None:
+    if not may_protect_accounts(actor):
+        if case is not None:
+            raise needs_roles(PROTECTING_ROLES, "Protecting an account", case)
+        raise needs_roles_for(PROTECTING_ROLES, "Protecting an account")
+
+
+def _protect(locked: Account, protected: bool, *, actor, reason: str, case: Case | None) -> None:
+    """Set the flag of ``locked`` (a row this transaction locked) and write its event."""
+    if locked.is_protected == protected and (
+        not protected or clean_text(locked.protected_reason) == reason
+    ):
+        raise AlreadyProtected(_already(locked))
+    before = {"is_protected": locked.is_protected, "protected_reason": locked.protected_reason}
+    locked.is_protected = protected
+    locked.protected_reason = reason if protected else ""
+    locked.save(update_fields=["is_protected", "protected_reason"])
+    record(
+        _verb(protected),
+        actor=actor,
+        target=locked,
+        cases=[case] if case is not None else [],
+        before=before,
+        after={"is_protected": protected, "protected_reason": locked.protected_reason},
+        reason=reason,
+    )
+
+
+def _verb(protected: bool) -> str:
+    return "account.protected" if protected else "account.unprotected"
 
 
 def _already(account: Account) -> str:

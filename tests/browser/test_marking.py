@@ -60,9 +60,10 @@ def test_a_lead_protects_an_account_and_restricts_the_case(page: Page, cast, cas
 
     log_in(page, "lee")
     page.goto(f"/cases/{case.pk}/")
-    row = page.locator("tr.account-row", has_text="acct_partner_lab")
-    row.get_by_label("Reason to protect acct_partner_lab").fill("Research programme partner")
-    row.get_by_role("button", name="Protect").click()
+    accounts = page.locator("#account-selection")
+    accounts.get_by_label("Select acct_partner_lab").check()
+    accounts.get_by_label("Reason").fill("Research programme partner")
+    accounts.get_by_role("button", name="Protect selected").click()
     expect(page.get_by_text("Account acct_partner_lab is protected")).to_be_visible()
     row = page.locator("tr.account-row", has_text="acct_partner_lab")
     expect(row.locator(".badge.protected")).to_be_visible()

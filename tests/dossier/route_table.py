@@ -65,8 +65,7 @@ ROUTES: dict[str, dict[str, Access]] = {
     "cases:evidence-content": {"GET": CASE_READERS},
     "cases:link-account": {"POST": CASE_READERS},
     "cases:resolve-flag": {"POST": CASE_READERS},
-    "cases:protect-account": {"POST": CASE_READERS},
-    "cases:unlink-account": {"POST": CASE_READERS},
+    "cases:account-selection": {"POST": CASE_READERS},
     # Enforcement pages; the steps admit every role and the workflow refuses.
     "enforcement:approvals": {"GET": LEADS},
     "enforcement:action": {"GET": CASE_READERS},

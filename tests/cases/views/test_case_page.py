@@ -146,6 +146,11 @@ def test_field_errors_show_next_to_the_field(client, ivy, case):
     assert "No platform account has this id." in form
 
 
+def selection(body: str) -> str:
+    """The accounts panel's selection form."""
+    return body.split('id="account-selection"')[1].split("</form>")[0]
+
+
 def test_it_links_and_unlinks_an_account_with_a_reason(client, ivy, case):
     make_account("acct_9", is_protected=True, protected_reason="partner")
     login(client, ivy)
@@ -156,14 +161,110 @@ def test_it_links_and_unlinks_an_account_with_a_reason(client, ivy, case):
     body = page(client, case)
     assert "acct_9" in body and "same card" in body and ">protected<" in body
     account_id = case.account_links.get().account_id
+    assert f'value="{account_id}" aria-label="Select acct_9"' in selection(body)
+    # An investigator unlinks; protecting is a lead's.
+    assert "Unlink selected" in selection(body) and "Protect selected" not in body
     case.refresh_from_db()
     response = client.post(
-        f"/cases/{case.pk}/accounts/{account_id}/unlink/",
-        {"reason": "different person", "version": case.version},
+        f"/cases/{case.pk}/accounts/selected/",
+        {
+            "accounts": [account_id],
+            "operation": "unlink",
+            "reason": "different person",
+            "version": case.version,
+        },
     )
     assert response.status_code == 302
     assert not case.account_links.exists()
     assert "Account acct_9 unlinked" in page(client, case)
+
+
+def test_it_unlinks_the_ticked_accounts_at_once_in_one_version(client, ivy, case):
+    accounts = [make_account(f"acct_{n}") for n in range(4)]
+    for account in accounts:
+        link(case, account)
+    case.refresh_from_db()
+    version = case.version
+    response = login(client, ivy).post(
+        f"/cases/{case.pk}/accounts/selected/",
+        {
+            "accounts": [accounts[2].pk, accounts[0].pk, accounts[1].pk],
+            "operation": "unlink",
+            "reason": "a shared office",
+            "version": version,
+        },
+    )
+    assert response.status_code == 302
+    assert list(case.account_links.values_list("account__external_id", flat=True)) == ["acct_3"]
+    case.refresh_from_db()
+    assert case.version == version + 1
+    events = AuditEvent.objects.filter(verb="case.account_unlinked").order_by("sequence")
+    assert [(e.target_id, e.reason) for e in events] == [
+        (str(account.pk), "a shared office") for account in accounts[:3]
+    ]
+    assert "Accounts acct_0, acct_1 and acct_2 unlinked." in page(client, case)
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ({"operation": "unlink", "reason": "r"}, "Select at least one account."),
+        ({"accounts": ["x"], "operation": "unlink", "reason": "r"}, "are not account ids"),
+        ({"accounts": ["1"], "reason": "r"}, "Choose what to do with the selected accounts."),
+        ({"accounts": ["1"], "operation": "unlink"}, "Reason: This field is required."),
+    ],
+    ids=["nothing-ticked", "not-ids", "no-button", "no-reason"],
+)
+def test_a_selection_without_what_it_needs_is_refused_at_the_form(client, ivy, case, data, said):
+    account = make_account("acct_1")
+    link(case, account)
+    case.refresh_from_db()
+    data = {**data, "version": case.version}
+    if data.get("accounts") == ["1"]:
+        data["accounts"] = [account.pk]
+    response = login(client, ivy).post(f"/cases/{case.pk}/accounts/selected/", data)
+    assert response.status_code == 400
+    form = selection(response.content.decode())
+    assert said in form
+    if "accounts" in data and data["accounts"] != ["x"]:
+        # What was ticked stays ticked.
+        assert f'value="{account.pk}" aria-label="Select acct_1" checked' in form
+    assert case.account_links.exists()
+
+
+def test_an_account_no_longer_linked_refuses_the_whole_selection(client, ivy, case):
+    kept, gone = make_account("acct_kept"), make_account("acct_gone")
+    link(case, kept)
+    case.refresh_from_db()
+    response = login(client, ivy).post(
+        f"/cases/{case.pk}/accounts/selected/",
+        {
+            "accounts": [kept.pk, gone.pk],
+            "operation": "unlink",
+            "reason": "r",
+            "version": case.version,
+        },
+    )
+    assert response.status_code == 400
+    assert f"Account acct_gone is not linked to case #{case.pk}." in selection(
+        response.content.decode()
+    )
+    assert case.account_links.get().account == kept
+
+
+def test_an_unlink_on_an_old_version_is_refused_with_who_changed_it(client, ivy, case):
+    account = make_account("acct_1")
+    link(case, account)
+    case.refresh_from_db()
+    seen = case.version
+    workflow.link_account(case.pk, make_account("acct_2"), actor=ivy, reason="same card")
+    response = login(client, ivy).post(
+        f"/cases/{case.pk}/accounts/selected/",
+        {"accounts": [account.pk], "operation": "unlink", "reason": "r", "version": seen},
+    )
+    assert response.status_code == 409
+    assert "ivy" in selection(response.content.decode())
+    assert case.account_links.filter(account=account).exists()
 
 
 def test_notes_render_markdown_and_show_html_as_text(client, ivy, case):

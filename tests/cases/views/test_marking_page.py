@@ -103,22 +103,76 @@ def test_tags_are_added_removed_and_suggested_from_alert_labels(client, make_use
     assert "Already tagged reseller" in response.content.decode()
 
 
+def protect(client, case, accounts, operation="protect", reason="enterprise customer"):
+    return client.post(
+        f"/cases/{case.pk}/accounts/selected/",
+        {
+            "accounts": [account.pk for account in accounts],
+            "operation": operation,
+            "reason": reason,
+            "version": case.version,
+        },
+    )
+
+
 def test_a_lead_protects_an_account_on_the_case_page(client, make_user):
     case = make_case()
     account = Account.objects.create(external_id="acct_partner")
     link(case, account)
     lead = make_user("lead")
     body = signed_in(client, lead).get(f"/cases/{case.pk}/").content.decode()
-    assert 'aria-label="Reason to protect acct_partner"' in body
-    response = client.post(
-        f"/cases/{case.pk}/accounts/{account.pk}/protection/",
-        {"protected": "1", "reason": "enterprise customer"},
-    )
+    assert 'aria-label="Select acct_partner"' in body and "Protect selected" in body
+    response = protect(client, case, [account])
     assert response.status_code == 302
     account.refresh_from_db()
     assert (account.is_protected, account.protected_reason) == (True, "enterprise customer")
     body = client.get(f"/cases/{case.pk}/").content.decode()
-    assert "enterprise customer" in body and "Lift protection" in body
+    assert "Account acct_partner is protected: no action touches it" in body
+    assert "enterprise customer" in body and ">protected<" in body
+    response = protect(client, case, [account], "unprotect", "contract ended")
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.is_protected, account.protected_reason) == (False, "")
+    assert (
+        "Account acct_partner is no longer protected."
+        in client.get(f"/cases/{case.pk}/").content.decode()
+    )
+
+
+def test_a_lead_protects_the_ticked_accounts_at_once(client, make_user):
+    case = make_case()
+    accounts = [Account.objects.create(external_id=f"acct_{n}") for n in range(3)]
+    for account in accounts:
+        link(case, account)
+    response = protect(signed_in(client, make_user("lead")), case, accounts[1:], reason="partner")
+    assert response.status_code == 302
+    assert list(
+        Account.objects.filter(is_protected=True).values_list("external_id", flat=True)
+    ) == ["acct_1", "acct_2"]
+    events = AuditEvent.objects.filter(verb="account.protected").order_by("sequence")
+    assert [(e.target_id, e.reason) for e in events] == [
+        (str(account.pk), "partner") for account in accounts[1:]
+    ]
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Accounts acct_1 and acct_2 are protected: no action touches them" in body
+
+
+def test_one_account_already_protected_refuses_the_whole_selection(client, make_user):
+    case = make_case()
+    plain = Account.objects.create(external_id="acct_plain")
+    lifted = Account.objects.create(external_id="acct_lifted")
+    for account in (plain, lifted):
+        link(case, account)
+    plain.is_protected, plain.protected_reason = True, "partner"
+    plain.save()
+    response = protect(signed_in(client, make_user("lead")), case, [plain, lifted], "unprotect")
+    # Refused and sent back to the case, which says why.
+    assert response.status_code == 302
+    body = client.get(response.url).content.decode()
+    assert "Account acct_lifted is already not protected" in body
+    assert not AuditEvent.objects.filter(verb="account.unprotected").exists()
+    plain.refresh_from_db()
+    assert plain.is_protected
 
 
 @pytest.mark.parametrize("role", ["investigator", *READERS_WHO_DO_NOT_MARK])
@@ -127,11 +181,8 @@ def test_only_leads_protect_accounts_on_the_page(client, make_user, role):
     account = Account.objects.create(external_id="acct_partner")
     link(case, account)
     signed_in(client, make_user(role))
-    assert "Reason to protect" not in client.get(f"/cases/{case.pk}/").content.decode()
-    response = client.post(
-        f"/cases/{case.pk}/accounts/{account.pk}/protection/",
-        {"protected": "1", "reason": "mine"},
-    )
+    assert "Protect selected" not in client.get(f"/cases/{case.pk}/").content.decode()
+    response = protect(client, case, [account], reason="mine")
     assert response.status_code == 403
     account.refresh_from_db()
     assert not account.is_protected
@@ -141,11 +192,10 @@ def test_a_protection_needs_a_reason_named_at_the_form(client, make_user):
     case = make_case()
     account = Account.objects.create(external_id="acct_partner")
     link(case, account)
-    response = signed_in(client, make_user("lead")).post(
-        f"/cases/{case.pk}/accounts/{account.pk}/protection/", {"protected": "1", "reason": ""}
-    )
+    response = protect(signed_in(client, make_user("lead")), case, [account], reason="")
     assert response.status_code == 400
-    assert "Reason to protect: This field is required." in response.content.decode()
+    form = response.content.decode().split('id="account-selection"')[1].split("</form>")[0]
+    assert "Reason: This field is required." in form
 
 
 def test_the_queue_shows_and_filters_by_escalation_level(client, make_user):
