@@ -118,6 +118,7 @@ def app_environment(database_url: str, redis_url: str) -> dict[str, str]:
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,
         EVIDENCE_ROOT=str(ROOT / ".run" / "bench-evidence"),
+        EXPORT_ROOT=str(ROOT / ".run" / "bench-exports"),
         # The benchmark approves no actions; checkpoints are made as in production.
         ENFORCEMENT_BACKEND="log",
         AUDIT_CHECKPOINT_KEYS="bench-checkpoint-" + "k" * 40,
