@@ -3,7 +3,8 @@
 ``record`` must run inside ``transaction.atomic()``: it takes the chain lock
 (a transaction-scoped advisory lock, so it also works behind PgBouncer in
 transaction mode), reads the head of the chain, and inserts the next event
-with the next gapless sequence number and its hash. The lock is held until
+with the next gapless sequence number, its hash and its seal (an Ed25519
+signature of the hash, ``audit.signing``). The lock is held until
 the transaction ends, so call ``record`` as the last write of a transaction
 to keep the time other writers wait short.
 """
@@ -14,12 +15,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
 from audit.models import AuditEvent
+from audit.signing import seal_message, sign
 from core.middleware import current_remote_addr, current_request_id
 
 # Key of the advisory lock that serialises writers of the chain ("dossier").
@@ -121,14 +124,15 @@ def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
         # The documents are hashed as PostgreSQL will store them (jsonb::text), as verify reads them.
         hashed["before"], hashed["after"] = canonical[2 * index], canonical[2 * index + 1]
         event.hash = compute_hash(**hashed)
+        event.seal = sign(settings.AUDIT_SIGNING_KEY, seal_message(event.hash))
         prev_hash = event.hash
         events.append(event)
     _insert(events, occurred_at, documents)
     return events
 
 
-# The stored columns are the hashed ones and the hash (``audit.chain``).
-STORED_COLUMNS = (*HASHED_FIELDS, "hash")
+# The stored columns are the hashed ones, the hash (``audit.chain``) and its seal.
+STORED_COLUMNS = (*HASHED_FIELDS, "hash", "seal")
 # Every event of one record_many shares its time: one parameter, not an array.
 _ARRAY_COLUMNS = tuple(name for name in STORED_COLUMNS if name != "occurred_at")
 # The array type each column travels as (text unless named), and its cast on the way in.

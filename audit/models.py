@@ -59,6 +59,10 @@ class AuditEvent(models.Model):
 
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Ed25519 signature of ``hash`` under AUDIT_SIGNING_KEY (``audit.signing``):
+    # the hash proves the content, the seal proves Dossier wrote it. Empty on
+    # events written before seals existed.
+    seal = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -102,7 +106,10 @@ class AuditCheckpoint(models.Model):
     sequence = models.BigIntegerField(unique=True, editable=False)
     hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(editable=False)
-    signature = models.CharField(max_length=64, editable=False)
+    # Ed25519 (base64) under AUDIT_SIGNING_KEY, whose ``key_id`` is named; an
+    # empty ``key_id`` marks an older checkpoint, HMAC under AUDIT_CHECKPOINT_KEYS.
+    signature = models.CharField(max_length=100, editable=False)
+    key_id = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ("-sequence",)

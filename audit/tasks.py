@@ -1,18 +1,14 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
-from audit import export_jobs
-from audit.checkpoints import make_checkpoint
+from audit import checkpoints, export_jobs
 
 
-@shared_task(name="audit.tasks.checkpoint", ignore_result=True)
-def checkpoint() -> None:
-    """Scheduled by beat: sign the chain's head, when a key is configured."""
-    if not settings.AUDIT_CHECKPOINT_KEYS:
-        return
-    make_checkpoint()
+@shared_task(name="audit.tasks.anchor", ignore_result=True)
+def anchor() -> None:
+    """Scheduled by beat every AUDIT_ANCHOR_INTERVAL: anchor the chain's head outside."""
+    checkpoints.anchor()
 
 
 @shared_task(name=export_jobs.WRITE_EXPORT_JOB, ignore_result=True)

@@ -122,8 +122,9 @@ def app_environment(database_url: str, redis_url: str) -> dict[str, str]:
         # The benchmark approves no actions; checkpoints are made as in production.
         ENFORCEMENT_BACKEND="log",
         AUDIT_CHECKPOINT_KEYS="bench-checkpoint-" + "k" * 40,
-        # Base64 of 32 raw bytes, as production requires; it signs no export here.
+        # Base64 of 32 raw bytes, as production requires: it seals each audit event.
         AUDIT_SIGNING_KEY=base64.b64encode(b"bench-signing-".ljust(32, b"k")).decode(),
+        AUDIT_ANCHOR_PATH=str(ROOT / ".run" / "bench-audit-anchors.jsonl"),
         LOG_LEVEL="WARNING",
         # Served on 127.0.0.1 over plain HTTP, as a server behind its TLS proxy is.
         SECURE_SSL_REDIRECT="false",

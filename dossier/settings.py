@@ -444,9 +444,8 @@ CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {
     "schedule": ENFORCEMENT_SWEEP_INTERVAL,
 }
 
-# Audit checkpoints: HMAC keys kept outside the database (the first signs; older
-# ones still verify). Required in production: without a key checkpoints are
-# neither made nor checked, which must not happen by omission.
+# Audit checkpoints signed before Ed25519 ones: the HMAC keys they verify
+# with, kept outside the database (the first signed; older ones still verify).
 AUDIT_CHECKPOINT_KEYS = env_list(
     "AUDIT_CHECKPOINT_KEYS", dev_default=["dossier-development-only-audit-key"]
 )
@@ -473,9 +472,18 @@ CELERY_BEAT_SCHEDULE["audit-export-cleanup"] = {
     "task": "audit.tasks.remove_expired_exports",
     "schedule": env_float("EXPORT_CLEANUP_INTERVAL", 300.0, minimum=1.0),
 }
-CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
-    "task": "audit.tasks.checkpoint",
-    "schedule": env_float("AUDIT_CHECKPOINT_INTERVAL", 3600.0, minimum=10.0),
+# The chain's head is anchored every AUDIT_ANCHOR_INTERVAL seconds: signed with
+# AUDIT_SIGNING_KEY and appended to AUDIT_ANCHOR_PATH, a file outside the
+# database that production must name (append-only storage the database's
+# administrators cannot rewrite; docs/audit-trail.md). The interval is the
+# window in which a cut of the newest events goes unseen.
+AUDIT_ANCHOR_PATH = Path(
+    env_str("AUDIT_ANCHOR_PATH", dev_default=str(BASE_DIR / ".run" / "audit-anchors.jsonl"))
+)
+AUDIT_ANCHOR_INTERVAL = env_float("AUDIT_ANCHOR_INTERVAL", 5.0, minimum=1.0)
+CELERY_BEAT_SCHEDULE["audit-anchor"] = {
+    "task": "audit.tasks.anchor",
+    "schedule": AUDIT_ANCHOR_INTERVAL,
 }
 
 # Evidence files no row refers to (an upload whose transaction rolled back).

@@ -158,6 +158,15 @@ def export_root(settings, tmp_path):
     return settings.EXPORT_ROOT
 
 
+@pytest.fixture(autouse=True)
+def audit_anchors(settings, tmp_path, monkeypatch):
+    """The chain's outside anchors go to the test's own file, also for the workers,
+    servers and commands it starts (they take the environment)."""
+    settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchors.jsonl"
+    monkeypatch.setenv("AUDIT_ANCHOR_PATH", str(settings.AUDIT_ANCHOR_PATH))
+    return settings.AUDIT_ANCHOR_PATH
+
+
 @pytest.fixture
 def api():
     return APIClient()

@@ -18,6 +18,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://redis.example.org:6379/0",
     "EVIDENCE_ROOT": "/srv/dossier/evidence",
     "EXPORT_ROOT": "/srv/dossier/exports",
+    "AUDIT_ANCHOR_PATH": "/srv/dossier/anchors/audit-anchors.jsonl",
     # Named on purpose: no silent record-only backend, no silently absent checkpoints.
     "ENFORCEMENT_BACKEND": "log",
     "AUDIT_CHECKPOINT_KEYS": "a-checkpoint-key-for-the-settings-test",
