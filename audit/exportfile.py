@@ -24,6 +24,7 @@ import csv
 import hashlib
 import io
 import json
+import operator
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -101,12 +102,20 @@ def _csv_line(cells: Iterable[Any]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _csv_cell(name: str, value: Any) -> Any:
-    if value is None:
-        return ""  # never ambiguous: a stored jsonb text is never empty
-    if name == "case_ids":
-        return json.dumps(value, separators=(",", ":"))
-    return value
+# A CSV record's cells, by position: the row, then the event's fields.
+_CSV_FIELDS = operator.itemgetter(*COLUMNS[1:])
+_CSV_TIME = COLUMNS.index("occurred_at")
+_CSV_CASES = COLUMNS.index("case_ids")
+
+
+def _csv_cells(position: int, event: dict[str, Any]) -> list[Any]:
+    """A record's CSV cells: the values of ``_record``, ``case_ids`` as its JSON
+    array. ``None`` is an empty cell (the csv module writes it so), never
+    ambiguous: a stored jsonb text is never empty."""
+    cells = [position, *_CSV_FIELDS(event)]
+    cells[_CSV_TIME] = format_timestamp(cells[_CSV_TIME])
+    cells[_CSV_CASES] = "[" + ",".join([str(int(c)) for c in sorted(cells[_CSV_CASES])]) + "]"
+    return cells
 
 
 class ExportWriter:
@@ -137,7 +146,22 @@ class ExportWriter:
         self.last = ends
         if self.output == "jsonl":
             return self._emit(canonical(record) + b"\n")
-        return self._emit(_csv_line(_csv_cell(name, record[name]) for name in COLUMNS))
+        return self._emit(_csv_line(_csv_cells(self.rows, event)))
+
+    def events(self, events: Iterable[dict[str, Any]]) -> bytes:
+        """Several events (a page) as the bytes ``event`` gives each, joined; for CSV
+        written by one csv writer at once, which saves most of the per-row work."""
+        if self.output == "jsonl":
+            return b"".join([self.event(event) for event in events])
+        cells = [_csv_cells(self.rows + number, event) for number, event in enumerate(events, 1)]
+        if not cells:
+            return b""
+        self.rows += len(cells)
+        self.first = self.first or {"sequence": cells[0][1], "hash": cells[0][-1]}
+        self.last = {"sequence": cells[-1][1], "hash": cells[-1][-1]}
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(cells)
+        return self._emit(buffer.getvalue().encode())
 
     def trailer(self, private_key: bytes, **about: Any) -> bytes:
         """The signed manifest, as the last line; ``about`` adds what the server knows
