@@ -21,7 +21,7 @@ safety team's work on distillation networks leave them:
 bytes to several kilobytes. The events are numbered, linked and hashed as
 ``audit.events`` does (``audit.chain.compute_hash`` over jsonb's own text of
 the documents, which PostgreSQL gives back a chunk at a time on a second
-connection), under the chain's lock held to the caller's commit, so
+connection) and sealed with ``AUDIT_SIGNING_KEY`` (``audit.signing``), under the chain's lock held to the caller's commit, so
 ``manage.py audit verify`` passes and exports verify. Times rise strictly with
 the sequence. The cases are named by id only (no case rows: an export reads the
 events alone). The same seed gives the same events.
@@ -37,9 +37,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from django.conf import settings
 
 from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
 from audit.events import CHAIN_LOCK_KEY
+from audit.signing import seal_message, sign
 from bench.page_data.model import CAMPAIGN_DAYS
 from bench.page_data.rows import Ids
 from people.roles import Role
@@ -60,7 +62,7 @@ DETECTORS = (
 CASES = 15_000
 # Events hashed per round trip for jsonb's text of their documents.
 CHUNK = 5_000
-STORED = (*HASHED_FIELDS, "hash")
+STORED = (*HASHED_FIELDS, "hash", "seal")
 SEVERITIES = ("low", "medium", "high", "critical")
 TAGS = ("distillation", "operator-a", "proxy", "payment", "reseller", "benign", "escalated")
 STATUSES = ("open", "triaged", "in_progress", "awaiting_approval", "closed")
@@ -86,6 +88,7 @@ class Built:
 
 def build(conn: psycopg.Connection, events: int, *, seed: int = 7, password: str = "!") -> Built:
     """Write the people and ``events`` audit events (see the module's docstring)."""
+    key = settings.AUDIT_SIGNING_KEY
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=CAMPAIGN_DAYS)
@@ -119,7 +122,7 @@ def build(conn: psycopg.Connection, events: int, *, seed: int = 7, password: str
                 event["prev_hash"] = prev_hash
                 event["before"], event["after"] = canonical[2 * index], canonical[2 * index + 1]
                 prev_hash = compute_hash(**event)
-                copy.write_row((*event.values(), prev_hash))
+                copy.write_row((*event.values(), prev_hash, sign(key, seal_message(prev_hash))))
     return Built(people, usernames, events, first, sequence)
 
 

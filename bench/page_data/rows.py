@@ -7,13 +7,15 @@ import json
 from collections import defaultdict
 
 import psycopg
+from django.conf import settings
 
 from audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_hash
 from audit.events import CHAIN_LOCK_KEY
+from audit.signing import seal_message, sign
 
 # The columns each table is written with, in the order of the rows given.
 COLUMNS = {
-    "audit_auditevent": " ".join((*HASHED_FIELDS, "hash", "id")),
+    "audit_auditevent": " ".join((*HASHED_FIELDS, "hash", "seal", "id")),
     "auth_user": "id password is_superuser username first_name last_name email is_staff is_active date_joined",
     "auth_user_groups": "id user_id group_id",
     "ingestion_detector": "id name description active rate_per_minute last_seen_at created_at",
@@ -73,7 +75,7 @@ class Ids:
 
 def chain_rows(conn: psycopg.Connection, tables: Tables, ids: Ids, events: list[dict]) -> None:
     """The events, oldest first, as rows appended after the chain's head: numbered and
-    hashed as ``audit.events`` does, under its lock (held to the caller's commit)."""
+    hashed and sealed as ``audit.events`` does, under its lock (held to the caller's commit)."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
     head = conn.execute(
         "SELECT sequence, hash FROM audit_auditevent ORDER BY sequence DESC LIMIT 1"
@@ -100,6 +102,11 @@ def chain_rows(conn: psycopg.Connection, tables: Tables, ids: Ids, events: list[
         digest = compute_hash(**fields)
         tables.add(
             "audit_auditevent",
-            (*(fields[name] for name in HASHED_FIELDS), digest, next(event_ids)),
+            (
+                *(fields[name] for name in HASHED_FIELDS),
+                digest,
+                sign(settings.AUDIT_SIGNING_KEY, seal_message(digest)),
+                next(event_ids),
+            ),
         )
         prev_hash = digest
