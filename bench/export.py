@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import os
 import resource
@@ -53,8 +52,6 @@ from harness import (
 DATABASE = f"dossier_bench_export_{os.getpid()}"
 TARGET_RATIO = 0.3
 TARGET_MEMORY = 0.2
-# A fixed signing key: the benchmark signs nothing anyone relies on.
-SIGNING_KEY = hashlib.sha256(b"dossier-bench-export-signing-key").digest()
 MANAGER = "trail-manager-1"
 
 
@@ -83,7 +80,6 @@ def main() -> None:
         with private_redis() as redis_url, tempfile.TemporaryDirectory() as folder:
             env = app_environment(database_url, redis_url)
             env.update(
-                AUDIT_SIGNING_KEY=base64.b64encode(SIGNING_KEY).decode(),
                 EXPORT_ROOT=str(Path(folder) / "exports"),
                 DJANGO_SETTINGS_MODULE="dossier.settings",
             )
