@@ -13,11 +13,13 @@ from urllib.parse import quote
 from django.db import connection
 
 
-def url_of_test_database() -> str:
-    """A ``DATABASE_URL`` for the test database, credentials included."""
+def url_of_test_database(user: str | None = None, password: str | None = None) -> str:
+    """A ``DATABASE_URL`` for the test database, credentials included: the
+    test's own, or those of ``user`` (a role such as the runtime role)."""
     settings = connection.settings_dict
-    user = quote(settings["USER"] or "", safe="")
-    password = settings["PASSWORD"]
+    if user is None:
+        user, password = settings["USER"] or "", settings["PASSWORD"]
+    user = quote(user, safe="")
     credentials = f"{user}:{quote(password, safe='')}" if password else user
     host = settings["HOST"] or "127.0.0.1"
     port = settings["PORT"] or 5432

@@ -1,8 +1,9 @@
 """``manage.py audit verify`` (the database's chain, or with ``--file`` an export,
-offline) and ``manage.py audit grant-runtime ROLE``."""
+offline) and ``manage.py audit grant-runtime ROLE [--create]``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from audit.verify import (
     verify_chain,
     verify_checkpoints,
 )
+
+RUNTIME_PASSWORD_VARIABLE = "RUNTIME_DB_PASSWORD"
 
 
 class Command(BaseCommand):
@@ -63,6 +66,19 @@ class Command(BaseCommand):
             help="grant ROLE DML on the app's tables but only SELECT/INSERT on the audit table",
         )
         grant.add_argument("role")
+        grant.add_argument(
+            "--create",
+            action="store_true",
+            help="create ROLE first when it is missing (LOGIN and nothing more), or set the "
+            "existing one's password; the password from the environment (--password-env)",
+        )
+        grant.add_argument(
+            "--password-env",
+            default=RUNTIME_PASSWORD_VARIABLE,
+            metavar="VARIABLE",
+            help=f"the environment variable holding ROLE's password (default "
+            f"{RUNTIME_PASSWORD_VARIABLE}); with --create",
+        )
         grant.add_argument("--dry-run", action="store_true", help="print the SQL only")
 
     def handle(self, *args, action: str, **options):
@@ -73,7 +89,11 @@ class Command(BaseCommand):
         elif action == "checkpoint":
             self._checkpoint()
         else:
-            self._grant(options["role"], options["dry_run"])
+            password = None
+            if options["create"]:
+                # A review of the SQL needs no password.
+                password = "" if options["dry_run"] else self._password(options["password_env"])
+            self._grant(options["role"], password, options["dry_run"])
 
     def _verify(self, chunk_size: int, anchors_path: str | None, expect_head) -> None:
         path = Path(anchors_path or settings.AUDIT_ANCHOR_PATH)
@@ -158,10 +178,17 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"anchored event {line['sequence']} in {settings.AUDIT_ANCHOR_PATH}")
 
-    def _grant(self, role: str, dry_run: bool) -> None:
+    def _password(self, variable: str) -> str:
+        # Never on the command line, where any local user could read it.
+        password = os.environ.get(variable, "")
+        if not password.strip():
+            raise CommandError(f"--create needs the runtime role's password in {variable}")
+        return password
+
+    def _grant(self, role: str, password: str | None, dry_run: bool) -> None:
         try:
             with transaction.atomic():
-                statements = grant_runtime(role, dry_run=dry_run)
+                statements = grant_runtime(role, password=password, dry_run=dry_run)
         except RuntimeRoleError as exc:
             raise CommandError(str(exc)) from exc
         for statement in statements:
