@@ -5,17 +5,26 @@ Finds or starts PostgreSQL and Redis (``scripts/services.py``), migrates,
 collects static files, creates the demo users once, then runs the web server,
 a Celery worker and Celery beat until Ctrl-C (or until one of them exits), and
 stops everything it started, in reverse order, and nothing else.
+
+Migrations run as the database's owner (``DATABASE_URL``); the web server,
+worker and beat connect as the runtime role ``dossier_runtime``, which owns
+nothing, so the audit trail's append-only triggers bind them. The role is
+created or updated and granted by ``manage.py audit grant-runtime --create``
+after every migrate, with the password ``RUNTIME_DB_PASSWORD`` or, when that
+is unset, one generated once into ``.run/runtime-db-password``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -24,6 +33,7 @@ import services  # sibling script, importable once its folder is on the path
 ROOT = services.ROOT
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+RUNTIME_ROLE = "dossier_runtime"
 
 
 def say(message: str) -> None:
@@ -80,10 +90,15 @@ class Supervisor:
         self.children.clear()
 
 
-def manage(env: dict[str, str], *args: str, quiet: bool = False) -> bool:
+def manage(env: dict[str, str], *args: str, quiet: bool = False, errors: bool = False) -> bool:
+    """Run a manage.py command; ``quiet`` hides its output (its errors too, unless ``errors``)."""
     output = subprocess.DEVNULL if quiet else None
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdout=output, stderr=output
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=None if errors else output,
     )
     return result.returncode == 0
 
@@ -95,6 +110,27 @@ def database_is_fresh(database_url: str) -> bool:
     with psycopg.connect(database_url, connect_timeout=5) as conn:
         row = conn.execute("SELECT to_regclass('public.django_migrations') IS NULL").fetchone()
     return bool(row[0])
+
+
+def runtime_password(run_dir: Path) -> str:
+    """``RUNTIME_DB_PASSWORD``, else this machine's own, generated at the first run."""
+    given = os.environ.get("RUNTIME_DB_PASSWORD", "").strip()
+    if given:
+        return given
+    kept = run_dir / "runtime-db-password"
+    if not kept.exists():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        kept.touch(mode=0o600)
+        kept.write_text(secrets.token_urlsafe(24) + "\n")
+    return kept.read_text().strip()
+
+
+def as_role(database_url: str, role: str, password: str) -> str:
+    """The same server and database, signed in as ``role``."""
+    parts = urlsplit(database_url)
+    server = parts.netloc.rpartition("@")[2]
+    netloc = f"{quote(role, safe='')}:{quote(password, safe='')}@{server}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def wait_until_serving(url: str, seconds: float = 60) -> bool:
@@ -133,9 +169,19 @@ def main() -> int:
             if not manage(env, "demo_users", "--file", str(demo_file), quiet=True):
                 say("manage.py demo_users failed")
                 return 1
-            supervisor = Supervisor(env)
+            password = runtime_password(run_dir)
+            grant = ("audit", "grant-runtime", RUNTIME_ROLE, "--create")
+            if not manage(
+                {**env, "RUNTIME_DB_PASSWORD": password}, *grant, quiet=True, errors=True
+            ):
+                say("manage.py audit grant-runtime failed")
+                return 1
+            runtime = {**env, "DATABASE_URL": as_role(env["DATABASE_URL"], RUNTIME_ROLE, password)}
+            owner = urlsplit(env["DATABASE_URL"]).username
+            say(f"migrated as {owner}; web, worker and beat connect as {RUNTIME_ROLE}")
+            supervisor = Supervisor(runtime)
             try:
-                return serve(supervisor, env, port, fresh, demo_file, run_dir)
+                return serve(supervisor, runtime, port, fresh, demo_file, run_dir)
             finally:
                 supervisor.stop()
     except services.ServiceError as exc:

@@ -1,4 +1,5 @@
-"""``make run`` (scripts/run.py) on private services: serves the login page, stops on Ctrl-C."""
+"""``make run`` (scripts/run.py) on private services: serves the login page as
+the runtime role (migrations as the owner), stops on Ctrl-C."""
 
 import os
 import re
@@ -9,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
@@ -86,6 +88,24 @@ def test_run_serves_the_login_page_to_demo_users_and_stops_everything_on_ctrl_c(
         )
         assert home.status_code == 200
         assert f"Welcome, {username}" in home.text
+
+        # Every connection of web, worker and beat is the runtime role's, with
+        # the password kept in the run directory (private servers ask for one).
+        assert "migrated as dossier; web, worker and beat connect as dossier_runtime" in output
+        port_of_postgres = (run_dir / "pg" / "port").read_text().strip()
+        runtime_password = (run_dir / "runtime-db-password").read_text().strip()
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=port_of_postgres,
+            dbname="dossier",
+            user="dossier_runtime",
+            password=runtime_password,
+        ) as conn:
+            users = conn.execute(
+                "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = 'dossier'"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            ).fetchall()
+        assert users == [("dossier_runtime",)]
     finally:
         process.send_signal(signal.SIGINT)
         try:
