@@ -108,6 +108,10 @@ TEMPLATES = [
     },
 ]
 
+# Inputs, selects and text areas written in Python, to the HTML of Django's
+# templates; every other widget and form template is Django's (core.form_renderer).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
+
 
 # What kind of process this is decides how long one SQL statement may run
 # (README, Configuration): a web request that runs past the web timeout is cut
