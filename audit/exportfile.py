@@ -1,4 +1,4 @@
-"""The audit export file: how Dossier writes it and how anyone checks it.
+"""Dossier's signed export files: how Dossier writes them and how anyone checks them.
 
 Pure Python (the standard library, ``cryptography`` and ``audit.chain``, no
 Django), so the same code signs an export on the server, checks it in
@@ -14,6 +14,13 @@ itself; consecutive events also prove their link (``prev_hash``). The
 manifest, signed, names the filter, the count, the first and last event and
 the SHA-256 of every byte before the trailer, so nothing can be removed,
 added, reordered or edited without the check naming the row.
+
+The enforcement ledger (every action target of a period, written by
+``enforcement.ledger``) is a file of the same make in another format
+(``LEDGER``): its records prove themselves by ``row_sha256``, the SHA-256 of
+the record's cells, instead of an event's hash. A :class:`FileFormat` says
+what differs; the header, numbering, trailer, signature and body digest, and
+their checks, are shared.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import io
 import json
 import operator
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,8 +46,42 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from audit.chain import HASHED_FIELDS, compute_hash, format_timestamp
 
 FORMAT = "dossier-audit-export/v1"
+LEDGER_FORMAT = "dossier-enforcement-ledger/v1"
 OUTPUTS = ("csv", "jsonl")
 COLUMNS = ("row", *HASHED_FIELDS, "hash")
+# The enforcement ledger's columns: one record per action target
+# (docs/audit-exports.md, "The enforcement ledger").
+LEDGER_COLUMNS = (
+    "row",
+    "target_id",
+    "target_type",
+    "value",
+    "account",
+    "target_state",
+    "reference",
+    "error",
+    "executed_at",
+    "reverted_at",
+    "reverted_by",
+    "revert_reason",
+    "action_id",
+    "kind",
+    "action_state",
+    "case_id",
+    "case_title",
+    "case_tlp",
+    "proposed_by",
+    "proposed_at",
+    "approved_by",
+    "approved_at",
+    "approval_comment",
+    "second_approved_by",
+    "second_approved_at",
+    "second_approval_comment",
+    "expires_at",
+    "row_sha256",
+)
+_LEDGER_INTEGERS = ("row", "target_id", "action_id", "case_id")
 # The first cell of the CSV trailer; a record's first cell is its row number.
 CSV_TRAILER = "manifest"
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -79,10 +120,50 @@ def load_public_key(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-# Writing ---------------------------------------------------------------------
+# The formats -----------------------------------------------------------------
 
 
-def _record(position: int, event: dict[str, Any]) -> dict[str, Any]:
+class ExportBroken(Exception):
+    """The export does not verify; ``row`` names the record at fault (None: the
+    manifest or the file as a whole)."""
+
+    def __init__(self, row: int | None, message: str):
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """What the records of one kind of export hold and how each proves itself."""
+
+    name: str
+    columns: tuple[str, ...]
+    # What one record stands for, in messages ("event", "target").
+    noun: str
+    # The two columns by which the manifest names the first and the last record.
+    ends: tuple[str, str]
+    # The manifest's key for the last item the export could have held when it began.
+    through: str
+    # (position, item) -> the record's values as JSON types.
+    record: Callable[[int, Mapping[str, Any]], dict[str, Any]]
+    # (position, item) -> the record's CSV cells, in column order.
+    csv_cells: Callable[[int, Mapping[str, Any]], list[Any]]
+    # A CSV row's cells by column -> the record's values; ValueError when damaged.
+    from_csv: Callable[[dict[str, Any]], dict[str, Any]]
+    # (position, record, the previous record or None): raises ExportBroken.
+    check: Callable[[int, dict[str, Any], dict[str, Any] | None], None]
+
+
+def _csv_line(cells: Iterable[Any]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue().encode()
+
+
+# The audit trail: each record carries the event's hashed fields and its hash.
+
+
+def _event_record(position: int, event: Mapping[str, Any]) -> dict[str, Any]:
     """A record's values as JSON types: ``before``/``after`` stay the jsonb text
     the hash covers."""
     record: dict[str, Any] = {"row": position}
@@ -96,21 +177,15 @@ def _record(position: int, event: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _csv_line(cells: Iterable[Any]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue().encode()
-
-
 # A CSV record's cells, by position: the row, then the event's fields.
 _CSV_FIELDS = operator.itemgetter(*COLUMNS[1:])
 _CSV_TIME = COLUMNS.index("occurred_at")
 _CSV_CASES = COLUMNS.index("case_ids")
 
 
-def _csv_cells(position: int, event: dict[str, Any]) -> list[Any]:
-    """A record's CSV cells: the values of ``_record``, ``case_ids`` as its JSON
-    array. ``None`` is an empty cell (the csv module writes it so), never
+def _event_cells(position: int, event: Mapping[str, Any]) -> list[Any]:
+    """A record's CSV cells: the values of ``_event_record``, ``case_ids`` as its
+    JSON array. ``None`` is an empty cell (the csv module writes it so), never
     ambiguous: a stored jsonb text is never empty."""
     cells = [position, *_CSV_FIELDS(event)]
     cells[_CSV_TIME] = format_timestamp(cells[_CSV_TIME])
@@ -118,13 +193,138 @@ def _csv_cells(position: int, event: dict[str, Any]) -> list[Any]:
     return cells
 
 
-class ExportWriter:
-    """Encodes events one by one and keeps what the manifest needs: constant memory."""
+def _event_from_csv(record: dict[str, Any]) -> dict[str, Any]:
+    record["row"] = int(record["row"])
+    record["sequence"] = int(record["sequence"])
+    record["actor_id"] = int(record["actor_id"]) if record["actor_id"] else None
+    record["case_ids"] = json.loads(record["case_ids"])
+    for name in ("before", "after"):
+        record[name] = record[name] or None
+    return record
 
-    def __init__(self, output: str):
+
+def _event_fields(record: dict[str, Any]) -> dict[str, Any]:
+    fields = {name: record[name] for name in HASHED_FIELDS}
+    fields["occurred_at"] = datetime.strptime(record["occurred_at"], _TIMESTAMP).replace(tzinfo=UTC)
+    return fields
+
+
+def _check_event(position: int, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    sequence = record["sequence"]
+    try:
+        recomputed = compute_hash(**_event_fields(record))
+    except (ValueError, TypeError) as exc:
+        raise ExportBroken(position, f"row {position} (event {sequence}) is damaged") from exc
+    if recomputed != record["hash"]:
+        raise ExportBroken(
+            position,
+            f"row {position} (event {sequence}) was edited: its fields do not match its hash",
+        )
+    if previous is None:
+        return
+    if sequence <= previous["sequence"]:
+        raise ExportBroken(
+            position,
+            f"row {position} (event {sequence}) is out of order: it follows event "
+            f"{previous['sequence']}",
+        )
+    if sequence == previous["sequence"] + 1 and record["prev_hash"] != previous["hash"]:
+        raise ExportBroken(
+            position,
+            f"row {position} (event {sequence}) does not link to row {position - 1} "
+            f"(event {previous['sequence']}): its prev_hash differs",
+        )
+
+
+AUDIT = FileFormat(
+    name=FORMAT,
+    columns=COLUMNS,
+    noun="event",
+    ends=("sequence", "hash"),
+    through="through_sequence",
+    record=_event_record,
+    csv_cells=_event_cells,
+    from_csv=_event_from_csv,
+    check=_check_event,
+)
+
+
+# The enforcement ledger: each record carries the SHA-256 of its own cells.
+
+
+def _ledger_cells(record: Mapping[str, Any]) -> list[str]:
+    """A ledger record's cells before ``row_sha256``, as text: the same from CSV and JSONL."""
+    return ["" if record[name] is None else str(record[name]) for name in LEDGER_COLUMNS[:-1]]
+
+
+def _ledger_digest(record: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(_ledger_cells(record))).hexdigest()
+
+
+def _ledger_record(position: int, target: Mapping[str, Any]) -> dict[str, Any]:
+    """A target's record: ids as numbers, times as UTC ISO 8601, absent values null."""
+    record: dict[str, Any] = {"row": position}
+    for name in LEDGER_COLUMNS[1:-1]:
+        value = target[name]
+        record[name] = format_timestamp(value) if isinstance(value, datetime) else value
+    record["row_sha256"] = _ledger_digest(record)
+    return record
+
+
+def _ledger_cells_of(position: int, target: Mapping[str, Any]) -> list[Any]:
+    record = _ledger_record(position, target)
+    return [record[name] for name in LEDGER_COLUMNS]
+
+
+def _ledger_from_csv(record: dict[str, Any]) -> dict[str, Any]:
+    for name in _LEDGER_INTEGERS:
+        record[name] = int(record[name])
+    return record
+
+
+def _check_target(position: int, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    target = record["target_id"]
+    if _ledger_digest(record) != record["row_sha256"]:
+        raise ExportBroken(
+            position,
+            f"row {position} (target {target}) was edited: its fields do not match its row_sha256",
+        )
+    if not isinstance(target, int):
+        raise ExportBroken(position, f"row {position} is damaged: its target_id is not a number")
+    if previous is not None and target <= previous["target_id"]:
+        raise ExportBroken(
+            position,
+            f"row {position} (target {target}) is out of order: it follows target "
+            f"{previous['target_id']}",
+        )
+
+
+LEDGER = FileFormat(
+    name=LEDGER_FORMAT,
+    columns=LEDGER_COLUMNS,
+    noun="target",
+    ends=("target_id", "row_sha256"),
+    through="through_target_id",
+    record=_ledger_record,
+    csv_cells=_ledger_cells_of,
+    from_csv=_ledger_from_csv,
+    check=_check_target,
+)
+
+FORMATS = (AUDIT, LEDGER)
+
+
+# Writing ---------------------------------------------------------------------
+
+
+class ExportWriter:
+    """Encodes items one by one and keeps what the manifest needs: constant memory."""
+
+    def __init__(self, output: str, file_format: FileFormat = AUDIT):
         if output not in OUTPUTS:
             raise ValueError(f"output must be one of {', '.join(OUTPUTS)}")
         self.output = output
+        self.format = file_format
         self.rows = 0
         self.first: dict[str, Any] | None = None
         self.last: dict[str, Any] | None = None
@@ -135,40 +335,51 @@ class ExportWriter:
         return data
 
     def header(self) -> bytes:
-        return self._emit(_csv_line(COLUMNS)) if self.output == "csv" else b""
+        return self._emit(_csv_line(self.format.columns)) if self.output == "csv" else b""
 
-    def event(self, event: dict[str, Any]) -> bytes:
-        """One event (a mapping of ``HASHED_FIELDS`` and ``hash``) as its record."""
+    def record(self, item: Mapping[str, Any]) -> bytes:
+        """One item (for the audit trail a mapping of ``HASHED_FIELDS`` and ``hash``;
+        for the ledger one of ``LEDGER_COLUMNS`` but the first and last) as its record."""
         self.rows += 1
-        record = _record(self.rows, event)
-        ends = {"sequence": record["sequence"], "hash": record["hash"]}
+        record = self.format.record(self.rows, item)
+        ends = {name: record[name] for name in self.format.ends}
         self.first = self.first or ends
         self.last = ends
         if self.output == "jsonl":
             return self._emit(canonical(record) + b"\n")
-        return self._emit(_csv_line(_csv_cells(self.rows, event)))
+        return self._emit(_csv_line(self.format.csv_cells(self.rows, item)))
 
-    def events(self, events: Iterable[dict[str, Any]]) -> bytes:
-        """Several events (a page) as the bytes ``event`` gives each, joined; for CSV
+    def records(self, items: Iterable[Mapping[str, Any]]) -> bytes:
+        """Several items (a page) as the bytes ``record`` gives each, joined; for CSV
         written by one csv writer at once, which saves most of the per-row work."""
         if self.output == "jsonl":
-            return b"".join([self.event(event) for event in events])
-        cells = [_csv_cells(self.rows + number, event) for number, event in enumerate(events, 1)]
+            return b"".join([self.record(item) for item in items])
+        cells = [
+            self.format.csv_cells(self.rows + number, item) for number, item in enumerate(items, 1)
+        ]
         if not cells:
             return b""
         self.rows += len(cells)
-        self.first = self.first or {"sequence": cells[0][1], "hash": cells[0][-1]}
-        self.last = {"sequence": cells[-1][1], "hash": cells[-1][-1]}
+        self.first = self.first or self._ends(cells[0])
+        self.last = self._ends(cells[-1])
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\r\n").writerows(cells)
         return self._emit(buffer.getvalue().encode())
+
+    def _ends(self, cells: list[Any]) -> dict[str, Any]:
+        columns = self.format.columns
+        return {name: cells[columns.index(name)] for name in self.format.ends}
+
+    # The audit trail's names for them.
+    event = record
+    events = records
 
     def trailer(self, private_key: bytes, **about: Any) -> bytes:
         """The signed manifest, as the last line; ``about`` adds what the server knows
         (the filter, who generated the export and when)."""
         manifest = {
             **about,
-            "format": FORMAT,
+            "format": self.format.name,
             "output": self.output,
             "rows": self.rows,
             "first": self.first,
@@ -184,15 +395,6 @@ class ExportWriter:
 
 
 # Checking --------------------------------------------------------------------
-
-
-class ExportBroken(Exception):
-    """The export does not verify; ``row`` names the record at fault (None: the
-    manifest or the file as a whole)."""
-
-    def __init__(self, row: int | None, message: str):
-        super().__init__(message)
-        self.row = row
 
 
 @dataclass(frozen=True)
@@ -222,7 +424,37 @@ def _parse_trailer(line: bytes) -> tuple[dict[str, Any], str]:
         raise ExportBroken(None, "the manifest is not readable (damaged)") from exc
 
 
-def _jsonl_records(body: bytes) -> Iterable[tuple[int, dict[str, Any] | None]]:
+def _format_of(body: bytes, csv_body: bool, trailer: bytes | None) -> FileFormat:
+    """Which kind of export ``body`` is: by its CSV header, else by its first
+    record's columns, else by what its manifest says (checked once signed)."""
+    first = body.split(b"\n", 1)[0].rstrip(b"\r")
+    if csv_body:
+        header = tuple(next(csv.reader([first.decode("utf-8", errors="replace")]), []))
+        for candidate in FORMATS:
+            if header == candidate.columns:
+                return candidate
+        raise ExportBroken(
+            None, "the CSV header is not a Dossier export's (audit trail or enforcement ledger)"
+        )
+    try:
+        keys = set(json.loads(first)) if first else set()
+    except (ValueError, TypeError):
+        keys = set()
+    for candidate in FORMATS:
+        if keys and set(candidate.columns) <= keys:
+            return candidate
+    if trailer is not None:
+        try:
+            named = _parse_trailer(trailer)[0].get("format")
+        except (ExportBroken, AttributeError):
+            named = None
+        for candidate in FORMATS:
+            if candidate.name == named:
+                return candidate
+    return AUDIT
+
+
+def _jsonl_records(body: bytes, _format: FileFormat) -> Iterable[tuple[int, dict[str, Any] | None]]:
     for position, line in enumerate(body.splitlines(), start=1):
         try:
             record = json.loads(line)
@@ -231,42 +463,33 @@ def _jsonl_records(body: bytes) -> Iterable[tuple[int, dict[str, Any] | None]]:
         yield position, record if isinstance(record, dict) else None
 
 
-def _csv_records(body: bytes) -> Iterable[tuple[int, dict[str, Any] | None]]:
+def _csv_records(
+    body: bytes, file_format: FileFormat
+) -> Iterable[tuple[int, dict[str, Any] | None]]:
+    columns = file_format.columns
     reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
-    header = next(reader, None)
-    if header is not None and tuple(header) != COLUMNS:
-        raise ExportBroken(None, "the CSV header is not an audit export's")
+    next(reader, None)  # the header, which named the format
     for position, cells in enumerate(reader, start=1):
-        if len(cells) != len(COLUMNS):
+        if len(cells) != len(columns):
             yield position, None
             continue
-        record: dict[str, Any] = dict(zip(COLUMNS, cells, strict=True))
         try:
-            record["row"] = int(record["row"])
-            record["sequence"] = int(record["sequence"])
-            record["actor_id"] = int(record["actor_id"]) if record["actor_id"] else None
-            record["case_ids"] = json.loads(record["case_ids"])
+            yield position, file_format.from_csv(dict(zip(columns, cells, strict=True)))
         except ValueError:
             yield position, None
-            continue
-        for name in ("before", "after"):
-            record[name] = record[name] or None
-        yield position, record
 
 
-def _event_fields(record: dict[str, Any]) -> dict[str, Any]:
-    fields = {name: record[name] for name in HASHED_FIELDS}
-    fields["occurred_at"] = datetime.strptime(record["occurred_at"], _TIMESTAMP).replace(tzinfo=UTC)
-    return fields
+def _records(body: bytes, csv_body: bool, file_format: FileFormat):
+    return list((_csv_records if csv_body else _jsonl_records)(body, file_format))
 
 
-def _check_records(body: bytes, csv_body: bool) -> tuple[int, bytes]:
+def _check_records(body: bytes, csv_body: bool, file_format: FileFormat) -> tuple[int, bytes]:
     """Check every record; return how many, and raise at the first fault."""
-    records = list((_csv_records if csv_body else _jsonl_records)(body))
+    records = _records(body, csv_body, file_format)
     numbers = [record.get("row") if record else None for _, record in records]
     previous: dict[str, Any] | None = None
     for position, record in records:
-        if record is None or not set(COLUMNS) <= set(record):
+        if record is None or not set(file_format.columns) <= set(record):
             raise ExportBroken(
                 position, f"row {position} is not a complete record (file truncated or damaged)"
             )
@@ -283,29 +506,7 @@ def _check_records(body: bytes, csv_body: bool) -> tuple[int, bytes]:
                 position,
                 f"row {position} is missing (removed): row {number} follows row {position - 1}",
             )
-        sequence = record["sequence"]
-        try:
-            recomputed = compute_hash(**_event_fields(record))
-        except (ValueError, TypeError) as exc:
-            raise ExportBroken(position, f"row {position} (event {sequence}) is damaged") from exc
-        if recomputed != record["hash"]:
-            raise ExportBroken(
-                position,
-                f"row {position} (event {sequence}) was edited: its fields do not match its hash",
-            )
-        if previous is not None:
-            if sequence <= previous["sequence"]:
-                raise ExportBroken(
-                    position,
-                    f"row {position} (event {sequence}) is out of order: it follows event "
-                    f"{previous['sequence']}",
-                )
-            if sequence == previous["sequence"] + 1 and record["prev_hash"] != previous["hash"]:
-                raise ExportBroken(
-                    position,
-                    f"row {position} (event {sequence}) does not link to row {position - 1} "
-                    f"(event {previous['sequence']}): its prev_hash differs",
-                )
+        file_format.check(position, record, previous)
         previous = record
     return len(records), hashlib.sha256(body).digest()
 
@@ -313,7 +514,8 @@ def _check_records(body: bytes, csv_body: bool) -> tuple[int, bytes]:
 def verify_export(
     data: bytes, public_key: Ed25519PublicKey, manifest_line: bytes | None = None
 ) -> Verified:
-    """Check an export's bytes with ``public_key`` alone; raise :class:`ExportBroken`.
+    """Check an export's bytes (the audit trail's or the enforcement ledger's)
+    with ``public_key`` alone; raise :class:`ExportBroken`.
 
     The manifest is the file's trailer, or ``manifest_line`` (a trailer saved
     apart) when given. The key never comes from the file: a forger could put
@@ -323,7 +525,8 @@ def verify_export(
     if manifest_line is not None:
         trailer = manifest_line.strip()
     csv_body = body.startswith(b"row,")
-    rows, body_digest = _check_records(body, csv_body)
+    file_format = _format_of(body, csv_body, trailer)
+    rows, body_digest = _check_records(body, csv_body, file_format)
     if trailer is None:
         raise ExportBroken(
             rows or None,
@@ -339,30 +542,36 @@ def verify_export(
             "the manifest's signature does not verify with the given public key "
             "(the manifest was altered, or signed with another key)",
         ) from exc
-    _match_manifest(manifest, body, rows, body_digest, csv_body)
+    _match_manifest(manifest, body, rows, body_digest, csv_body, file_format)
     return Verified(rows=rows, manifest=manifest)
 
 
 def _match_manifest(
-    manifest: dict[str, Any], body: bytes, rows: int, body_digest: bytes, csv_body: bool
+    manifest: dict[str, Any],
+    body: bytes,
+    rows: int,
+    body_digest: bytes,
+    csv_body: bool,
+    file_format: FileFormat,
 ) -> None:
-    """The signed manifest describes this very file: count, ends, bytes."""
-    if manifest.get("format") != FORMAT:
-        raise ExportBroken(None, f"the manifest is not of format {FORMAT}")
+    """The signed manifest describes this very file: format, count, ends, bytes."""
+    if manifest.get("format") != file_format.name:
+        raise ExportBroken(None, f"the file is of format {file_format.name}, its manifest is not")
     if (manifest.get("output") == "csv") != csv_body:
         raise ExportBroken(None, "the manifest is of another output than this file")
-    records = list((_csv_records if csv_body else _jsonl_records)(body)) if rows else []
+    records = _records(body, csv_body, file_format) if rows else []
+    noun = file_format.noun
 
     def ends(position: int) -> dict[str, Any] | None:
         if not rows:
             return None
         record = records[position - 1][1] or {}
-        return {"sequence": record.get("sequence"), "hash": record.get("hash")}
+        return {name: record.get(name) for name in file_format.ends}
 
     if manifest.get("first") != ends(1):
         raise ExportBroken(
             1,
-            f"row 1 is not the manifest's first event (the manifest names "
+            f"row 1 is not the manifest's first {noun} (the manifest names "
             f"{manifest.get('first')}, the file has {ends(1)}): not this manifest's file",
         )
     listed = manifest.get("rows")
@@ -380,14 +589,15 @@ def _match_manifest(
     if manifest.get("last") != ends(rows):
         raise ExportBroken(
             rows,
-            f"row {rows} is not the manifest's last event (the manifest names "
+            f"row {rows} is not the manifest's last {noun} (the manifest names "
             f"{manifest.get('last')}, the file has {ends(rows)})",
         )
     if body_digest.hex() != manifest.get("body_sha256"):
         raise ExportBroken(
             None,
             "the file's bytes differ from those the manifest signed (SHA-256 of the body): "
-            "a record was rewritten with a recomputed hash, or not this manifest's file",
+            f"a record was rewritten with a recomputed {file_format.ends[1]}, or not this "
+            "manifest's file",
         )
 
 
@@ -410,11 +620,16 @@ def check_file(export: str, public_key: str, manifest: str | None = None) -> Ver
 
 def summary(result: Verified) -> list[str]:
     manifest = result.manifest
+    file_format = next((f for f in FORMATS if f.name == manifest.get("format")), AUDIT)
+    noun, (key, proof) = file_format.noun, file_format.ends
     lines = [f"ok: {result.rows} rows verified against the signed manifest"]
+    if file_format is LEDGER:
+        lines.append("enforcement ledger: one row per action target")
     if manifest.get("last"):
         lines.append(
-            f"events {manifest['first']['sequence']} to {manifest['last']['sequence']}, "
-            f"through event {manifest.get('through_sequence')}; last hash {manifest['last']['hash']}"
+            f"{noun}s {manifest['first'][key]} to {manifest['last'][key]}, "
+            f"through {noun} {manifest.get(file_format.through)}; "
+            f"last {proof} {manifest['last'][proof]}"
         )
     lines.append(
         f"filter {json.dumps(manifest.get('filter'), sort_keys=True)}; "
@@ -429,7 +644,8 @@ def summary(result: Verified) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Check a Dossier audit export with the signer's public key alone."
+        description="Check a Dossier audit export or enforcement ledger with the signer's "
+        "public key alone."
     )
     parser.add_argument("--file", required=True, help="the export (CSV or JSONL)")
     parser.add_argument("--manifest", help="the manifest, when saved apart from the file")

@@ -1,5 +1,6 @@
-"""``manage.py audit verify`` (the database's chain, or with ``--file`` an export,
-offline) and ``manage.py audit grant-runtime ROLE [--create]``."""
+"""``manage.py audit verify`` (the database's chain, or with ``--file`` an export
+of the trail or the enforcement ledger, offline) and ``manage.py audit grant-runtime
+ROLE [--create]``."""
 
 from __future__ import annotations
 
@@ -51,7 +52,9 @@ class Command(BaseCommand):
             help="an event and hash from an auditor's own copy (an anchor line, a manifest's "
             "last event): the chain must hold it",
         )
-        verify.add_argument("--file", help="an audit export (CSV or JSONL) to check offline")
+        verify.add_argument(
+            "--file", help="an audit export or enforcement ledger (CSV or JSONL) to check offline"
+        )
         verify.add_argument("--manifest", help="the export's manifest, when saved apart")
         verify.add_argument(
             "--public-key",
@@ -167,7 +170,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         except ExportBroken as exc:
-            raise CommandError(f"audit export broken: {exc}") from exc
+            raise CommandError(f"export broken: {exc}") from exc
         for line in summary(result):
             self.stdout.write(line)
 
