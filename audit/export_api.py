@@ -16,7 +16,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,19 +24,9 @@ from audit import export_jobs, exports
 from audit.filters import AuditEventFilter
 from audit.models import ExportJob, ExportJobState
 from cases.api.base import AUTHENTICATION
+from core.api import JsonErrors
 from people.permissions import HasRole
 from people.roles import MANAGERS
-
-
-class JsonErrors(BaseContentNegotiation):
-    """Refusals and 400s are JSON whatever the caller accepts; the export sets
-    its own content type."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class PublicKeySerializer(serializers.Serializer):

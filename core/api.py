@@ -11,11 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.refusals import Invalid, Refused, http_status
+
+
+class JsonErrors(BaseContentNegotiation):
+    """Refusals and 400s are JSON whatever the caller accepts: for an endpoint
+    that streams a file and sets that file's content type itself."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def validated(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:

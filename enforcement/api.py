@@ -1,5 +1,6 @@
 """REST ``/api/v1/actions/``: list, read, propose, and the steps approve, reject,
-withdraw, revert, retry. Same rules as the pages: every step is a call to
+withdraw, revert, retry; and ``/api/v1/actions/ledger``, the signed enforcement
+ledger (managers, ``enforcement.ledger``). Same rules as the pages: every step is a call to
 ``enforcement.workflow``, which decides and audits (refusals included).
 
 Answers (``core.api`` maps the workflow's refusals): 403 when the actor may
@@ -10,23 +11,31 @@ for bad input.
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action as route
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from cases.api.base import AUTHENTICATION, INTEGER_ID
 from cases.api.pagination import CheckedCursorPagination
 from cases.visibility import restricted_q
 from core import text_limits as limits
-from core.api import validated
+from core.api import JsonErrors, validated
 from core.text_limits import api_text
-from enforcement import workflow
-from enforcement.filters import ActionFilter
+from enforcement import ledger, workflow
+from enforcement.filters import ActionFilter, LedgerFilter
 from enforcement.models import Action, ActionKind, ActionTarget, TargetState
 from enforcement.reading import progress_report
 from people.permissions import HasRole
-from people.roles import ALL_ROLES, CASE_READERS
+from people.roles import ALL_ROLES, CASE_READERS, MANAGERS
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -293,4 +302,50 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return paginator.get_paginated_response(TargetSerializer(page, many=True).data)
 
 
-__all__ = ["ActionViewSet"]
+_LEDGER_TYPES = {"since": OpenApiTypes.DATETIME, "until": OpenApiTypes.DATETIME, "case": int}
+_LEDGER_BODY = OpenApiResponse(
+    response=OpenApiTypes.STR,
+    description="The ledger: one record per action target, the signed manifest as the last "
+    'line (docs/audit-exports.md, "The enforcement ledger").',
+)
+
+
+class LedgerView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [HasRole]
+    allowed_roles = MANAGERS
+    content_negotiation_class = JsonErrors
+
+    @extend_schema(
+        operation_id="v1_actions_ledger",
+        summary="The enforcement ledger of a period, signed",
+        parameters=[
+            OpenApiParameter(
+                "output", str, enum=["csv", "jsonl"], description="The file format (default jsonl)."
+            ),
+            *(
+                OpenApiParameter(
+                    name,
+                    _LEDGER_TYPES.get(name, str),
+                    enum=[choice for choice, _ in field.extra["choices"]]
+                    if "choices" in field.extra
+                    else None,
+                    description=str(field.extra.get("help_text") or field.label or name),
+                )
+                for name, field in LedgerFilter.base_filters.items()
+            ),
+        ],
+        responses={(200, "text/csv"): _LEDGER_BODY, (200, "application/x-ndjson"): _LEDGER_BODY},
+    )
+    def get(self, request):
+        started = ledger.start_ledger(request.query_params, actor=request.user)
+        response = StreamingHttpResponse(ledger.stream(started), content_type=started.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{started.filename}"'
+        response["Dossier-Export-Rows"] = str(started.rows)
+        response["Dossier-Export-Event"] = str(started.event_sequence)
+        # The manifest travels as the file's last line (its trailer).
+        response["Dossier-Manifest"] = "trailer"
+        return response
+
+
+__all__ = ["ActionViewSet", "LedgerView"]

@@ -1,4 +1,5 @@
-"""The FilterSet behind the approvals page and ``/api/v1/actions/``.
+"""The FilterSets behind the approvals page and ``/api/v1/actions/``, and the
+enforcement ledger's (``/api/v1/actions/ledger``).
 
 Every filter is a query parameter, so a filtered approvals queue is a
 shareable URL and the API takes the same parameters. It only ever narrows a
@@ -11,8 +12,9 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from audit.filters import MAX_ID, IdFilter
 from core.widgets import DateRangeInputs
-from enforcement.models import Action, ActionKind, ActionState
+from enforcement.models import Action, ActionKind, ActionState, ActionTarget
 
 
 class ActionFilter(django_filters.FilterSet):
@@ -51,3 +53,52 @@ class ActionFilter(django_filters.FilterSet):
                 return queryset.none()
             return queryset.filter(proposed_by_id=user.pk)
         return queryset.filter(proposed_by__username=value)
+
+
+class LedgerForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "Must not be before since.")
+        return cleaned
+
+
+class LedgerFilter(django_filters.FilterSet):
+    """The enforcement ledger's period and narrowing (``enforcement.ledger``).
+
+    The period selects actions by when they were proposed, which never
+    changes: the targets of a period are fixed, whatever happens to them
+    while the ledger streams.
+    """
+
+    since = django_filters.IsoDateTimeFilter(
+        field_name="action__proposed_at",
+        lookup_expr="gte",
+        label="Since",
+        help_text="ISO 8601, e.g. 2026-01-31T00:00:00Z: actions proposed at or after this moment.",
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="action__proposed_at",
+        lookup_expr="lt",
+        label="Until",
+        help_text="ISO 8601: actions proposed before this moment.",
+    )
+    case = IdFilter(
+        field_name="action__case_id",
+        label="Case",
+        help_text="A case's id: only its actions' targets.",
+        min_value=1,
+        max_value=MAX_ID,
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="action__kind",
+        choices=ActionKind.choices,
+        label="Kind",
+        help_text="Only actions of this kind.",
+    )
+
+    class Meta:
+        model = ActionTarget
+        fields: list[str] = []
+        form = LedgerForm

@@ -126,6 +126,8 @@ ROUTES: dict[str, dict[str, Access]] = {
     "enforcement-api:action-retry": {"POST": ALL_ROLES},
     "enforcement-api:action-revert": {"POST": ALL_ROLES},
     "enforcement-api:action-targets": {"GET": CASE_READERS},
+    # The signed enforcement ledger: managers, as the audit exports.
+    "enforcement-api:action-ledger": {"GET": MANAGERS},
     # Signed audit exports: managers; their public key is public by design.
     "audit-export:export": {"GET": MANAGERS},
     "audit-export:jobs": {"POST": MANAGERS},

@@ -3,7 +3,7 @@
 Schemathesis draws requests from the schema Dossier serves at /api/schema/
 and sends each as a caller allowed to make it: a lead's personal token for
 the people's endpoints (leads may use every one of them but the audit
-trail's, which a manager's token calls), a detector token
+trail's and the enforcement ledger, which a manager's token calls), a detector token
 for the alerts endpoints. Path parameters name objects that exist (cases,
 an action, accounts, evidence, a review flag, a batch) or, now and then, one
 that does not. Each answer must be no 5xx and must be what the schema
@@ -142,8 +142,9 @@ def is_detector_operation(operation) -> bool:
 def caller(operation, world) -> dict:
     if is_detector_operation(operation):
         return world["detector"]
-    # The audit trail's endpoints are the managers'; a lead would only be refused.
-    if operation.path.startswith("/api/v1/audit/"):
+    # The audit trail's endpoints and the enforcement ledger are the managers';
+    # a lead would only be refused.
+    if operation.path.startswith("/api/v1/audit/") or operation.path == "/api/v1/actions/ledger":
         return world["manager"]
     return world["lead"]
 
