@@ -1,11 +1,12 @@
 """How the case page names its steps and its times."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.template.defaultfilters import date
 from django.utils import timezone
 
-from cases.templatetags.case_tags import duration
+from cases.templatetags.case_tags import duration, stamp
 from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +73,16 @@ def test_times_on_the_case_page_name_their_zone(client, make_user):
 )
 def test_durations_read_as_people_say_them(seconds, text):
     assert duration(seconds) == text
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/Los_Angeles"])
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), datetime(2026, 12, 2, 9, 5, tzinfo=UTC)],
+)
+def test_the_panels_stamps_read_as_the_date_filter_writes_them(zone, moment):
+    with timezone.override(zone):
+        local = timezone.localtime(moment)
+        assert stamp(moment) == date(local, "Y-m-d H:i T")
+        assert stamp(moment, "seconds") == date(local, "Y-m-d H:i:s T")
+    assert stamp(None) == ""
