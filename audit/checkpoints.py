@@ -28,9 +28,9 @@ from django.utils import timezone
 
 from audit.chain import format_timestamp
 from audit.events import CHAIN_LOCK_KEY
-from audit.exportfile import canonical, key_id, public_key_of
+from audit.exportfile import key_id, public_key_of
 from audit.models import AuditCheckpoint
-from audit.signing import CHECKPOINT_FORMAT, checkpoint_message, is_signed, sign
+from audit.signing import CHECKPOINT_FORMAT, canonical, checkpoint_message, is_signed, sign
 
 
 class CheckpointKeyMissing(RuntimeError):

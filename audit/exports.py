@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from audit.chain import HASHED_FIELDS, format_timestamp
+from audit.checkpoints import latest_anchor
 from audit.events import record
 from audit.exportfile import OUTPUTS, ExportWriter, key_id, public_key_of
 from audit.filters import AuditEventFilter
@@ -242,6 +244,9 @@ def stream(
         generated_by=export.generated_by,
         generated_at=export.generated_at,
         export_event=export.event_sequence,
+        # The latest outside anchor: whoever keeps it can prove later that the
+        # chain extends it (docs/audit-trail.md).
+        checkpoint=latest_anchor(Path(settings.AUDIT_ANCHOR_PATH)),
     )
 
 

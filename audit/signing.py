@@ -6,22 +6,26 @@ its public half (``/api/v1/audit/public-key``) can check a seal or a
 checkpoint. A seal signs an event's hash, which covers every field and the
 previous hash: whoever can write the table but not read the key cannot add,
 change or rehash an event without its seal failing. Pure Python (no Django),
-like ``audit.exportfile``.
+like ``audit.exportfile``, which signs with it.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import json
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from audit.exportfile import canonical
-
 SEAL_FORMAT = b"dossier-audit-seal/v1\n"
 CHECKPOINT_FORMAT = "dossier-audit-checkpoint/v2"
+
+
+def canonical(document: Any) -> bytes:
+    """The bytes a document is signed as: sorted keys, no spacing, UTF-8."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @functools.lru_cache(maxsize=4)

@@ -18,10 +18,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from audit.chain import compute_hash
+from audit.checkpoints import anchor
 from audit.events import record
 from audit.exportfile import ExportBroken, load_public_key, verify_export
 from audit.models import AuditEvent
 from people.roles import Role
+from tests.audit.test_tampering import as_attacker, rehash_from
 from tests.cases.factories import make_case
 from tests.dossier.production_env import ROOT
 
@@ -411,3 +413,29 @@ def test_the_offline_checker_imports_no_django():
         timeout=60,
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_the_manifest_carries_the_latest_chain_checkpoint(manager, public_key, tmp_path):
+    add_events(4)
+    line = anchor()
+    data = download(manager, output="jsonl")
+    manifest = json.loads(data.splitlines()[-1])["manifest"]
+    assert manifest["checkpoint"] == line
+    command, status, output = both_verifiers(tmp_path, data, public_key)
+    assert (command, status) == ("ok", 0)
+    assert f"chain checkpoint: event {line['sequence']} hash {line['hash']}" in output
+    assert f"--expect-head {line['sequence']} {line['hash']}" in output
+
+
+def test_an_export_of_a_rewritten_database_disagrees_with_its_checkpoint(manager, public_key):
+    events = add_events(4)
+    line = anchor()
+    # Rewritten after its anchor, its hash recomputed: the file alone cannot tell.
+    as_attacker(
+        ("UPDATE audit_auditevent SET reason = 'nothing' WHERE sequence = %s", [line["sequence"]])
+    )
+    rehash_from(line["sequence"])
+    assert line["sequence"] == events[-1].sequence
+    with pytest.raises(ExportBroken, match="differs from the signed chain checkpoint") as raised:
+        verify_export(download(manager, output="csv"), load_public_key(public_key))
+    assert raised.value.row == line["sequence"]
