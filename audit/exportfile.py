@@ -152,7 +152,7 @@ class FileFormat:
 
 def _csv_line(cells: Iterable[Any]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
     return buffer.getvalue().encode()
 
 
@@ -359,8 +359,14 @@ class ExportWriter:
         self.first = self.first or self._ends(cells[0])
         self.last = self._ends(cells[-1])
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(cells)
+        csv.writer(buffer, lineterminator="\n").writerows(cells)
         return self._emit(buffer.getvalue().encode())
+
+    def written(self, data: bytes, *, rows: int) -> bytes:
+        """``rows`` records encoded elsewhere (PostgreSQL's COPY writes an audit
+        export's CSV), counted and digested; the caller sets ``first`` and ``last``."""
+        self.rows += rows
+        return self._emit(data)
 
     def _ends(self, cells: list[Any]) -> dict[str, Any]:
         columns = self.format.columns

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Max, QuerySet, TextField
 from django.db.models.functions import Cast, Extract
 from django.http import StreamingHttpResponse
@@ -37,7 +37,7 @@ from django.utils import timezone
 from audit.chain import HASHED_FIELDS, format_timestamp
 from audit.checkpoints import latest_anchor
 from audit.events import record
-from audit.exportfile import OUTPUTS, ExportWriter, key_id, public_key_of
+from audit.exportfile import COLUMNS, OUTPUTS, ExportWriter, key_id, public_key_of
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from cases.models import Case, Tlp
@@ -217,6 +217,56 @@ def _pages(events: QuerySet, page_size: int) -> Iterator[list[dict[str, Any]]]:
             return
 
 
+# PostgreSQL writes an audit export's CSV records itself, in the columns of
+# ``audit.exportfile.COLUMNS`` (``COPY ... WITH (FORMAT csv)``): quoting each
+# cell in Python's csv module cost three times as much as reading the rows
+# (bench/export.py). The file is the same to a CSV reader: ``case_ids`` as the
+# stored array (the hash sorts it), an empty cell for NULL.
+_CSV_EXPRESSIONS = {
+    "row": "%s::bigint + row_number() OVER (ORDER BY sequence)",
+    "occurred_at": """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    "case_ids": "translate(case_ids::text, '{}', '[]')",
+    "before": "before::text",
+    "after": "after::text",
+}
+_COPY_CSV = (
+    "COPY (SELECT "  # noqa: S608 (fixed columns)
+    + ", ".join(_CSV_EXPRESSIONS.get(name, name) for name in COLUMNS)
+    + " FROM audit_auditevent WHERE sequence = ANY(%s) ORDER BY sequence)"
+    " TO STDOUT WITH (FORMAT csv)"
+)
+
+
+def _csv_pages(events: QuerySet, page_size: int) -> Iterator[tuple[bytes, list[int]]]:
+    """Each page's CSV records as PostgreSQL writes them, and the page's sequences:
+    the filter picks a page of sequence numbers, COPY reads them by the unique index."""
+    sequences = events.order_by("sequence").values_list("sequence", flat=True)
+    written, last = 0, None
+    while True:
+        page = list(
+            (sequences if last is None else sequences.filter(sequence__gt=last))[:page_size]
+        )
+        if not page:
+            return
+        with connection.cursor() as cursor, cursor.cursor.copy(_COPY_CSV, [written, page]) as copy:
+            records = b"".join(bytes(block) for block in copy)
+        yield records, page
+        written, last = written + len(page), page[-1]
+        if len(page) < page_size:
+            return
+
+
+def _ends(first: int, last: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first and the last event of an export as its manifest names them."""
+    hashes = dict(
+        AuditEvent.objects.filter(sequence__in=[first, last]).values_list("sequence", "hash")
+    )
+    return (
+        {"sequence": first, "hash": hashes[first]},
+        {"sequence": last, "hash": hashes[last]},
+    )
+
+
 def stream(
     export: Export,
     *,
@@ -232,10 +282,20 @@ def stream(
     header = writer.header()
     if header:
         yield header
-    for page in _pages(export.events, page_size):
-        yield writer.events(page)
-        if progress is not None:
-            progress(writer.rows)
+    if export.output == "csv":
+        bounds = []
+        for records, page in _csv_pages(export.events, page_size):
+            yield writer.written(records, rows=len(page))
+            bounds = [bounds[0] if bounds else page[0], page[-1]]
+            if progress is not None:
+                progress(writer.rows)
+        if bounds:
+            writer.first, writer.last = _ends(*bounds)
+    else:
+        for page in _pages(export.events, page_size):
+            yield writer.events(page)
+            if progress is not None:
+                progress(writer.rows)
     yield writer.trailer(
         settings.AUDIT_SIGNING_KEY,
         filter=export.filter,

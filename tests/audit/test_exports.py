@@ -439,3 +439,14 @@ def test_an_export_of_a_rewritten_database_disagrees_with_its_checkpoint(manager
     with pytest.raises(ExportBroken, match="differs from the signed chain checkpoint") as raised:
         verify_export(download(manager, output="csv"), load_public_key(public_key))
     assert raised.value.row == line["sequence"]
+
+
+def test_awkward_cells_round_trip_through_both_verifiers(manager, public_key, tmp_path):
+    with transaction.atomic():
+        for reason in ["\\.", "  spaced  ", "", 'a,"b"\r\nc', "tab\there"]:
+            record("case.noted", system="", cases=[3, 1, 2], reason=reason, after={"r": reason})
+    data = download(manager, output="csv")
+    assert data.count(b"\n") > 6  # a record's own line breaks stay inside its quotes
+    command, status, output = both_verifiers(tmp_path, data, public_key)
+    assert (command, status) == ("ok", 0), output
+    assert output.startswith("ok: 6 rows verified")
