@@ -37,7 +37,8 @@ from django.utils import timezone
 from audit.chain import HASHED_FIELDS, format_timestamp
 from audit.checkpoints import latest_anchor
 from audit.events import record
-from audit.exportfile import COLUMNS, OUTPUTS, ExportWriter, key_id, public_key_of
+from audit.exportfile import ExportWriter, key_id, public_key_of
+from audit.exportformats import COLUMNS, OUTPUTS
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from cases.models import Case, Tlp
@@ -218,7 +219,7 @@ def _pages(events: QuerySet, page_size: int) -> Iterator[list[dict[str, Any]]]:
 
 
 # PostgreSQL writes an audit export's CSV records itself, in the columns of
-# ``audit.exportfile.COLUMNS`` (``COPY ... WITH (FORMAT csv)``): quoting each
+# ``audit.exportformats.COLUMNS`` (``COPY ... WITH (FORMAT csv)``): quoting each
 # cell in Python's csv module cost three times as much as reading the rows
 # (bench/export.py). The file is the same to a CSV reader: ``case_ids`` as the
 # stored array (the hash sorts it), an empty cell for NULL.

@@ -38,7 +38,8 @@ from django.utils import timezone
 
 from audit.chain import format_timestamp
 from audit.events import record
-from audit.exportfile import LEDGER, OUTPUTS, ExportWriter, key_id, public_key_of
+from audit.exportfile import ExportWriter, key_id, public_key_of
+from audit.exportformats import LEDGER, OUTPUTS
 from audit.models import AuditEvent
 from cases.models import Tlp
 from cases.visibility import visible_case_rows
@@ -76,7 +77,7 @@ def _when_reversed(value: QuerySet) -> Case:
     return Case(When(state__in=REVERSAL_STATES, then=Subquery(value[:1])), default=Value(None))
 
 
-# Each column of ``audit.exportfile.LEDGER_COLUMNS`` but ``row`` and
+# Each column of ``audit.exportformats.LEDGER_COLUMNS`` but ``row`` and
 # ``row_sha256``, in that order, and where its value comes from.
 _SOURCES: dict[str, str] = {
     "target_id": "id",

@@ -5,8 +5,9 @@ settings, no database.
     python scripts/verify_audit_export.py --file audit-export-42.jsonl \\
         --public-key "$(curl -s https://dossier.example.org/api/v1/audit/public-key | jq -r .public_key)"
 
-Needs Python 3.11+ and ``cryptography``, and this checkout's ``audit/chain.py``
-and ``audit/exportfile.py`` (neither imports Django). Exit status 0 when the
+Needs Python 3.11+ and ``cryptography``, and this checkout's ``audit/chain.py``,
+``audit/exportformats.py``, ``audit/exportfile.py`` and ``audit/signing.py``
+(none imports Django). Exit status 0 when the
 export verifies, 1 when it does not (the message names the row), 2 when the
 file or key cannot be read. docs/audit-exports.md explains what is checked,
 for an export and for the ledger (``enforcement-ledger-42.csv`` the same way).

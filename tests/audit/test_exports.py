@@ -20,7 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from audit.chain import compute_hash
 from audit.checkpoints import anchor
 from audit.events import record
-from audit.exportfile import ExportBroken, load_public_key, verify_export
+from audit.exportfile import load_public_key, verify_export
+from audit.exportformats import ExportBroken
 from audit.models import AuditEvent
 from people.roles import Role
 from tests.audit.test_tampering import as_attacker, rehash_from

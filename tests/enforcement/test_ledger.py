@@ -14,15 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.chain import format_timestamp
-from audit.exportfile import (
-    LEDGER_COLUMNS,
-    LEDGER_FORMAT,
-    ExportBroken,
-    canonical,
-    load_public_key,
-    verify_export,
-)
+from audit.exportfile import load_public_key, verify_export
+from audit.exportformats import LEDGER_COLUMNS, LEDGER_FORMAT, ExportBroken
 from audit.models import AuditEvent
+from audit.signing import canonical
 from cases.models import Tlp
 from enforcement import ledger
 from enforcement.execution import run_action
