@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent with ``case_id`` and ``verb`` (the audit verb of the change).
+# Sent with ``case_id``, ``verb`` (the audit verb of the change) and ``event_id``
+# (the audit event recording it, or None where the caller has none to name).
 case_changed = Signal()

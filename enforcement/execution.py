@@ -47,6 +47,7 @@ from enforcement.backends import (
     get_backend,
 )
 from enforcement.models import Action, ActionKind, ActionState, TargetState
+from enforcement.signals import publish_action_on_commit
 from enforcement.target_store import Result
 from enforcement.workflow import lock_action_and_case, progress, settle_case
 
@@ -357,7 +358,7 @@ class _Runner:
                     self.action_id,
                     reason,
                 )
-                record(
+                event = record(
                     "action.paused",
                     system="enforcement",
                     target=self.action,
@@ -365,6 +366,7 @@ class _Runner:
                     after={"state": ActionState.PAUSED},
                     reason=reason,
                 )
+                publish_action_on_commit(self.action, event)
 
     def _fail_past_deadline(self) -> None:
         action = self.action
@@ -405,7 +407,7 @@ class _Runner:
             action.save(update_fields=["state", "finished_at", "reverted_at"])
             case_before, case_after = settle_case(case)
             verb = "action.reverted" if was_reverting else "action.executed"
-            record(
+            event = record(
                 verb,
                 system="enforcement",
                 target=action,
@@ -418,6 +420,7 @@ class _Runner:
                 },
             )
             publish_on_commit(case, verb)
+            publish_action_on_commit(action, event)
         return action.state
 
 

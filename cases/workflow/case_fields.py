@@ -52,7 +52,7 @@ def assign(
         before = {"assignee": case.assignee.get_username() if case.assignee else None}
         case.assignee = assignee
         touch(case, actor, ["assignee"])
-        record(
+        event = record(
             "case.assigned",
             actor=actor,
             target=case,
@@ -61,7 +61,7 @@ def assign(
             after={"assignee": assignee.get_username() if assignee else None},
             reason=reason,
         )
-        publish_on_commit(case, "case.assigned")
+        publish_on_commit(case, "case.assigned", event)
     return case
 
 

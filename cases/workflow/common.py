@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.events import record_refusal
+from audit.models import AuditEvent
 from cases.models import Case
 from cases.signals import case_changed
 from cases.workflow.table import OperationRefused, S, is_person
@@ -136,12 +137,16 @@ def touch(case: Case, actor, fields: Iterable[str]) -> None:
     )
 
 
-def publish_on_commit(case: Case, verb: str) -> None:
+def publish_on_commit(case: Case, verb: str, event: AuditEvent | None = None) -> None:
+    """Send ``case_changed`` once the transaction commits; ``event`` is the audit
+    event recording the change, for receivers that act on who did what."""
     # robust: a failing receiver must not turn a committed change into an error.
     # A lambda, not a partial: Django logs a failing callback by its __qualname__.
     case_id = case.pk
+    event_id = event.pk if event is not None else None
     transaction.on_commit(
-        lambda: case_changed.send(sender=Case, case_id=case_id, verb=verb), robust=True
+        lambda: case_changed.send(sender=Case, case_id=case_id, verb=verb, event_id=event_id),
+        robust=True,
     )
 
 

@@ -126,10 +126,11 @@ def merge_cases(
                 return Merge(survivor=target, merged=[])
         _check(target, [locked.get(pk) for pk in merged_ids], merged_ids)
         outcome = _move(target, [locked[pk] for pk in merged_ids], actor, system, reason)
-        if not defer_audit:
-            record_many(outcome.events)
+        # The caller that deferred the events publishes no event to name.
+        recorded = {} if defer_audit else {e.target_id: e for e in record_many(outcome.events)}
         for pk in [survivor_id, *merged_ids]:
-            publish_on_commit(Case(pk=pk), MERGED if pk == survivor_id else MERGED_INTO)
+            verb = MERGED if pk == survivor_id else MERGED_INTO
+            publish_on_commit(Case(pk=pk), verb, recorded.get(str(pk)))
     return outcome
 
 

@@ -88,7 +88,7 @@ def transition(
         changed = apply_status(case, to_status, resolution=resolution or "", level=level or "")
         touch(case, actor, changed)
         verb = transition_verb(source, to_status)
-        record(
+        event = record(
             verb,
             actor=actor,
             target=case,
@@ -97,7 +97,7 @@ def transition(
             after=status_snapshot(case),
             reason=reason,
         )
-        publish_on_commit(case, verb)
+        publish_on_commit(case, verb, event)
     return case
 
 

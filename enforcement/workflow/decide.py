@@ -11,6 +11,7 @@ from cases.workflow import publish_on_commit
 from core import text_limits as limits
 from enforcement.models import Action, ActionState, ActionTarget, TargetState
 from enforcement.queue import enqueue_execution
+from enforcement.signals import publish_action_on_commit
 from enforcement.workflow.common import (
     WrongState,
     audited_refusal,
@@ -69,7 +70,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
         after = snapshot(action)
         if newly_protected:
             after["protected_since_proposal"] = newly_protected
-        record(
+        event = record(
             "action.second_approved" if second else "action.approved",
             actor=actor,
             target=action,
@@ -78,6 +79,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
             after=after,
             reason=comment,
         )
+        publish_action_on_commit(action, event)
     return action
 
 
@@ -144,7 +146,7 @@ def _settle(case: Case, action: Action, state: str, verb: str, *, actor, reason:
     action.decision_reason = reason.strip()
     action.save()
     case_before, case_after = settle_case(case, actor=actor)
-    record(
+    event = record(
         verb,
         actor=actor,
         target=action,
@@ -154,6 +156,7 @@ def _settle(case: Case, action: Action, state: str, verb: str, *, actor, reason:
         reason=action.decision_reason,
     )
     publish_on_commit(case, verb)
+    publish_action_on_commit(action, event)
 
 
 @audited_refusal("override")

@@ -20,6 +20,7 @@ from cases.workflow import (
 from core import text_limits as limits
 from core.refusals import audits_refusals
 from enforcement.models import KIND_TARGET_TYPES, Action, ActionKind, TargetState, TargetType
+from enforcement.signals import publish_action_on_commit
 from enforcement.workflow.common import (
     ActionRefused,
     InvalidProposal,
@@ -110,7 +111,7 @@ def propose_action(
             case_before, case_after = case_follows_proposal(case, actor=actor)
         except TransitionRefused as exc:
             raise WrongState(str(exc)) from exc
-        record(
+        event = record(
             "action.proposed",
             actor=actor,
             target=action,
@@ -130,6 +131,7 @@ def propose_action(
             reason=action.rationale,
         )
         publish_on_commit(case, "action.proposed")
+        publish_action_on_commit(action, event)
     return action
 
 
