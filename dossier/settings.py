@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cases",
     "ingestion",
     "enforcement",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "people.context_processors.navigation",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -495,6 +497,27 @@ CELERY_BEAT_SCHEDULE["evidence-orphans"] = {
     "task": "cases.tasks.remove_orphaned_evidence",
     "schedule": 3600.0,
 }
+
+# Email (docs/notifications.md): the console backend under DEBUG, SMTP in
+# production (by default to a relay on localhost) unless EMAIL_BACKEND names
+# another Django mail backend.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
+    ),
+)
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0, minimum=0.1)
+# The file backend's folder (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", default=str(BASE_DIR / ".run" / "email"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="dossier@localhost")
 
 LOGGING = {
     "version": 1,

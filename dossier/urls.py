@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("actions/", include("enforcement.urls")),
     path("audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     path("ingestion/", include("ingestion.urls")),
     path("api/v1/", include("ingestion.api_urls")),
     path("api/v1/", include("cases.api.urls")),

@@ -40,6 +40,11 @@ ROUTES: dict[str, dict[str, Access]] = {
     "login-code": {"GET": PUBLIC, "POST": PUBLIC},
     "logout": {"POST": PUBLIC},  # signing out when signed out is harmless
     "people:profile": {"GET": ALL_ROLES, "POST": ALL_ROLES},
+    # A person's notifications: their inbox, marking read, their email choices.
+    "notifications:inbox": {"GET": ALL_ROLES},
+    "notifications:read": {"POST": ALL_ROLES},
+    "notifications:read-all": {"POST": ALL_ROLES},
+    "notifications:email": {"GET": ALL_ROLES, "POST": ALL_ROLES},
     "people:revoke-token": {"POST": ALL_ROLES},
     # A person's authenticator app: anyone signed in (people/profile.py says why).
     "people:two-factor": {"GET": SIGNED_IN, "POST": SIGNED_IN},

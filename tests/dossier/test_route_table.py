@@ -24,6 +24,7 @@ from cases.workflow import add_known_shared
 from enforcement.workflow import propose_action
 from ingestion.detectors import create_detector
 from ingestion.models import Batch
+from notifications.models import Notification
 from people.roles import ALL_ROLES, Role, has_role
 from people.tokens import issue_personal_token
 from tests.cases.factories import link, make_account, make_case, make_indicator
@@ -127,6 +128,10 @@ def world(make_user) -> World:
         evidence = Evidence.objects.create(case=case, kind="note", title="seen", content="text")
         flag = ReviewFlag.objects.create(case=case, indicator=indicator, kind="worked_cases")
         action = propose_action(case.pk, actor=investigator, kind="suspend_accounts")
+        # The investigator's entry: theirs to mark read, anyone else's to be refused.
+        notification = Notification.objects.create(
+            person=investigator, kind="case_assigned", event_id=case.pk, case=case, text="assigned"
+        )
         if variant == "red":
             Case.objects.filter(pk=case.pk).update(tlp=Tlp.RED, assignee=lead)
         kwargs[variant] = {
@@ -148,6 +153,7 @@ def world(make_user) -> World:
             "token": token_row.pk,
             "known": known.pk,
             "job_id": export_job.pk,
+            "notification": notification.pk,
         }
     return World(people, {"detector": detector.token, "personal token": personal}, kwargs)
 
@@ -164,6 +170,8 @@ def _pk_for(name: str) -> str:
         return "indicator"
     if name == "people:revoke-token":
         return "token"
+    if name == "notifications:read":
+        return "notification"
     return "case"
 
 
