@@ -109,10 +109,10 @@ def test_everyone_but_managers_is_refused_the_cases_of_an_event(client, make_use
     assert client.get(f"/audit/events/{event.sequence}/cases/").status_code == 403
 
 
-# session, user, roles, the page's events
-TRAIL_QUERIES = 4
-# session, user, roles, the event, its page of cases
-EVENT_CASES_QUERIES = 5
+# session, user, roles, the page's events, the navigation's unread notifications
+TRAIL_QUERIES = 5
+# session, user, roles, the event, its page of cases, the navigation's unread notifications
+EVENT_CASES_QUERIES = 6
 
 
 def test_the_trail_takes_as_many_queries_for_batches_of_thousands_of_cases_as_for_one(

@@ -131,8 +131,9 @@ def test_the_filtered_api_list_refuses_who_reads_no_case(client, make_user, peop
     assert client.get("/api/v1/actions/", {"kind": "suspend_accounts"}).status_code == 403
 
 
-# session, user, roles, the page of actions, paused actions
-QUEUE_QUERIES = 5
+# session, user, roles, the page of actions, paused actions, the navigation's
+# unread notifications
+QUEUE_QUERIES = 6
 
 
 def test_the_queue_takes_as_many_queries_for_sixty_actions_as_for_one(

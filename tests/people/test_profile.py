@@ -72,8 +72,8 @@ def test_profile_query_count_does_not_grow_with_tokens(
     assert len(response.context["tokens"]) == 11
 
 
-# session, user, roles, tokens, authenticator app
-PROFILE_QUERIES = 5
+# session, user, roles, tokens, authenticator app, the navigation's unread notifications
+PROFILE_QUERIES = 6
 
 
 def test_a_person_chooses_how_long_a_token_lasts_and_sees_when_it_expires(client, make_user):

@@ -423,8 +423,8 @@ def test_case_page_query_count_does_not_grow_with_rows(
 # accounts, indicators, alerts, evidence, notes, related cases, audit events,
 # actions (none here: with some, their progress and the latest one's targets
 # are two more, see test_case_page_queries); the timeline's events, evidence
-# and notes; suggested tags
-CASE_PAGE_QUERIES = 18
+# and notes; suggested tags; the navigation's unread notifications
+CASE_PAGE_QUERIES = 19
 
 
 def test_the_header_marks_an_overdue_case(client, ivy):

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 # session, user, roles, case, the header's counts, review flags; a page of
 # accounts, indicators, alerts, evidence, notes, related cases, audit events,
 # actions (with their progress and the latest one's targets); the timeline's
-# events, evidence and notes; suggested tags
-CASE_PAGE_QUERIES = 20
+# events, evidence and notes; suggested tags; the navigation's unread notifications
+CASE_PAGE_QUERIES = 21
 # session, user, roles, case, the headings' counts, then the panel's own rows
 PANEL_QUERIES = {
     "accounts": 6,
