@@ -46,7 +46,10 @@ def entries_for(person, count: int, *, case=None, read: int = 0) -> list[Notific
 
 
 def unread_shown(response) -> int | None:
-    found = re.search(r'<span class="count"[^>]*>(\d+)</span>', response.content.decode())
+    found = re.search(
+        r'<span class="count">(\d+)<span class="visually-hidden"> unread</span>',
+        response.content.decode(),
+    )
     return int(found.group(1)) if found else None
 
 
