@@ -43,6 +43,7 @@ from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from cases.models import Case, Tlp
 from cases.visibility import visible_events
+from core.filtering import filtered
 from core.refusals import Invalid
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
@@ -64,16 +65,9 @@ def filtered_events(params, user) -> tuple[QuerySet, dict[str, str]]:
     The trail page's filter (``AuditEventFilter``), over the events ``user``
     may read; the first malformed value is a 400 naming its parameter.
     """
-    filterset = AuditEventFilter(params, queryset=visible_events(user, AuditEvent.objects.all()))
-    if not filterset.is_valid():
-        field, messages = next(iter(filterset.errors.items()))
-        raise Invalid(f"{field}: {' '.join(messages)}", field=field)
-    applied = {}
-    for name in filterset.filters:
-        value = filterset.form.cleaned_data.get(name)
-        if value not in (None, ""):
-            applied[name] = value.isoformat() if isinstance(value, datetime) else str(value)
-    return filterset.qs, applied
+    return filtered(
+        AuditEventFilter(params, queryset=visible_events(user, AuditEvent.objects.all()))
+    )
 
 
 @dataclass(frozen=True)

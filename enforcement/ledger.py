@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +42,7 @@ from audit.exportformats import LEDGER, OUTPUTS
 from audit.models import AuditEvent
 from cases.models import Tlp
 from cases.visibility import visible_case_rows
+from core.filtering import filtered
 from core.refusals import Invalid
 from enforcement.filters import LedgerFilter
 from enforcement.models import Action, ActionTarget, TargetState
@@ -113,16 +113,7 @@ def selected_targets(params, user) -> tuple[QuerySet[ActionTarget], dict[str, st
     """The targets the parameters select among those of cases ``user`` may see,
     and the filter as the manifest names it; a malformed value is a 400 naming it."""
     visible = visible_case_rows(user, ActionTarget.objects.all(), path="action__case")
-    filterset = LedgerFilter(params, queryset=visible)
-    if not filterset.is_valid():
-        field, messages = next(iter(filterset.errors.items()))
-        raise Invalid(f"{field}: {' '.join(messages)}", field=field)
-    applied = {}
-    for name in filterset.filters:
-        value = filterset.form.cleaned_data.get(name)
-        if value not in (None, ""):
-            applied[name] = value.isoformat() if isinstance(value, datetime) else str(value)
-    return filterset.qs, applied
+    return filtered(LedgerFilter(params, queryset=visible))
 
 
 @dataclass(frozen=True)
