@@ -414,6 +414,11 @@ CASE_SLA_HOURS = {
     "medium": env_int("CASE_SLA_HOURS_MEDIUM", 72, minimum=1),
     "low": env_int("CASE_SLA_HOURS_LOW", 168, minimum=1),
 }
+# How often beat marks the cases whose SLA passed (each once: cases.tasks.mark_sla_breaches).
+CELERY_BEAT_SCHEDULE["sla-breaches"] = {
+    "task": "cases.tasks.mark_sla_breaches",
+    "schedule": env_float("SLA_BREACH_INTERVAL", 60.0, minimum=1.0),
+}
 CELERY_BEAT_SCHEDULE["import-sweep"] = {
     "task": "ingestion.tasks.sweep_imports",
     "schedule": float(IMPORT_SWEEP_INTERVAL),

@@ -73,6 +73,10 @@ LIVE_ACTION_STATES: frozenset[str] = frozenset(
 )
 # Actions that were carried out (at least in part).
 CARRIED_OUT_STATES: frozenset[str] = frozenset({ActionState.EXECUTED, ActionState.PARTIALLY_FAILED})
+# Waiting on a lead: the case's SLA stands still while one of its actions is here.
+AWAITING_APPROVAL_STATES: frozenset[str] = frozenset(
+    {ActionState.PROPOSED, ActionState.AWAITING_SECOND_APPROVAL}
+)
 
 
 class TargetState(models.TextChoices):

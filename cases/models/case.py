@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -23,10 +23,16 @@ class CaseStatus(models.TextChoices):
 OPEN_STATUSES = tuple(s for s in CaseStatus if s != CaseStatus.CLOSED)
 
 
-# The overdue rule: an open case whose SLA due time has passed. Written once
-# for SQL (overdue_q, for filters) and once for a loaded row (Case.is_overdue).
+# The overdue rule: an open case whose SLA is running and whose due time has
+# passed. A paused SLA is not overdue: its due time moves on by the pause when
+# it resumes (docs/case-workflow.md, "SLA"). Written once for SQL (overdue_q,
+# for filters and the breach task) and once for a loaded row (Case.is_overdue).
 def overdue_q(now: datetime | None = None) -> models.Q:
-    return models.Q(sla_due_at__lt=now or timezone.now(), status__in=OPEN_STATUSES)
+    return models.Q(
+        sla_due_at__lt=now or timezone.now(),
+        sla_paused_at__isnull=True,
+        status__in=OPEN_STATUSES,
+    )
 
 
 class Resolution(models.TextChoices):
@@ -79,6 +85,15 @@ class Case(models.Model):
     )
     tlp = models.CharField(max_length=10, choices=Tlp, default=Tlp.AMBER)
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # The SLA clock (docs/case-workflow.md, "SLA"): stopped since sla_paused_at
+    # for the reasons listed (an action awaiting approval, an escalation
+    # awaiting its hand-back); sla_paused_for sums the pauses already over,
+    # each of which moved sla_due_at on when it ended. sla_breached_at is
+    # written once, by the breach task, when the running clock passed the due time.
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_pause_reasons = models.JSONField(default=list, blank=True, db_default=[])
+    sla_paused_for = models.DurationField(default=timedelta(0), db_default=timedelta(0))
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
 
     attribution_actor = models.CharField(max_length=200, blank=True, default="")
@@ -135,6 +150,14 @@ class Case(models.Model):
                 "id",
                 name="case_due",
             ),
+            # The running clocks not yet breached: what the breach task
+            # (cases.workflow.sla.mark_breaches) reads on every beat.
+            models.Index(
+                fields=["sla_due_at"],
+                condition=models.Q(sla_breached_at__isnull=True, sla_paused_at__isnull=True)
+                & ~models.Q(status="closed"),
+                name="case_sla_running",
+            ),
             # The few restricted cases: what a count of cases sharing a value
             # leaves out for someone TLP:RED hides them from (cases.queries.sharing).
             models.Index(fields=["id"], condition=models.Q(tlp="red"), name="case_restricted"),
@@ -168,5 +191,6 @@ class Case(models.Model):
         return bool(
             self.sla_due_at is not None
             and self.sla_due_at < timezone.now()
+            and self.sla_paused_at is None
             and self.status in OPEN_STATUSES
         )

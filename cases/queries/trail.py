@@ -88,6 +88,8 @@ def event_title(event: AuditEvent) -> str:
         return f"Assigned to {after.get('assignee') or 'nobody'}"
     if verb == "case.severity_changed":
         return f"Severity {before.get('severity', '?')} → {after.get('severity', '?')}"
+    if verb == "case.sla_breached":
+        return "SLA breached"
     if verb == "case.attribution_changed":
         return f"Attribution set to {after.get('attribution_actor') or 'nobody'}"
     if verb == "case.account_linked":

@@ -90,7 +90,9 @@ def duration(seconds: float) -> str:
 
 @register.simple_tag
 def sla(case) -> SafeString:
-    """A case's SLA as "due in 3 h" or "3 h overdue", the due time (with its zone) on hover.
+    """A case's SLA as "due in 3 h" or "3 h overdue", the due time (with its zone) on hover;
+    "paused, 3 h left" while its clock stands still (the time left when it stopped), and
+    "breached" once the breach task marked it (docs/case-workflow.md, "SLA").
 
     A closed case shows only the due time: the clock stopped."""
     due = case.sla_due_at
@@ -98,12 +100,30 @@ def sla(case) -> SafeString:
         return mark_safe("—")
     stamp = date_format(timezone.localtime(due), STAMP)
     if not case.is_open:
-        return format_html('<time class="sla" datetime="{}">{}</time>', due.isoformat(), stamp)
-    left = (due - timezone.now()).total_seconds()
-    if left < 0:
-        text, state = f"{duration(-left)} overdue", "sla overdue"
+        shown = format_html('<time class="sla" datetime="{}">{}</time>', due.isoformat(), stamp)
+        return shown + _breached(case)
+    if case.sla_paused_at is not None:
+        left = (due - case.sla_paused_at).total_seconds()
+        told = f"{duration(left)} left" if left >= 0 else f"{duration(-left)} overdue"
+        text, state = f"paused, {told}", "sla paused"
+        stamp = f"{stamp}, moved on by the pause when it resumes"
     else:
-        text, state = f"due in {duration(left)}", "sla"
-    return format_html(
+        left = (due - timezone.now()).total_seconds()
+        if left < 0:
+            text, state = f"{duration(-left)} overdue", "sla overdue"
+        else:
+            text, state = f"due in {duration(left)}", "sla"
+    shown = format_html(
         '<time class="{}" datetime="{}" title="{}">{}</time>', state, due.isoformat(), stamp, text
+    )
+    return shown + _breached(case)
+
+
+def _breached(case) -> SafeString:
+    at = case.sla_breached_at
+    if at is None:
+        return mark_safe("")
+    stamp = date_format(timezone.localtime(at), STAMP)
+    return format_html(
+        ' <strong class="sla-breached" title="SLA breached at {}">breached</strong>', stamp
     )

@@ -7,6 +7,9 @@ locks the case with ``lock_case`` (``lock_case_for_proposal`` for a new
 action), moves it through the hooks ``case_follows_proposal`` and
 ``case_follows_actions``, and announces the change with ``publish_on_commit``.
 The allowed status changes live in one table, ``cases.workflow.table``.
+The SLA clock (due by severity, paused while a case waits on an approval or
+a hand-back, breached once) is ``cases.workflow.sla`` and
+``cases.workflow.breaches``.
 A case's TLP marking and tags are ``cases.workflow.marking``; an account's
 protected flag is set with ``set_account_protected`` (``set_accounts_protected``
 for several accounts of a case at once). The leads' known-shared list and their decisions on the values the import

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from cases.models import Case
 from cases.visibility import can_see
+from cases.workflow import sla
 from cases.workflow.common import apply_status, lock_case, status_snapshot, touch
 from cases.workflow.table import (
     OperationRefused,
@@ -52,17 +53,20 @@ def case_follows_proposal(case: Case, *, actor) -> tuple[dict, dict]:
                 case, S.PENDING_ACTION, allowed_transitions(case, actor), "by proposing an action"
             )
         changed = apply_status(case, S.PENDING_ACTION)
+    # The new proposal awaits approval: the case's SLA stands still meanwhile.
+    changed += sla.follow_approvals(case, awaiting=True)
     touch(case, actor, changed)
     return before, status_snapshot(case)
 
 
 def case_follows_actions(
-    case: Case, *, live: bool, carried_out: bool, actor=None
+    case: Case, *, live: bool, carried_out: bool, awaiting_approval: bool, actor=None
 ) -> tuple[dict, dict]:
     """Move a pending_action case on once none of its actions is live any more.
 
     ``live``: one of the case's actions is still on its way to being carried
-    out; ``carried_out``: one was, at least in part.
+    out; ``carried_out``: one was, at least in part; ``awaiting_approval``:
+    one still awaits a lead's approval (the SLA stays paused until none does).
     To actioned when one was carried out, back to investigating otherwise
     (every action rejected, withdrawn or failed); nothing moves while one is
     still live, nor when the case left pending_action meanwhile. Call it
@@ -77,5 +81,6 @@ def case_follows_actions(
         via = Via.ACTIONS_EXECUTED if settled == S.ACTIONED else Via.ACTIONS_SETTLED
         if rules_for(case, settled, via, actor):
             changed = apply_status(case, settled)
+    changed += sla.follow_approvals(case, awaiting=awaiting_approval)
     touch(case, actor, changed)
     return before, status_snapshot(case)

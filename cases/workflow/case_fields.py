@@ -7,7 +7,7 @@ from django.db import transaction
 
 from audit.events import record
 from cases.models import SEVERITY_RANK, Case, Note, Severity
-from cases.workflow import versions
+from cases.workflow import sla, versions
 from cases.workflow.common import (
     check_length,
     clean_text,
@@ -76,17 +76,18 @@ def set_severity(
             raise needs_roles(WORKING_ROLES, "Changing severity", case)
         if severity not in Severity.values:
             raise ValidationError({"severity": f"Unknown severity {severity!r}."})
-        before = {"severity": case.severity}
+        before = {"severity": case.severity, "sla_due_at": case.sla_due_at}
         case.severity = severity
         case.severity_rank = SEVERITY_RANK[Severity(severity)]
-        touch(case, actor, ["severity", "severity_rank"])
+        moved = sla.follow_severity(case, severity)
+        touch(case, actor, ["severity", "severity_rank", *moved])
         record(
             "case.severity_changed",
             actor=actor,
             target=case,
             cases=[case],
             before=before,
-            after={"severity": severity},
+            after={"severity": severity, "sla_due_at": case.sla_due_at},
             reason=reason,
         )
         publish_on_commit(case, "case.severity_changed")

@@ -14,6 +14,7 @@ from audit.events import record_refusal
 from audit.models import AuditEvent
 from cases.models import Case
 from cases.signals import case_changed
+from cases.workflow import sla
 from cases.workflow.table import OperationRefused, S, is_person
 from cases.workflow.versions import Change, changes_since, groups_of, stamp
 from core.refusals import Conflict, audits_refusals
@@ -159,7 +160,7 @@ def status_snapshot(case: Case) -> dict[str, Any]:
 
 
 def apply_status(case: Case, target: str, *, resolution: str = "", level: str = "") -> list[str]:
-    """Apply a status change and its stage timestamps; returns the fields changed."""
+    """Apply a status change, its stage timestamps and its SLA pause; returns the fields changed."""
     now = timezone.now()
     source = case.status
     case.status = target
@@ -182,6 +183,12 @@ def apply_status(case: Case, target: str, *, resolution: str = "", level: str = 
         # Reopened: the case will be closed again and measured then.
         case.closed_at = None
         changed.append("closed_at")
+    # An escalated case waits on the level it went to: its SLA stands still
+    # until it leaves escalated (handed back, or moved on another way).
+    if target == S.ESCALATED:
+        changed += sla.pause(case, sla.AWAITING_HAND_BACK, now)
+    elif source == S.ESCALATED:
+        changed += sla.resume(case, sla.AWAITING_HAND_BACK, now)
     return changed
 
 

@@ -14,6 +14,7 @@ from cases.workflow import case_follows_actions, lock_case
 from core import text_limits as limits
 from core.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, audits_refusals
 from enforcement.models import (
+    AWAITING_APPROVAL_STATES,
     CARRIED_OUT_STATES,
     LIVE_ACTION_STATES,
     Action,
@@ -104,12 +105,14 @@ def lock_action_and_case(action_id: int, *, actor) -> tuple[Case, Action]:
 
 def settle_case(case: Case, *, actor=None) -> tuple[dict, dict]:
     """An action of the locked ``case`` left the live states: the case moves on if
-    none is live any more. Returns the case's before/after status for the step's event."""
+    none is live any more, and its SLA resumes once none awaits approval.
+    Returns the case's before/after status for the step's event."""
     states = set(Action.objects.filter(case=case).values_list("state", flat=True))
     return case_follows_actions(
         case,
         live=bool(states & LIVE_ACTION_STATES),
         carried_out=bool(states & CARRIED_OUT_STATES),
+        awaiting_approval=bool(states & AWAITING_APPROVAL_STATES),
         actor=actor,
     )
 

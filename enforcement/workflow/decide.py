@@ -38,7 +38,7 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
     """Approve (first or second approval). The approver must be a lead other than
     the proposer and, for a second approval, other than the first approver."""
     with transaction.atomic():
-        action = lock_action(action_id, actor=actor)
+        case, action = lock_action_and_case(action_id, actor=actor)
         refuse_if(approval_refusal(action, actor))
         limit_text(comment, limits.DECISION, "The comment", "comment")
         if Case.objects.filter(pk=action.case_id, status=CaseStatus.CLOSED).exists():
@@ -67,6 +67,8 @@ def approve_action(action_id: int, *, actor, comment: str = "") -> Action:
         else:
             action.state = ActionState.AWAITING_SECOND_APPROVAL
         action.save()
+        # The approval may leave no action of the case awaiting one: its SLA resumes.
+        settle_case(case, actor=actor)
         after = snapshot(action)
         if newly_protected:
             after["protected_since_proposal"] = newly_protected
