@@ -125,6 +125,12 @@ CASE_WORKFLOW_FIELDS = (
     "escalated_at",
     "actioned_at",
     "closed_at",
+    # The SLA clock follows severity, approvals and hand-backs (docs/case-workflow.md).
+    "sla_due_at",
+    "sla_paused_at",
+    "sla_pause_reasons",
+    "sla_paused_for",
+    "sla_breached_at",
 )
 
 
