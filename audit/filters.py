@@ -44,7 +44,10 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class AuditEventForm(forms.Form):
+class PeriodForm(forms.Form):
+    """A filter form with a ``since``/``until`` period: ``until`` may not come first
+    (the trail's filter and the enforcement ledger's)."""
+
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
@@ -88,7 +91,7 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields: list[str] = []
-        form = AuditEventForm
+        form = PeriodForm
 
     def __init__(self, data=None, *args, case_fixed: bool = False, **kwargs):
         super().__init__(data, *args, **kwargs)

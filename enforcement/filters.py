@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
-from audit.filters import MAX_ID, IdFilter
+from audit.filters import MAX_ID, IdFilter, PeriodForm
 from core.widgets import DateRangeInputs
 from enforcement.models import Action, ActionKind, ActionState, ActionTarget
 
@@ -55,15 +55,6 @@ class ActionFilter(django_filters.FilterSet):
         return queryset.filter(proposed_by__username=value)
 
 
-class LedgerForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and until < since:
-            self.add_error("until", "Must not be before since.")
-        return cleaned
-
-
 class LedgerFilter(django_filters.FilterSet):
     """The enforcement ledger's period and narrowing (``enforcement.ledger``).
 
@@ -101,4 +92,4 @@ class LedgerFilter(django_filters.FilterSet):
     class Meta:
         model = ActionTarget
         fields: list[str] = []
-        form = LedgerForm
+        form = PeriodForm
