@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     CASE_MERGED = "case_merged", "A case you work is merged into another"
     CASE_ESCALATED = "case_escalated", "A case is escalated to your level"
     CASE_HANDED_BACK = "case_handed_back", "A case is handed back to you"
+    SLA_BREACHED = "sla_breached", "An SLA is breached on a case you work or lead"
 
 
 class Notification(models.Model):

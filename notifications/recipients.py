@@ -76,6 +76,16 @@ def _decide(
             _people([case.assignee_id]),
             f"{_cap(number)}, which you work, was reopened by {who}.",
         )
+    if verb == "case.sla_breached":
+        # Marked once per breach by beat (cases.workflow.breaches): one entry each.
+        leads = _holders(Role.LEAD)
+        assignee = [p for p in _people([case.assignee_id]) if p not in leads]
+        return (
+            Kind.SLA_BREACHED,
+            [*assignee, *leads],
+            f"The SLA of {number} ({case.get_severity_display().lower()}) was breached: "
+            f"it was due {_when(after.get('sla_due_at'))}.",
+        )
     if verb == "case.merged_into":
         survivor = after.get("merged_into")
         return (
@@ -129,6 +139,13 @@ def _action_step(
 def _why(what: str, reason: str) -> str:
     """What happened, and the reason the person gave when there is one."""
     return f"{what}: {reason.strip()}" if reason.strip() else f"{what}."
+
+
+def _when(value: str | None) -> str:
+    """An event's stored time (ISO 8601, UTC) as the text of an entry."""
+    if not value:
+        return "earlier"
+    return f"{value[:16].replace('T', ' ')} UTC"
 
 
 def _cap(text: str) -> str:

@@ -14,7 +14,7 @@ from cases.models import Tlp
 from cases.workflow import assign, set_tlp
 from notifications.delivery import deliver_event
 from notifications.inbox import PAGE_SIZE
-from notifications.models import Notification
+from notifications.models import Kind, Notification
 from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +156,7 @@ def test_the_inbox_costs_the_same_queries_with_few_or_many_entries(
 def test_email_choices_are_kept_per_kind(client, cast):
     client.force_login(cast.ivy)
     page = client.get(reverse("notifications:email")).content.decode()
-    assert page.count("checked") == 12
+    assert page.count("checked") == len(Kind) == 13
     client.post(reverse("notifications:email"), {"email": ["case_assigned", "case_escalated"]})
     page = client.get(reverse("notifications:email")).content.decode()
     assert page.count("checked") == 2

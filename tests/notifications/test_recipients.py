@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from audit.models import AuditEvent
 from cases.models import Tlp
 from cases.workflow import assign, close, escalate, hand_back, merge_cases, reopen, set_tlp
+from cases.workflow.breaches import mark_breaches
 from enforcement.execution import run_action
 from enforcement.models import ActionState
 from enforcement.workflow import approve_action, propose_action, reject_action
+from notifications.delivery import deliver_event
 from notifications.models import Notification
 from tests.cases.factories import make_case
 from tests.enforcement.conftest import make_case_with_accounts
-from tests.notifications.conftest import deliver_latest
+from tests.notifications.conftest import deliver_latest, told
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +144,32 @@ def test_a_red_case_tells_only_people_who_may_see_it(cast):
     hand_back(case, actor=cast.leg, reason="done")
     # ivy escalated it but, no longer its assignee, may not see a TLP:RED case.
     assert deliver_latest("case.handed_back") == {"ian": "case_handed_back"}
+
+
+def test_a_breached_sla_tells_the_assignee_and_every_lead_once_across_beat_runs(cast):
+    case = working_case(cast, sla_due_at=timezone.now() - timedelta(minutes=5))
+    assert mark_breaches() == [case.pk]
+    for _ in range(3):
+        assert mark_breaches() == []
+    events = AuditEvent.objects.filter(verb="case.sla_breached")
+    assert events.count() == 1
+    for _ in range(2):
+        deliver_event(events.get().pk)
+    assert told(events.get().pk) == {
+        "ivy": "sla_breached",
+        "lee": "sla_breached",
+        "lou": "sla_breached",
+        "lin": "sla_breached",
+    }
+    assert Notification.objects.filter(kind="sla_breached").count() == 4
+    assert len(mail.outbox) == 4
+    entry = Notification.objects.get(person=cast.ivy)
+    assert entry.text.startswith(f"The SLA of case #{case.pk} (medium) was breached: it was due ")
+
+
+def test_a_breached_red_case_tells_only_those_who_may_see_it(cast):
+    case = working_case(cast, sla_due_at=timezone.now() - timedelta(minutes=5))
+    set_tlp(case, Tlp.RED, actor=cast.lee, reason="partner data")
+    assign(case, cast.ian, actor=cast.lee)
+    mark_breaches()
+    assert set(deliver_latest("case.sla_breached")) == {"ian", "lee", "lou", "lin"}
