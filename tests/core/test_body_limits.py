@@ -6,7 +6,6 @@ import io
 import json
 import select
 import socket
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -209,11 +208,10 @@ def test_gunicorn_refuses_a_huge_declared_upload_at_once(gunicorn_server, case):
         "Content-Type: multipart/form-data; boundary=b\r\n"
         f"Content-Length: {HUGE}\r\n"
     )
-    started = time.monotonic()
-
+    # Only 1,000 of the declared bytes are sent: an answer at all means the
+    # server refused without waiting for the rest (raw_request times out after 10 s).
     answer = raw_request(url, head, b"--b\r\n" + b"x" * 1000)
 
-    assert time.monotonic() - started < 5
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert b"An evidence file may be at most 50.0 MB (52,428,800 bytes)." in answer
     assert not Evidence.objects.exists()
