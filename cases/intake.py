@@ -110,8 +110,9 @@ UPDATE cases_case AS c SET
     severity = CASE WHEN v.rank > c.severity_rank THEN v.severity ELSE c.severity END,
     sla_due_at = CASE WHEN v.rank > c.severity_rank
                       THEN LEAST(COALESCE(c.sla_due_at, 'infinity'),
-                                 c.created_at + v.sla_hours * interval '1 hour'
-                                               + c.sla_paused_for)
+                                 COALESCE(c.sla_started_at, c.created_at)
+                                 + v.sla_hours * interval '1 hour'
+                                 + c.sla_paused_for)
                       ELSE c.sla_due_at END,
     version = CASE WHEN v.rank > c.severity_rank THEN c.version + 1 ELSE c.version END,
     field_versions = CASE WHEN v.rank > c.severity_rank

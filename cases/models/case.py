@@ -90,6 +90,8 @@ class Case(models.Model):
     # awaiting its hand-back); sla_paused_for sums the pauses already over,
     # each of which moved sla_due_at on when it ended. sla_breached_at is
     # written once, by the breach task, when the running clock passed the due time.
+    # sla_started_at is when a reopening restarted the clock (null: at the opening).
+    sla_started_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     sla_pause_reasons = models.JSONField(default=list, blank=True, db_default=[])
     sla_paused_for = models.DurationField(default=timedelta(0), db_default=timedelta(0))

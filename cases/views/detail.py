@@ -29,6 +29,7 @@ from people.roles import CASE_READERS, INVESTIGATORS_AND_LEADS
 # Steps people know by their own name rather than by the status they lead to.
 NAMED_STEPS = {
     (CaseStatus.ESCALATED, CaseStatus.INVESTIGATING): "Hand back",
+    (CaseStatus.ESCALATED, CaseStatus.ESCALATED): "Escalate higher",
     (CaseStatus.CLOSED, CaseStatus.INVESTIGATING): "Reopen",
 }
 
@@ -51,7 +52,12 @@ def transition_choices(case: Case, user) -> list[dict]:
                 level = case.get_escalation_level_display()
                 entry["confirm"] = f"Close although it is escalated to {level}"
         if target == CaseStatus.ESCALATED:
-            entry["levels"] = list(EscalationLevel.choices)
+            open_levels = workflow.levels_open_to(case)
+            entry["levels"] = [c for c in EscalationLevel.choices if c[0] in open_levels]
+        # Whoever escalated it reads why it came back, or why it went further.
+        entry["reason_required"] = (
+            case.status == CaseStatus.ESCALATED and target != CaseStatus.CLOSED
+        )
         choices.append(entry)
     return choices
 

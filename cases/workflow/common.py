@@ -183,6 +183,7 @@ def apply_status(case: Case, target: str, *, resolution: str = "", level: str = 
         # Reopened: the case will be closed again and measured then.
         case.closed_at = None
         changed.append("closed_at")
+        changed += sla.restart(case, now)
     # An escalated case waits on the level it went to: its SLA stands still
     # until it leaves escalated (handed back, or moved on another way).
     if target == S.ESCALATED:

@@ -22,10 +22,31 @@ AWAITING_HAND_BACK = "awaiting_hand_back"
 
 
 def due_for(case: Case, severity: str) -> datetime:
-    """The due time ``severity`` gives the case: its opening plus the severity's
-    hours (``CASE_SLA_HOURS``) plus the pauses already over."""
+    """The due time ``severity`` gives the case: its opening (or its last
+    reopening) plus the severity's hours (``CASE_SLA_HOURS``) plus the pauses
+    already over."""
     hours = settings.CASE_SLA_HOURS[severity]
-    return case.created_at + timedelta(hours=hours) + case.sla_paused_for
+    started = case.sla_started_at or case.created_at
+    return started + timedelta(hours=hours) + case.sla_paused_for
+
+
+def restart(case: Case, now: datetime) -> list[str]:
+    """A reopened case gets a fresh clock: due by its severity from now, running,
+    and able to breach again."""
+    case.sla_started_at = now
+    case.sla_paused_for = timedelta(0)
+    case.sla_paused_at = None
+    case.sla_pause_reasons = []
+    case.sla_breached_at = None
+    case.sla_due_at = due_for(case, case.severity)
+    return [
+        "sla_started_at",
+        "sla_paused_for",
+        "sla_paused_at",
+        "sla_pause_reasons",
+        "sla_breached_at",
+        "sla_due_at",
+    ]
 
 
 def follow_severity(case: Case, severity: str) -> list[str]:

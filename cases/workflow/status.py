@@ -20,7 +20,14 @@ from cases.workflow.common import (
     touch,
     transition_verb,
 )
-from cases.workflow.table import S, TransitionRefused, Via, allowed_transitions, rules_for
+from cases.workflow.table import (
+    S,
+    TransitionRefused,
+    Via,
+    allowed_transitions,
+    levels_open_to,
+    rules_for,
+)
 from core import text_limits as limits
 
 
@@ -39,7 +46,9 @@ def transition(
     """Move a case to ``to_status`` as ``actor`` asks.
 
     Closing needs a ``resolution`` (and a ``reason`` when the case is
-    escalated); escalating needs a ``level`` (policy, legal or executive).
+    escalated); escalating needs a ``level`` (policy, legal or executive),
+    above the case's own when it is escalated already, and then a reason;
+    handing an escalated case back needs a reason too.
     ``only_from`` lets a named operation (``reopen``) refuse when the case is
     not where it expects; ``version`` refuses (``StaleCase``) a change based
     on an older version of the case.
@@ -77,11 +86,16 @@ def transition(
             raise ValidationError({"resolution": "Only closing takes a resolution."})
 
         if to_status == S.ESCALATED:
-            if level not in EscalationLevel.values:
-                choices = ", ".join(EscalationLevel.values)
-                raise ValidationError({"level": f"Escalating needs a level: one of {choices}."})
+            check_level(case, level, reason)
         elif level:
             raise ValidationError({"level": "Only escalating takes a level."})
+        if (
+            case.status == S.ESCALATED
+            and to_status == S.INVESTIGATING
+            and not (reason or "").strip()
+        ):
+            # Whoever escalated it reads why it came back (their inbox tells them).
+            raise ValidationError({"reason": "Handing a case back needs a reason."})
 
         source = case.status
         before = status_snapshot(case)
@@ -99,6 +113,24 @@ def transition(
         )
         publish_on_commit(case, verb, event)
     return case
+
+
+def check_level(case: Case, level: str | None, reason: str) -> None:
+    """Refuse a level the case may not be escalated to from where it is."""
+    open_levels = levels_open_to(case)
+    if level in open_levels:
+        if case.status == S.ESCALATED and not (reason or "").strip():
+            raise ValidationError({"reason": "Escalating a case further needs a reason."})
+        return
+    choices = ", ".join(open_levels)
+    if case.status == S.ESCALATED and level in EscalationLevel.values:
+        raise ValidationError(
+            {
+                "level": f"The case is escalated to {case.escalation_level} already; "
+                f"it can go only higher: {choices}."
+            }
+        )
+    raise ValidationError({"level": f"Escalating needs a level: one of {choices}."})
 
 
 def escalate(case: Case | int, level: str, *, actor, reason: str = "") -> Case:

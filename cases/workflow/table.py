@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from cases.models import OPEN_STATUSES, Case, CaseStatus, Resolution
+from cases.models import OPEN_STATUSES, Case, CaseStatus, EscalationLevel, Resolution
 from core.refusals import Forbidden
 from people.roles import INVESTIGATORS_AND_LEADS, LEADS, roles_of
 
@@ -36,6 +36,8 @@ class Rule:
     escalation_level_may: bool = False
     # For closing: the resolutions this rule allows.
     resolutions: frozenset[str] = frozenset()
+    # Escalating an escalated case: only while a higher level exists.
+    to_higher_level: bool = False
 
 
 def _rule(sources, target, via, roles=frozenset(), **kwargs) -> Rule:
@@ -48,6 +50,14 @@ TRANSITIONS: tuple[Rule, ...] = (
     _rule({S.NEW, S.TRIAGE}, S.INVESTIGATING, Via.TRANSITION, INVESTIGATORS_AND_LEADS),
     _rule({S.INVESTIGATING}, S.ESCALATED, Via.TRANSITION, INVESTIGATORS_AND_LEADS),
     _rule({S.ESCALATED}, S.INVESTIGATING, Via.TRANSITION, LEADS, escalation_level_may=True),
+    _rule(
+        {S.ESCALATED},
+        S.ESCALATED,
+        Via.TRANSITION,
+        LEADS,
+        escalation_level_may=True,
+        to_higher_level=True,
+    ),
     _rule(
         {S.INVESTIGATING, S.ESCALATED},
         S.PENDING_ACTION,
@@ -140,6 +150,22 @@ def is_person(actor) -> bool:
     )
 
 
+def levels_open_to(case: Case) -> tuple[str, ...]:
+    """The levels ``case`` may be escalated to: any from investigation, and
+    once escalated only those above its level (policy, legal, executive)."""
+    levels = tuple(EscalationLevel.values)
+    if case.status != S.ESCALATED or case.escalation_level not in levels:
+        return levels
+    return levels[levels.index(case.escalation_level) + 1 :]
+
+
+def applies(rule: Rule, case: Case) -> bool:
+    """Whether ``rule`` starts from where ``case`` is."""
+    if case.status not in rule.sources:
+        return False
+    return not rule.to_higher_level or bool(levels_open_to(case))
+
+
 def permits(rule: Rule, case: Case, actor) -> bool:
     if not is_person(actor):
         return False
@@ -160,7 +186,7 @@ def rules_for(case: Case, target: str, via: Via, actor) -> list[Rule]:
         for rule in TRANSITIONS
         if rule.via == via
         and rule.target == target
-        and case.status in rule.sources
+        and applies(rule, case)
         and (not (rule.roles or rule.escalation_level_may) or permits(rule, case, actor))
     ]
 
@@ -170,11 +196,7 @@ def allowed_transitions(case: Case, actor) -> list[AllowedTransition]:
     for buttons and messages (closing with the resolutions allowed)."""
     targets: dict[str, set[str]] = {}
     for rule in TRANSITIONS:
-        if (
-            rule.via == Via.TRANSITION
-            and case.status in rule.sources
-            and permits(rule, case, actor)
-        ):
+        if rule.via == Via.TRANSITION and applies(rule, case) and permits(rule, case, actor):
             targets.setdefault(rule.target, set()).update(rule.resolutions)
     return [
         AllowedTransition(str(status), tuple(str(r) for r in Resolution if r in targets[status]))

@@ -253,3 +253,24 @@ def test_the_case_page_and_the_queue_show_paused_and_breached_beside_time_left(c
     assert ">2 h overdue</time>" in header and ">breached</strong>" in header
     queue = client.get("/cases/").content.decode()
     assert ">paused, 3 h left</time>" in queue and ">breached</strong>" in queue
+
+
+def test_a_reopened_case_gets_a_fresh_clock_that_can_breach_again(person):
+    lead = person("lead")
+    now = timezone.now()
+    case = make_case(status="investigating", severity="high", sla_due_at=now - HOUR)
+    mark_sla_breaches()
+    workflow.close(case.pk, "benign", actor=lead)
+    workflow.reopen(case.pk, actor=lead, reason="The network is back.")
+
+    reopened = fresh(case)
+    assert reopened.sla_breached_at is None
+    assert reopened.sla_paused_at is None
+    assert now + hours("high") <= reopened.sla_due_at < timezone.now() + hours("high")
+    # A severity raise after the reopening counts from the reopening.
+    workflow.set_severity(case.pk, "critical", actor=lead)
+    assert fresh(case).sla_due_at == reopened.sla_started_at + hours("critical")
+
+    Case.objects.filter(pk=case.pk).update(sla_due_at=timezone.now() - HOUR)
+    assert mark_sla_breaches() == 1
+    assert AuditEvent.objects.filter(verb="case.sla_breached").count() == 2

@@ -113,3 +113,44 @@ def test_two_people_triaging_at_once_make_one_change(person, make_case):
     assert sorted(outcomes) == ["moved", "refused"]
     assert Case.objects.get(pk=case.pk).version == 2
     assert AuditEvent.objects.filter(verb="case.status_changed").count() == 1
+
+
+def test_an_escalated_case_goes_further_only_to_a_higher_level_with_a_reason(person, make_case):
+    legal = person("legal")
+    case = workflow.escalate(make_case("investigating"), "legal", actor=person("investigator"))
+
+    with pytest.raises(ValidationError, match="escalated to legal already; it can go only higher"):
+        workflow.escalate(case, "policy", actor=legal, reason="Policy should weigh in.")
+    with pytest.raises(ValidationError, match="Escalating a case further needs a reason"):
+        workflow.escalate(case, "executive", actor=legal)
+    assert case_row(case)["escalation_level"] == "legal"
+
+    workflow.escalate(case, "executive", actor=legal, reason="Exposure above our remit.")
+    case.refresh_from_db()
+    assert (case.status, case.escalation_level, case.sla_pause_reasons) == (
+        "escalated",
+        "executive",
+        ["awaiting_hand_back"],
+    )
+    event = AuditEvent.objects.order_by("sequence").last()
+    assert (event.verb, event.actor, event.reason) == (
+        "case.escalated",
+        legal,
+        "Exposure above our remit.",
+    )
+    assert (event.before["escalation_level"], event.after["escalation_level"]) == (
+        "legal",
+        "executive",
+    )
+    # Executive is the top: nothing above to offer, even to a lead.
+    assert "escalated" not in {t.to_status for t in workflow.allowed_transitions(case, legal)}
+    assert "escalated" not in {
+        t.to_status for t in workflow.allowed_transitions(case, person("lead"))
+    }
+
+
+def test_handing_back_needs_a_reason(person, make_case):
+    case = workflow.escalate(make_case("investigating"), "policy", actor=person("investigator"))
+    with pytest.raises(ValidationError, match="Handing a case back needs a reason"):
+        workflow.hand_back(case, actor=person("policy"), reason="  ")
+    assert case_row(case)["status"] == "escalated"

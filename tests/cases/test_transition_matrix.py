@@ -32,6 +32,8 @@ def who_may(start: str, target: str) -> set[str]:
         ("triage", "investigating"): WORKERS,
         ("investigating", "escalated"): WORKERS,
         ("escalated", "investigating"): LEAD | {level},
+        # Escalated further, to a level above its own: executive is the top.
+        ("escalated", "escalated"): LEAD | {level} if level != "executive" else set(),
         ("pending_action", "investigating"): LEAD,
         ("actioned", "investigating"): LEAD,
         ("closed", "investigating"): LEAD,
@@ -46,13 +48,17 @@ MATRIX = [
 ]
 
 
+# The level asked for when escalating: the one above the case's own.
+NEXT_LEVEL = {"": "legal", "policy": "legal", "legal": "executive", "executive": "legal"}
+
+
 def ask(case, target, actor):
     status, _, resolution = target.partition(":")
     kwargs = {}
     if status == "closed":
         kwargs["resolution"] = resolution or "benign"
     if status == "escalated":
-        kwargs["level"] = "legal"
+        kwargs["level"] = NEXT_LEVEL[case.escalation_level]
     return workflow.transition(case, status, actor=actor, reason="seen in the queue", **kwargs)
 
 
@@ -75,7 +81,7 @@ def test_the_matrix_covers_every_status_and_person():
     assert {s.partition("@")[0] for s in STARTS} == set(CaseStatus.values)
     assert len(MATRIX) == 9 * 8 * 9
     allowed = [p for p in MATRIX if p.values[2] in who_may(p.values[0], p.values[1])]
-    assert len(allowed) == 41
+    assert len(allowed) == 45
 
 
 @pytest.mark.parametrize(("start", "target", "who"), MATRIX)
@@ -85,6 +91,7 @@ def test_transition(start, target, who, person, make_case):
     actor = person(who)
     before = case_row(case)
     before_events = events()
+    asked_level = NEXT_LEVEL[case.escalation_level]
 
     if who in who_may(start, target):
         changed = ask(case, target, actor)
@@ -100,7 +107,7 @@ def test_transition(start, target, who, person, make_case):
         else:
             assert case.resolution == ""
         if requested == "escalated":
-            assert case.escalation_level == "legal"
+            assert case.escalation_level == asked_level
             assert case.escalated_at is not None
         else:
             assert case.escalation_level == ""

@@ -20,6 +20,18 @@ def test_returning_an_escalated_case_is_offered_as_hand_back(client, make_user):
     assert "Move to investigating" not in body
 
 
+def test_an_escalated_case_is_offered_only_higher_levels_and_asks_why(client, make_user):
+    case = make_case(status="escalated", escalation_level="legal")
+    client.force_login(make_user("legal"))
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert ">Escalate higher</button>" in body
+    higher = body.split('data-to="escalated"')[1].split("</form>")[0]
+    assert '<option value="executive">Executive</option>' in higher
+    assert 'value="policy"' not in higher
+    assert 'value="legal"' not in higher
+    assert '<input type="text" name="reason" maxlength="2000" required>' in higher
+
+
 def test_a_closed_case_is_offered_to_a_lead_as_reopen(client, make_user):
     case = make_case(status="closed", resolution="benign")
     client.force_login(make_user("lead"))
