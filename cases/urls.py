@@ -14,6 +14,7 @@ urlpatterns = [
             pattern_name="enforcement:approvals", permanent=True, query_string=True
         ),
     ),
+    path("escalated/", views.EscalatedView.as_view(), name="escalated"),
     path("known-shared/", views.KnownSharedView.as_view(), name="known-shared"),
     path("known-shared/add/", views.AddKnownSharedView.as_view(), name="add-known-shared"),
     path(

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "people.context_processors.navigation",
                 "notifications.context_processors.inbox",
+                "cases.context_processors.escalations",
             ],
         },
     },

@@ -15,6 +15,7 @@ from people.roles import (
     ADMINISTRATORS,
     ALL_ROLES,
     CASE_READERS,
+    ESCALATION_RECEIVERS,
     LEADS,
     LEADS_AND_ADMINISTRATORS,
     MANAGERS,
@@ -32,6 +33,7 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("Queue", "cases:queue", CASE_READERS),
+    NavEntry("Escalated to me", "cases:escalated", ESCALATION_RECEIVERS),
     NavEntry("Approvals", "enforcement:approvals", LEADS),
     NavEntry("Known shared", "cases:known-shared", LEADS),
     NavEntry("Import health", "ingestion:health", LEADS_AND_ADMINISTRATORS),
@@ -46,7 +48,7 @@ NAVIGATION: list[NavEntry] = [
 def entries_for(user) -> list[dict[str, str]]:
     held = roles_of(user)
     return [
-        {"label": entry.label, "url": reverse(entry.url_name)}
+        {"label": entry.label, "url": reverse(entry.url_name), "name": entry.url_name}
         for entry in NAVIGATION
         if held.intersection(entry.roles)
     ]

@@ -36,6 +36,9 @@ CASE_READERS: frozenset[Role] = INVESTIGATORS_AND_LEADS | MANAGERS | set(ESCALAT
 # Who writes notes on a case: those who work it, and the escalation levels,
 # who comment and advise. Managers only read.
 CASE_COMMENTERS: frozenset[Role] = INVESTIGATORS_AND_LEADS | set(ESCALATION_LEVELS)
+# Who answers escalations ("Escalated to me"): each level those at its own,
+# leads every one.
+ESCALATION_RECEIVERS: frozenset[Role] = LEADS | set(ESCALATION_LEVELS)
 # Who sees every case, restricted or not, without being assigned.
 LEADS_AND_MANAGERS: frozenset[Role] = LEADS | MANAGERS
 # Who redacts evidence: leads, and legal (on a court order, for instance).

@@ -7,7 +7,7 @@ from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from cases.pagination import InvalidCursor, paginate
+from cases.pagination import InvalidCursor, KeysetPage, Sort, page_of, paginate
 
 MAX_PAGE_SIZE = 200
 
@@ -30,12 +30,15 @@ class CaseKeysetPagination(BasePagination):
 
     page_size = 50
 
+    def page(self, queryset, request, cursor: str | None, size: int) -> KeysetPage:
+        return paginate(queryset, sort=request.query_params.get("sort"), cursor=cursor, size=size)
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         try:
-            self.page = paginate(
+            self.page = self.page(
                 queryset,
-                sort=request.query_params.get("sort"),
+                request,
                 cursor=request.query_params.get("cursor"),
                 size=_page_size(request, self.page_size),
             )
@@ -83,6 +86,15 @@ class CaseKeysetPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
+
+
+class FixedSortPagination(CaseKeysetPagination):
+    """Keyset pages of cases in one order of the view's choosing (``?cursor=`` only)."""
+
+    sort: Sort
+
+    def page(self, queryset, request, cursor: str | None, size: int) -> KeysetPage:
+        return page_of(queryset, self.sort, cursor=cursor, size=size)
 
 
 class CheckedCursorPagination(CursorPagination):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import catalog, records, shared, views
+from cases.api import catalog, escalations, records, shared, views
 
 app_name = "cases-api"
 
@@ -12,6 +12,8 @@ router.register("indicators", catalog.IndicatorViewSet, basename="indicator")
 router.register("known-shared", shared.KnownSharedViewSet, basename="known-shared")
 
 urlpatterns = [
+    # Before the router's cases/<id>/, which would take "escalated" for an id.
+    path("cases/escalated/", escalations.EscalatedCasesView.as_view(), name="case-escalated"),
     path("cases/<int:pk>/notes/", records.CaseNotesView.as_view(), name="case-notes"),
     path("cases/<int:pk>/evidence/", records.CaseEvidenceView.as_view(), name="case-evidence"),
     path(

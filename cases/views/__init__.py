@@ -1,6 +1,7 @@
 """Case pages. Each view declares its roles; state changes go through ``cases.workflow``."""
 
 from cases.views.detail import CaseDetailView, CasePanelView
+from cases.views.escalations import EscalatedView
 from cases.views.evidence import EvidenceContentView
 from cases.views.marking import TagsView, TlpView
 from cases.views.operations import (
@@ -25,6 +26,7 @@ __all__ = [
     "AttributionView",
     "CaseDetailView",
     "CasePanelView",
+    "EscalatedView",
     "EvidenceContentView",
     "EvidenceUploadView",
     "KnownSharedView",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from people.roles import (
     ALL_ROLES,
     CASE_READERS,
+    ESCALATION_RECEIVERS,
     INVESTIGATORS_AND_LEADS,
     LEADS,
     LEADS_AND_ADMINISTRATORS,
@@ -51,6 +52,7 @@ ROUTES: dict[str, dict[str, Access]] = {
     "people:two-factor-remove": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     # Cases: the queue and the case page with its forms.
     "cases:queue": {"GET": CASE_READERS},
+    "cases:escalated": {"GET": ESCALATION_RECEIVERS},
     # Unnamed: a permanent redirect to enforcement:approvals, whose door decides.
     "cases/approvals/": {"GET": PUBLIC},
     "cases:known-shared": {"GET": LEADS},
@@ -101,6 +103,7 @@ ROUTES: dict[str, dict[str, Access]] = {
     "ingestion-api:lookup": {"GET": DETECTORS},
     # The cases API.
     "cases-api:case-list": {"GET": CASE_READERS},
+    "cases-api:case-escalated": {"GET": ESCALATION_RECEIVERS},
     "cases-api:case-detail": {"GET": CASE_READERS},
     "cases-api:case-notes": {"GET": CASE_READERS, "POST": CASE_READERS},
     "cases-api:case-evidence": {"GET": CASE_READERS, "POST": CASE_READERS},
