@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("enforcement.api_urls")),
     path("api/v1/", include("audit.export_urls")),
     path("api/v1/", include("audit.api_urls")),
+    path("api/v1/", include("notifications.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, as the CSP requires.

@@ -46,6 +46,9 @@ ROUTES: dict[str, dict[str, Access]] = {
     "notifications:read": {"POST": ALL_ROLES},
     "notifications:read-all": {"POST": ALL_ROLES},
     "notifications:email": {"GET": ALL_ROLES, "POST": ALL_ROLES},
+    "notifications-api:inbox": {"GET": ALL_ROLES},
+    "notifications-api:read": {"POST": ALL_ROLES},
+    "notifications-api:read-all": {"POST": ALL_ROLES},
     "people:revoke-token": {"POST": ALL_ROLES},
     # A person's authenticator app: anyone signed in (people/profile.py says why).
     "people:two-factor": {"GET": SIGNED_IN, "POST": SIGNED_IN},
