@@ -237,6 +237,10 @@ class AllowedTransitionSerializer(serializers.Serializer):
     resolutions = serializers.ListField(
         child=serializers.CharField(), help_text="For closing: the resolutions allowed."
     )
+    levels = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="For escalating: the levels allowed (only higher ones once escalated).",
+    )
     label = serializers.CharField(help_text='As in "allowed": "closed as a|b" for closing.')
 
 

@@ -52,8 +52,7 @@ def transition_choices(case: Case, user) -> list[dict]:
                 level = case.get_escalation_level_display()
                 entry["confirm"] = f"Close although it is escalated to {level}"
         if target == CaseStatus.ESCALATED:
-            open_levels = workflow.levels_open_to(case)
-            entry["levels"] = [c for c in EscalationLevel.choices if c[0] in open_levels]
+            entry["levels"] = [c for c in EscalationLevel.choices if c[0] in allowed.levels]
         # Whoever escalated it reads why it came back, or why it went further.
         entry["reason_required"] = (
             case.status == CaseStatus.ESCALATED and target != CaseStatus.CLOSED

@@ -84,7 +84,6 @@ from cases.workflow.table import (
     TransitionRefused,
     Via,
     allowed_transitions,
-    levels_open_to,
 )
 
 __all__ = [
@@ -110,7 +109,6 @@ __all__ = [
     "close",
     "escalate",
     "hand_back",
-    "levels_open_to",
     "link_account",
     "lock_case",
     "lock_case_for_proposal",

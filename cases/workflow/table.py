@@ -92,10 +92,12 @@ class AllowedTransition:
 
     ``resolutions`` lists, for closing, the resolutions allowed (in the
     order ``Resolution`` declares them); it is empty for any other status.
+    ``levels`` lists, for escalating, the levels it may go to.
     """
 
     to_status: str
     resolutions: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
 
     @property
     def every_resolution(self) -> bool:
@@ -199,7 +201,11 @@ def allowed_transitions(case: Case, actor) -> list[AllowedTransition]:
         if rule.via == Via.TRANSITION and applies(rule, case) and permits(rule, case, actor):
             targets.setdefault(rule.target, set()).update(rule.resolutions)
     return [
-        AllowedTransition(str(status), tuple(str(r) for r in Resolution if r in targets[status]))
+        AllowedTransition(
+            str(status),
+            tuple(str(r) for r in Resolution if r in targets[status]),
+            levels_open_to(case) if status == S.ESCALATED else (),
+        )
         for status in CaseStatus
         if status in targets
     ]

@@ -157,4 +157,6 @@ def test_allowed_transitions_are_data_that_name_their_resolutions(person, make_c
     assert investigator["closed"].label == (
         "closed as false_positive|benign|duplicate|insufficient_evidence"
     )
-    assert investigator["escalated"] == workflow.AllowedTransition("escalated")
+    assert investigator["escalated"] == workflow.AllowedTransition(
+        "escalated", levels=("policy", "legal", "executive")
+    )

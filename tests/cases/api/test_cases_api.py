@@ -391,3 +391,29 @@ def test_a_case_s_accounts_filter_as_the_case_page_does(as_role):
     assert [row["external_id"] for row in rows] == ["acct_2", "acct_0"]
     rows = api.get(f"/api/v1/cases/{case.pk}/accounts/", {"why": "nothing like it"}).json()
     assert rows["results"] == []
+
+
+def test_legal_escalates_higher_and_hands_back_through_the_api_with_reasons(as_role):
+    case = make_case(status="escalated", escalation_level="legal")
+    api = as_role("legal")
+    url = f"/api/v1/cases/{case.pk}/transitions/"
+
+    offered = {t["to_status"]: t for t in api.get(url).json()["transitions"]}
+    assert offered["escalated"]["levels"] == ["executive"]
+    assert offered["escalated"]["label"] == "escalated"
+
+    lower = api.post(url, {"to_status": "escalated", "level": "policy", "reason": "r"})
+    assert lower.status_code == 400
+    assert lower.json()["errors"][0]["field"] == "level"
+    assert "it can go only higher: executive" in lower.json()["errors"][0]["message"]
+    no_reason = api.post(url, {"to_status": "investigating"})
+    assert no_reason.status_code == 400
+    assert no_reason.json()["errors"][0] == {
+        "index": None,
+        "field": "reason",
+        "message": "Handing a case back needs a reason.",
+    }
+
+    handed = api.post(url, {"to_status": "investigating", "reason": "No exposure."})
+    assert handed.status_code == 200
+    assert (handed.json()["status"], handed.json()["escalation_level"]) == ("investigating", "")
