@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import hmac
 import json
 import logging
 import random
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from core.webhook_signature import sign
 
 logger = logging.getLogger("dossier.enforcement")
 
@@ -135,17 +135,6 @@ def build_body(
         "requested_at": rfc3339(requested_at),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def sign(body: bytes, secrets: list[str], *, timestamp: int | None = None) -> str:
-    """``Dossier-Signature``: ``t=<unix>,v1=<hmac>`` with one ``v1`` per secret."""
-    t = int(time.time()) if timestamp is None else timestamp
-    signed = f"{t}.".encode() + body
-    parts = [f"t={t}"]
-    for secret in secrets:
-        digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-        parts.append(f"v1={digest}")
-    return ",".join(parts)
 
 
 def parse_retry_after(value: str | None) -> float | None:
