@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ingestion",
     "enforcement",
     "notifications",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -454,6 +455,18 @@ ENFORCEMENT_SWEEP_INTERVAL = env_float("ENFORCEMENT_SWEEP_INTERVAL", 30.0, minim
 CELERY_BEAT_SCHEDULE["enforcement-sweep"] = {
     "task": "enforcement.tasks.sweep",
     "schedule": ENFORCEMENT_SWEEP_INTERVAL,
+}
+
+# Outgoing event webhooks (docs/webhooks.md): seconds to wait for an endpoint's
+# answer, the first retry's wait (doubled after each failure), and the attempts
+# before a delivery is recorded failing.
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 5.0, minimum=0.1)
+WEBHOOK_RETRY_BASE = env_float("WEBHOOK_RETRY_BASE", 30.0, minimum=0.0)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+# The sweep re-queues due retries whose message was lost (a broker restart).
+CELERY_BEAT_SCHEDULE["webhook-retries"] = {
+    "task": "webhooks.tasks.retry_due",
+    "schedule": env_float("WEBHOOK_SWEEP_INTERVAL", 60.0, minimum=1.0),
 }
 
 # Audit checkpoints signed before Ed25519 ones: the HMAC keys they verify
