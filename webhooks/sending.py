@@ -48,11 +48,14 @@ def attempt(delivery_id: int) -> float | None:
     delivery = claim(delivery_id)
     if delivery is None:
         return None
-    event = AuditEvent.objects.filter(pk=delivery.event_id).first()
-    if event is None or not delivery.endpoint.active:
+    if not delivery.endpoint.active:
         # Switched off after the event: its receiver no longer wants it.
-        _record_failure(delivery, None, "the endpoint is inactive", final=True)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.FAILING, last_error="the endpoint was switched off"
+        )
         return None
+    # The trail is append-only: a delivery's event is always there.
+    event = AuditEvent.objects.get(pk=delivery.event_id)
     body = build_body(event)
     headers = {
         "Content-Type": "application/json",

@@ -168,3 +168,16 @@ def test_a_red_cases_body_has_its_number_and_link_only(cast, receiver, endpoint,
         "case": {"id": case.pk, "url": f"{settings.SITE_URL}/cases/{case.pk}/"},
         "restricted": True,
     }
+
+
+def test_an_endpoint_switched_off_before_the_attempt_gets_nothing(cast, receiver, endpoint, queue):
+    hook = endpoint("case.escalated")
+    case = make_case(status="investigating")
+    escalate(case, "legal", actor=cast.ivy, reason="needs counsel")
+    tasks.dispatch(AuditEvent.objects.get(verb="case.escalated").pk)
+    hook.active = False
+    hook.save()
+    queue.run()
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts) == ("failing", 0)
