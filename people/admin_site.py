@@ -28,7 +28,7 @@ from people.second_factor import admin_needs_verified_session, is_verified
 class DossierAdminSite(admin.AdminSite):
     site_header = "Dossier administration"
     site_title = "Dossier administration"
-    index_title = "Users, roles and detectors"
+    index_title = "Users, roles, detectors and event webhooks"
 
     def may_enter(self, request) -> bool:
         """The person's standing, leaving the second factor aside."""
