@@ -468,6 +468,17 @@ CELERY_BEAT_SCHEDULE["webhook-retries"] = {
     "task": "webhooks.tasks.retry_due",
     "schedule": env_float("WEBHOOK_SWEEP_INTERVAL", 60.0, minimum=1.0),
 }
+# How often beat queues again the notifications and webhooks of the last day's
+# events whose on-commit message was lost (the broker down at commit: audit.followers).
+EVENT_SWEEP_INTERVAL = env_float("EVENT_SWEEP_INTERVAL", 300.0, minimum=1.0)
+CELERY_BEAT_SCHEDULE["notification-sweep"] = {
+    "task": "notifications.tasks.sweep_undelivered",
+    "schedule": EVENT_SWEEP_INTERVAL,
+}
+CELERY_BEAT_SCHEDULE["webhook-dispatch-sweep"] = {
+    "task": "webhooks.tasks.sweep_undispatched",
+    "schedule": EVENT_SWEEP_INTERVAL,
+}
 
 # Audit checkpoints signed before Ed25519 ones: the HMAC keys they verify
 # with, kept outside the database (the first signed; older ones still verify).

@@ -81,3 +81,14 @@ class EmailChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind}: {'email' if self.email else 'inbox only'}"
+
+
+class DeliveredEvent(models.Model):
+    """An audit event whose notifications were written; the sweep
+    (``notifications.tasks.sweep_undelivered``) re-queues recent events without one."""
+
+    event_id = models.BigIntegerField(primary_key=True)
+    handled_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} delivered"

@@ -13,10 +13,9 @@ from celery import current_app
 
 from cases.signals import case_changed
 from enforcement.signals import action_changed
+from notifications.tasks import DELIVER
 
 logger = logging.getLogger(__name__)
-
-DELIVER = "notifications.tasks.deliver"
 
 
 def enqueue_delivery(sender, *, event_id: int | None = None, **kwargs) -> None:
@@ -26,7 +25,8 @@ def enqueue_delivery(sender, *, event_id: int | None = None, **kwargs) -> None:
     try:
         current_app.send_task(DELIVER, args=[event_id])
     except Exception:
-        # The change is committed; a broker outage must not make it an error.
+        # The change is committed; a broker outage must not make it an error,
+        # and notifications.tasks.sweep_undelivered queues it again later.
         logger.exception("notifications for audit event %s were not queued", event_id)
 
 

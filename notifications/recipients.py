@@ -32,9 +32,28 @@ class Delivery:
     text: str
 
 
+# The verbs that tell anyone anything (``_decide``): the sweep looks for no others.
+NOTIFIED_VERBS: frozenset[str] = frozenset(
+    {
+        "case.assigned",
+        "case.escalated",
+        "case.handed_back",
+        "case.reopened",
+        "case.sla_breached",
+        "case.merged_into",
+        "action.proposed",
+        "action.approved",
+        "action.second_approved",
+        "action.rejected",
+        "action.paused",
+        "action.executed",
+    }
+)
+
+
 def deliveries(event: AuditEvent, case: Case, action: Action | None) -> list[Delivery]:
     """The entries ``event`` (on ``case``, and ``action`` for enforcement steps) makes."""
-    found = _decide(event, case, action)
+    found = _decide(event, case, action) if event.verb in NOTIFIED_VERBS else None
     if found is None:
         return []
     kind, people, text = found

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
 
+from celery import current_app, shared_task
+
+from audit.followers import forget_handled, unhandled_events
 from notifications.delivery import deliver_event
+from notifications.models import DeliveredEvent
+from notifications.recipients import NOTIFIED_VERBS
+
+logger = logging.getLogger(__name__)
+
+DELIVER = "notifications.tasks.deliver"
 
 
 @shared_task(
-    name="notifications.tasks.deliver",
+    name=DELIVER,
     autoretry_for=(OSError,),
     retry_backoff=True,
     max_retries=5,
 )
 def deliver(event_id: int) -> int:
     """Write an event's inbox entries and send their emails; how many emails were sent."""
-    return deliver_event(event_id)
+    sent = deliver_event(event_id)
+    DeliveredEvent.objects.bulk_create([DeliveredEvent(event_id=event_id)], ignore_conflicts=True)
+    return sent
+
+
+@shared_task(name="notifications.tasks.sweep_undelivered")
+def sweep_undelivered() -> int:
+    """Queue again the recent events nobody was told of (their message was lost
+    while the broker was down); delivering twice tells nobody twice."""
+    lost = unhandled_events(DeliveredEvent.objects.all(), NOTIFIED_VERBS)
+    for event_id in lost:
+        current_app.send_task(DELIVER, args=[event_id])
+    if lost:
+        logger.warning("re-queued the notifications of %s events whose message was lost", len(lost))
+    forget_handled(DeliveredEvent.objects.all())
+    return len(lost)

@@ -121,3 +121,14 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} (event {self.event_id}) to {self.endpoint_id}"
+
+
+class DispatchedEvent(models.Model):
+    """An audit event whose deliveries were made; the sweep
+    (``webhooks.tasks.sweep_undispatched``) re-queues recent events without one."""
+
+    event_id = models.BigIntegerField(primary_key=True)
+    handled_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} dispatched"

@@ -7,8 +7,9 @@ import logging
 from celery import current_app, shared_task
 from django.utils import timezone
 
+from audit.followers import forget_handled, unhandled_events
 from audit.models import AuditEvent
-from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from webhooks.models import DeliveryState, DispatchedEvent, WebhookDelivery, WebhookEndpoint
 from webhooks.sending import attempt
 
 logger = logging.getLogger(__name__)
@@ -37,13 +38,22 @@ def dispatch(event_id: int) -> int:
     event = AuditEvent.objects.filter(pk=event_id).only("pk", "verb").first()
     if event is None:
         return 0
+    new = _make_deliveries(event)
+    DispatchedEvent.objects.bulk_create([DispatchedEvent(event_id=event.pk)], ignore_conflicts=True)
+    for delivery_id in new:
+        enqueue(delivery_id)
+    return len(new)
+
+
+def _make_deliveries(event: AuditEvent) -> list[int]:
+    """The ids of the deliveries made now for ``event``, one per subscribed endpoint."""
     endpoint_ids = list(
         WebhookEndpoint.objects.filter(active=True, event_kinds__contains=[event.verb]).values_list(
             "pk", flat=True
         )
     )
     if not endpoint_ids:
-        return 0
+        return []
     existing = set(
         WebhookDelivery.objects.filter(event_id=event.pk, endpoint_id__in=endpoint_ids).values_list(
             "endpoint_id", flat=True
@@ -59,14 +69,11 @@ def dispatch(event_id: int) -> int:
         ],
         ignore_conflicts=True,
     )
-    new = list(
+    return list(
         WebhookDelivery.objects.filter(event_id=event.pk, endpoint_id__in=endpoint_ids)
         .exclude(endpoint_id__in=existing)
         .values_list("pk", flat=True)
     )
-    for delivery_id in new:
-        enqueue(delivery_id)
-    return len(new)
 
 
 @shared_task(name=DELIVER)
@@ -90,3 +97,19 @@ def retry_due() -> int:
     for delivery_id in due:
         enqueue(delivery_id)
     return len(due)
+
+
+@shared_task(name="webhooks.tasks.sweep_undispatched")
+def sweep_undispatched() -> int:
+    """Queue again the dispatch of recent events an active endpoint wants but
+    that were never dispatched (their message was lost while the broker was down)."""
+    wanted = set()
+    for kinds in WebhookEndpoint.objects.filter(active=True).values_list("event_kinds", flat=True):
+        wanted.update(kinds)
+    lost = unhandled_events(DispatchedEvent.objects.all(), wanted) if wanted else []
+    for event_id in lost:
+        current_app.send_task(DISPATCH, args=[event_id])
+    if lost:
+        logger.warning("re-queued the webhooks of %s events whose message was lost", len(lost))
+    forget_handled(DispatchedEvent.objects.all())
+    return len(lost)

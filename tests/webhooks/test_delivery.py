@@ -3,8 +3,11 @@ a TLP:RED case's body (docs/webhooks.md)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from audit import followers
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus, Tlp
 from cases.workflow import escalate, set_tlp
@@ -181,3 +184,19 @@ def test_an_endpoint_switched_off_before_the_attempt_gets_nothing(cast, receiver
     assert receiver.requests == []
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.attempts) == ("failing", 0)
+
+
+def test_an_event_whose_dispatch_was_lost_is_sent_by_the_sweep_once(
+    cast, receiver, endpoint, queue, monkeypatch
+):
+    monkeypatch.setattr(followers, "SWEEP_GRACE", timedelta(0))
+    endpoint("case.escalated", path="/chat")
+    # No on-commit callback runs here: the dispatch's message is lost.
+    escalate(make_case(status="investigating"), "legal", actor=cast.ivy, reason="r")
+    assert queue.sent == []
+
+    assert tasks.sweep_undispatched() == 1
+    queue.run()
+    assert len(receiver.received("/chat")) == 1
+    assert tasks.sweep_undispatched() == 0
+    assert queue.run() == 0

@@ -1,0 +1,46 @@
+"""Events whose on-commit message was lost, for the apps that follow the trail.
+
+Notifications and webhooks learn of each committed step from a message queued
+on commit; when the broker is down at that moment the step still succeeds and
+the message is gone. Each follower records the events it has handled, and its
+beat sweep asks here for the recent ones it has not, to queue them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from audit.models import AuditEvent
+
+# How far back a sweep looks, and how long the normal path has before an
+# event counts as lost (a queued message may still be on its way).
+SWEEP_WINDOW = timedelta(hours=24)
+SWEEP_GRACE = timedelta(minutes=2)
+# Events one sweep re-queues; the next sweep takes the rest.
+SWEEP_LIMIT = 500
+
+
+def unhandled_events(handled: QuerySet, verbs: Iterable[str]) -> list[int]:
+    """Ids, oldest first, of recent events of ``verbs`` with no row in ``handled``
+    (a queryset of a model whose ``event_id`` names the events it handled)."""
+    now = timezone.now()
+    return list(
+        AuditEvent.objects.filter(
+            occurred_at__gte=now - SWEEP_WINDOW,
+            occurred_at__lt=now - SWEEP_GRACE,
+            verb__in=list(verbs),
+        )
+        .exclude(Exists(handled.filter(event_id=OuterRef("pk"))))
+        .order_by("occurred_at", "pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+
+
+def forget_handled(handled: QuerySet) -> int:
+    """Drop the records older than any sweep reads (``handled`` has ``handled_at``)."""
+    deleted, _ = handled.filter(handled_at__lt=timezone.now() - 2 * SWEEP_WINDOW).delete()
+    return deleted
