@@ -32,6 +32,7 @@ from cases import workflow as cases_workflow
 from cases.models import Evidence, Indicator, ReviewFlag, ReviewFlagKind
 from enforcement import workflow as enforcement_workflow
 from ingestion.detectors import create_detector
+from notifications.models import Notification
 from people.tokens import issue_personal_token
 from tests.cases.factories import link, make_account, make_case, make_indicator
 from tests.ingestion.conftest import make_alert
@@ -97,6 +98,9 @@ def world(gunicorn, make_user):
     )
     assert posted.status_code == 202, posted.text
     case_ids = [case.pk for case in cases]
+    entry = Notification.objects.create(
+        person=lead, kind="case_assigned", event_id=1, case=cases[0], text="assigned to you"
+    )
     export_job = ExportJob.objects.create(
         requested_by=manager,
         output="csv",
@@ -116,6 +120,7 @@ def world(gunicorn, make_user):
             "accounts": [*(account.pk for account in accounts), MISSING],
             "indicators": [*Indicator.objects.values_list("pk", flat=True), MISSING],
             "known-shared": [shared.pk, MISSING],
+            "notifications": [entry.pk, MISSING],
         },
         "external_id": [*(a.external_id for a in accounts), "acct_nobody"],
         "evidence_id": [*Evidence.objects.values_list("pk", flat=True), MISSING],
