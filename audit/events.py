@@ -28,7 +28,7 @@ from core.middleware import current_remote_addr, current_request_id
 # Key of the advisory lock that serialises writers of the chain ("dossier").
 CHAIN_LOCK_KEY = 0x646F7373696572
 
-_CASE_LABEL = "cases.case"
+CASE_LABEL = "cases.case"
 
 
 class TransactionRequired(RuntimeError):
@@ -209,7 +209,7 @@ def _prepare(
         fields["target_type"] = target._meta.label_lower
         fields["target_id"] = _text(str(target.pk), 64)
         fields["target_repr"] = _text(target_label or str(target), 300)
-        if target._meta.label_lower == _CASE_LABEL:
+        if target._meta.label_lower == CASE_LABEL:
             case_ids.add(int(target.pk))
     fields["case_ids"] = sorted(case_ids)
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from audit.events import CASE_LABEL
 from audit.models import AuditEvent
 
 # How far back a sweep looks, and how long the normal path has before an
@@ -22,6 +23,13 @@ SWEEP_WINDOW = timedelta(hours=24)
 SWEEP_GRACE = timedelta(minutes=2)
 # Events one sweep re-queues; the next sweep takes the rest.
 SWEEP_LIMIT = 500
+
+
+def case_of(event: AuditEvent) -> int | None:
+    """The case an event is about: its target when a case, else the first it concerns."""
+    if event.target_type == CASE_LABEL and event.target_id.isdigit():
+        return int(event.target_id)
+    return event.case_ids[0] if event.case_ids else None
 
 
 def unhandled_events(handled: QuerySet, verbs: Iterable[str]) -> list[int]:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.followers import case_of
 from audit.models import AuditEvent
 from cases.models import Case, Tlp
 from enforcement.models import Action
@@ -29,7 +30,7 @@ def deliver_event(event_id: int) -> int:
     event = AuditEvent.objects.filter(pk=event_id).first()
     if event is None or len(event.case_ids) == 0:
         return 0
-    case = Case.objects.filter(pk=_case_of(event)).first()
+    case = Case.objects.filter(pk=case_of(event)).first()
     if case is None:
         return 0
     action = None
@@ -63,13 +64,6 @@ def deliver_event(event_id: int) -> int:
             _send(entry)
             sent += 1
     return sent
-
-
-def _case_of(event: AuditEvent) -> int:
-    """The case the event is about: its target when a case, else the first it concerns."""
-    if event.target_type == Case._meta.label_lower and event.target_id.isdigit():
-        return int(event.target_id)
-    return event.case_ids[0]
 
 
 def _wants_email(entry: Notification) -> bool:

@@ -8,21 +8,13 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.urls import reverse
 
+from audit.followers import case_of
 from audit.models import AuditEvent
 from cases.models import Case, Tlp
-
-CASE_TARGET = Case._meta.label_lower
 
 
 def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def case_of(event: AuditEvent) -> int | None:
-    """The case the event is about: its target when a case, else the first it concerns."""
-    if event.target_type == CASE_TARGET and event.target_id.isdigit():
-        return int(event.target_id)
-    return event.case_ids[0] if event.case_ids else None
 
 
 def build_body(event: AuditEvent) -> bytes:
