@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -185,3 +186,17 @@ class ExportJob(models.Model):
     @property
     def running(self) -> bool:
         return self.state in (ExportJobState.QUEUED, ExportJobState.RUNNING)
+
+
+class HandledEvent(models.Model):
+    """What an app following the trail (notifications, webhooks) records of each
+    event it handled, so its sweep finds those it missed (``audit.followers``)."""
+
+    event_id = models.BigIntegerField(primary_key=True)
+    handled_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} handled"

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from audit.models import HandledEvent
+
 
 class Kind(models.TextChoices):
     CASE_ASSIGNED = "case_assigned", "A case is assigned to you"
@@ -83,12 +85,6 @@ class EmailChoice(models.Model):
         return f"{self.person_id} {self.kind}: {'email' if self.email else 'inbox only'}"
 
 
-class DeliveredEvent(models.Model):
+class DeliveredEvent(HandledEvent):
     """An audit event whose notifications were written; the sweep
     (``notifications.tasks.sweep_undelivered``) re-queues recent events without one."""
-
-    event_id = models.BigIntegerField(primary_key=True)
-    handled_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"event {self.event_id} delivered"

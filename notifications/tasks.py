@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
+from celery import shared_task
 
-from celery import current_app, shared_task
-
-from audit.followers import forget_handled, unhandled_events
+from audit.followers import catch_up
 from notifications.delivery import deliver_event
 from notifications.models import DeliveredEvent
 from notifications.recipients import NOTIFIED_VERBS
-
-logger = logging.getLogger(__name__)
 
 DELIVER = "notifications.tasks.deliver"
 
@@ -33,10 +29,4 @@ def deliver(event_id: int) -> int:
 def sweep_undelivered() -> int:
     """Queue again the recent events nobody was told of (their message was lost
     while the broker was down); delivering twice tells nobody twice."""
-    lost = unhandled_events(DeliveredEvent.objects.all(), NOTIFIED_VERBS)
-    for event_id in lost:
-        current_app.send_task(DELIVER, args=[event_id])
-    if lost:
-        logger.warning("re-queued the notifications of %s events whose message was lost", len(lost))
-    forget_handled(DeliveredEvent.objects.all())
-    return len(lost)
+    return catch_up(DeliveredEvent, NOTIFIED_VERBS, DELIVER)

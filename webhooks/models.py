@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from audit.models import HandledEvent
+
 # The audit verbs an endpoint may subscribe to: steps a chat or paging system
 # cares about, each sent with its audit event (``event_id``) by the workflow's
 # signals. Others (notes, tags, evidence) stay inside Dossier.
@@ -123,12 +125,6 @@ class WebhookDelivery(models.Model):
         return f"{self.verb} (event {self.event_id}) to {self.endpoint_id}"
 
 
-class DispatchedEvent(models.Model):
+class DispatchedEvent(HandledEvent):
     """An audit event whose deliveries were made; the sweep
     (``webhooks.tasks.sweep_undispatched``) re-queues recent events without one."""
-
-    event_id = models.BigIntegerField(primary_key=True)
-    handled_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"event {self.event_id} dispatched"

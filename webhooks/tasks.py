@@ -7,7 +7,7 @@ import logging
 from celery import current_app, shared_task
 from django.utils import timezone
 
-from audit.followers import forget_handled, unhandled_events
+from audit.followers import catch_up
 from audit.models import AuditEvent
 from webhooks.models import DeliveryState, DispatchedEvent, WebhookDelivery, WebhookEndpoint
 from webhooks.sending import attempt
@@ -106,10 +106,4 @@ def sweep_undispatched() -> int:
     wanted = set()
     for kinds in WebhookEndpoint.objects.filter(active=True).values_list("event_kinds", flat=True):
         wanted.update(kinds)
-    lost = unhandled_events(DispatchedEvent.objects.all(), wanted) if wanted else []
-    for event_id in lost:
-        current_app.send_task(DISPATCH, args=[event_id])
-    if lost:
-        logger.warning("re-queued the webhooks of %s events whose message was lost", len(lost))
-    forget_handled(DispatchedEvent.objects.all())
-    return len(lost)
+    return catch_up(DispatchedEvent, wanted, DISPATCH)
