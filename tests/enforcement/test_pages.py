@@ -72,7 +72,8 @@ def test_the_action_page_costs_the_same_for_three_targets_or_three_hundred(
         assert response.status_code == 200
 
 
-# session, user, roles, queue, paused
-APPROVALS_QUERIES = 6
+# session, user, roles, queue, paused, the navigation's unread notifications
+# and (for a lead) escalations waiting
+APPROVALS_QUERIES = 7
 # session, user, roles, action, visibility, targets page + count, blast radius (4), progress
 ACTION_PAGE_QUERIES = 13
