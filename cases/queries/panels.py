@@ -6,9 +6,9 @@ a page of a case with 25,000 accounts costs what a page of one with five does.
 
 from __future__ import annotations
 
-from django.db.models import Model, OuterRef, QuerySet
+from django.db.models import Model, OuterRef, Prefetch, QuerySet
 
-from cases.models import Case, CaseAccount, CaseIndicator, Evidence, Note
+from cases.models import Account, Case, CaseAccount, CaseIndicator, Evidence, Note
 from cases.pagination import Sort
 from cases.queries.sharing import SHARE_COUNT_CAP, SubqueryCount
 from cases.visibility import visible_cases
@@ -32,10 +32,12 @@ def _reverse(name: str) -> type[Model]:
 
 
 def case_accounts(case: Case) -> QuerySet[CaseAccount]:
-    # The columns the panel shows: a page of rows builds three objects each.
+    # A page of links is read from the link's own index (case, account), then its
+    # accounts by primary key: joined in one statement, the planner may merge-walk
+    # the accounts table from its newest row down to the case's.
     return (
         CaseAccount.objects.filter(case=case)
-        .select_related("account", "linked_by")
+        .select_related("linked_by")
         .only(
             "case",
             "account",
@@ -43,14 +45,21 @@ def case_accounts(case: Case) -> QuerySet[CaseAccount]:
             "linked_by",
             "linked_by_detector",
             "linked_at",
-            "account__external_id",
-            "account__organization_id",
-            "account__email_domain",
-            "account__country",
-            "account__is_protected",
-            "account__protected_reason",
-            "account__enforcement_state",
             "linked_by__username",
+        )
+        .prefetch_related(
+            Prefetch(
+                "account",
+                queryset=Account.objects.only(
+                    "external_id",
+                    "organization_id",
+                    "email_domain",
+                    "country",
+                    "is_protected",
+                    "protected_reason",
+                    "enforcement_state",
+                ),
+            )
         )
     )
 

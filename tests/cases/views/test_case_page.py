@@ -404,6 +404,7 @@ def test_case_page_query_count_does_not_grow_with_rows(
     client, ivy, make_user, case, django_assert_num_queries
 ):
     login(client, ivy)
+    link(case, make_account("acct_first"))  # a page of one account reads its account too
     with django_assert_num_queries(CASE_PAGE_QUERIES):
         client.get(f"/cases/{case.pk}/")
     lead = make_user("lead")
@@ -416,15 +417,16 @@ def test_case_page_query_count_does_not_grow_with_rows(
     case.related_cases.add(*[make_case(title=f"r{n}") for n in range(5)])
     with django_assert_num_queries(CASE_PAGE_QUERIES):
         response = client.get(f"/cases/{case.pk}/")
-    assert len(response.context["accounts"].items) == 15
+    assert len(response.context["accounts"].items) == 16
 
 
 # session, user, roles, case, the header's counts, review flags; a page of
-# accounts, indicators, alerts, evidence, notes, related cases, audit events,
-# actions (none here: with some, their progress and the latest one's targets
-# are two more, see test_case_page_queries); the timeline's events, evidence
-# and notes; suggested tags; the navigation's unread notifications
-CASE_PAGE_QUERIES = 19
+# accounts and their accounts' rows, indicators, alerts, evidence, notes,
+# related cases, audit events, actions (none here: with some, their progress
+# and the latest one's targets are two more, see test_case_page_queries); the
+# timeline's events, evidence and notes; suggested tags; the navigation's
+# unread notifications
+CASE_PAGE_QUERIES = 20
 
 
 def test_the_header_marks_an_overdue_case(client, ivy):

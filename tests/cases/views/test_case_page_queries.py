@@ -14,13 +14,15 @@ from tests.cases.factories import make_case
 pytestmark = pytest.mark.django_db
 
 # session, user, roles, case, the header's counts, review flags; a page of
-# accounts, indicators, alerts, evidence, notes, related cases, audit events,
-# actions (with their progress and the latest one's targets); the timeline's
-# events, evidence and notes; suggested tags; the navigation's unread notifications
-CASE_PAGE_QUERIES = 21
+# accounts and their accounts' rows, indicators, alerts, evidence, notes,
+# related cases, audit events, actions (with their progress and the latest
+# one's targets); the timeline's events, evidence and notes; suggested tags;
+# the navigation's unread notifications
+CASE_PAGE_QUERIES = 22
 # session, user, roles, case, the headings' counts, then the panel's own rows
 PANEL_QUERIES = {
-    "accounts": 6,
+    # the links, then their accounts by primary key
+    "accounts": 7,
     "indicators": 6,
     "alerts": 6,
     "evidence": 6,
