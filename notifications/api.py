@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from cases.api.base import AUTHENTICATION
 from notifications import inbox
 from notifications.delivery import link_of
 from notifications.models import Notification
-from people.api_auth import PersonalTokenAuthentication
 from people.permissions import HasRole
 from people.roles import ALL_ROLES
 
@@ -43,8 +42,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class InboxAPI(APIView):
-    # Person tokens first: its Bearer challenge makes an unauthenticated call a 401.
-    authentication_classes = [PersonalTokenAuthentication, SessionAuthentication]
+    authentication_classes = AUTHENTICATION
     permission_classes = [HasRole]
     allowed_roles = ALL_ROLES
 

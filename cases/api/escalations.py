@@ -5,11 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from cases.api.base import AUTHENTICATION
+from cases.api.base import CaseWorkerAPI
 from cases.api.pagination import FixedSortPagination
 from cases.api.serializers import CaseSerializer
 from cases.queries.escalations import ESCALATED_SORT, escalated_to
-from people.permissions import HasRole
 from people.roles import ESCALATION_RECEIVERS
 
 
@@ -37,12 +36,10 @@ class EscalatedPagination(FixedSortPagination):
 
 
 @extend_schema(tags=["cases"])
-class EscalatedCasesView(generics.ListAPIView):
+class EscalatedCasesView(CaseWorkerAPI, generics.ListAPIView):
     """The escalated cases waiting on the caller, longest waiting first: those
     at the caller's levels (policy, legal, executive), every one for a lead."""
 
-    authentication_classes = AUTHENTICATION
-    permission_classes = [HasRole]
     allowed_roles = ESCALATION_RECEIVERS
     serializer_class = EscalatedCaseSerializer
     pagination_class = EscalatedPagination
