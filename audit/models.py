@@ -94,6 +94,54 @@ class AuditEvent(models.Model):
         return self.system or "anonymous"
 
 
+class CaseEvent(models.Model):
+    """One row per (case, event it concerns): a case's trail newest first, a
+    page at a time.
+
+    The GIN index on ``case_ids`` answers "which events concern case 7" only
+    as a whole set, which PostgreSQL sorts before it can stop at a page: the
+    case page would read all 5,000 events of a big case to show 50. Here each
+    case's events are one range of a btree. Rows are written by a trigger on
+    every insert into the trail (migration 0007), and by ``audit.case_trail``
+    when cases merge, so a survivor's range holds the events of the cases
+    merged into it. Derived from the trail, never hashed: ``audit verify``
+    proves the trail itself.
+    """
+
+    case_id = models.BigIntegerField()
+    # By ``sequence``, which the trail numbers under its lock; no database
+    # constraint, since events are never deleted and the trigger writes both.
+    event = models.ForeignKey(
+        AuditEvent,
+        to_field="sequence",
+        db_column="sequence",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="case_links",
+    )
+    occurred_at = models.DateTimeField()
+    by_person = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            # The audit panel's range, newest first (by sequence).
+            models.UniqueConstraint(fields=["case_id", "event"], name="audit_caseevent_once"),
+        ]
+        indexes = [
+            # The timeline's, which merges by time with notes and evidence.
+            models.Index(fields=["case_id", "-occurred_at", "-id"], name="audit_caseevent_time"),
+            models.Index(
+                fields=["case_id", "-occurred_at", "-id"],
+                condition=models.Q(by_person=True),
+                name="audit_caseevent_people",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case #{self.case_id}: event #{self.event_id}"
+
+
 class AuditCheckpoint(models.Model):
     """A signed statement that event ``sequence`` had ``hash``.
 

@@ -16,7 +16,8 @@ import re
 from django.db import connection
 
 AUDIT_TABLE = "audit_auditevent"
-APPEND_ONLY_TABLES = (AUDIT_TABLE, "audit_auditcheckpoint")
+# The case index of the trail too: the runtime role cannot hide an event from a case page.
+APPEND_ONLY_TABLES = (AUDIT_TABLE, "audit_auditcheckpoint", "audit_caseevent")
 _ROLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # What a created role may do: log in, nothing more (no role, database,
 # replication or row-security rights; superuser never).

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 
-from audit.models import AuditEvent
+from audit import case_trail as case_trail_index
+from audit.models import AuditEvent, CaseEvent
 from cases.models import Case, Evidence, EvidenceKind, Note
 from cases.pagination import InvalidCursor, Sort, after_q, decode_cursor, encode_cursor
 
@@ -25,7 +24,8 @@ from cases.pagination import InvalidCursor, Sort, after_q, decode_cursor, encode
 # (notes and evidence appear as themselves, not as their events).
 TIMELINE_SKIPPED_VERBS = frozenset({"note.added", "evidence.added", "evidence.viewed"})
 BATCH_VERBS = frozenset({"batch.imported", "batch.import_failed"})
-AUDIT_SORT = Sort("audit", "Newest first", "sequence", descending=True, is_datetime=False)
+# The audit panel pages the case's links by their event's sequence.
+AUDIT_SORT = Sort("audit", "Newest first", "event_id", descending=True, is_datetime=False)
 # What the timeline shows: everything, a person's own steps, or the import's.
 SHOW_ALL, SHOW_PEOPLE, SHOW_IMPORTS = "all", "people", "imports"
 SHOW_CHOICES = [
@@ -52,25 +52,26 @@ class TimelinePage:
     next_cursor: str | None
 
 
-def case_audit_events(case: Case) -> QuerySet[AuditEvent]:
-    """Every event of the case, and of every case merged into it (``merged_into``
-    always names the final survivor, so one level reaches them all).
+def case_trail(case: Case, narrowed_to: QuerySet[AuditEvent] | None = None) -> QuerySet[CaseEvent]:
+    """The case's links to its events, each with its event: its own, and those
+    of every case merged into it (a merge adds them to the survivor's range,
+    ``audit.case_trail.absorb``).
 
-    The case page's audit panel and timeline read the trail through here.
+    In ``AUDIT_SORT`` a page is one range of the links' index, however many
+    events the case has; ``narrowed_to`` keeps only those events (a filtered
+    trail). The case page's audit panel reads the trail through here, the
+    timeline through ``case_trail.links_of`` too.
     """
-    # One query: the ids are gathered by the statement itself (the GIN index
-    # serves ``&&`` with an array computed once).
-    ids = RawSQL(
-        "ARRAY[%s]::bigint[] || ARRAY(SELECT id FROM cases_case WHERE merged_into_id = %s)",
-        [case.pk, case.pk],
-        output_field=ArrayField(BigIntegerField()),
-    )
-    return AuditEvent.objects.filter(case_ids__overlap=ids)
+    links = case_trail_index.links_of(case.pk)
+    if narrowed_to is not None:
+        links = links.filter(event__in=narrowed_to)
+    return links
 
 
 def audit_trail(case: Case, limit: int = 200) -> list[AuditEvent]:
-    """The case's latest events (see ``case_audit_events``)."""
-    return list(case_audit_events(case).order_by("-sequence")[:limit])
+    """The case's latest events (see ``case_trail``)."""
+    links = case_trail(case).order_by(*AUDIT_SORT.ordering())[:limit]
+    return [link.event for link in links]
 
 
 def event_title(event: AuditEvent) -> str:
@@ -138,6 +139,10 @@ def _event_entry(event: AuditEvent, case: Case) -> TimelineEntry:
     )
 
 
+def _link_entry(link: CaseEvent, case: Case) -> TimelineEntry:
+    return _event_entry(link.event, case)
+
+
 def _evidence_entry(item: Evidence, case: Case) -> TimelineEntry:
     return TimelineEntry(
         item.created_at,
@@ -157,21 +162,23 @@ def _note_entry(note: Note, case: Case) -> TimelineEntry:
 
 def _streams(case: Case, show: str) -> list[tuple[int, QuerySet, Sort, Any]]:
     """(rank, rows, order, entry maker) of each stream the view shows."""
-    events = case_audit_events(case).exclude(verb__in=TIMELINE_SKIPPED_VERBS)
+    by_person = {SHOW_PEOPLE: True, SHOW_IMPORTS: False}.get(show)
+    # The case's links, newest first from their own index, with their events.
+    events = case_trail_index.links_of(case.pk, by_person=by_person).exclude(
+        event__verb__in=TIMELINE_SKIPPED_VERBS
+    )
     # Alert evidence is the alerts panel's; a partial index holds the rest.
     evidence = Evidence.objects.filter(case=case).exclude(kind=EvidenceKind.ALERT)
     notes = Note.objects.filter(case=case).select_related("author")
     if show == SHOW_PEOPLE:
-        events = events.filter(actor__isnull=False)
         evidence = evidence.filter(created_by__isnull=False)
     elif show == SHOW_IMPORTS:
-        events = events.filter(actor__isnull=True)
         evidence = evidence.filter(created_by__isnull=True)
         notes = None
     by_time = Sort("timeline", "", "occurred_at", descending=True, is_datetime=True)
     created = Sort("timeline", "", "created_at", descending=True, is_datetime=True)
     streams = [
-        (0, events, by_time, _event_entry),
+        (0, events, by_time, _link_entry),
         (
             1,
             evidence.select_related("created_by").defer("content", "data"),

@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from audit.filters import AuditEventFilter
+from audit.models import AuditEvent
 from cases import queries
 from cases.filters import CaseAccountFilter, CaseIndicatorFilter
 from cases.models import Case
@@ -138,13 +139,20 @@ def audit_panel(links: PanelLinks, case: Case, user) -> Panel:
     # The trail page's filters, the case fixed to this one (and its merged cases).
     filterset = AuditEventFilter(
         links.request.GET,
-        queryset=queries.case_audit_events(case),
+        queryset=AuditEvent.objects.all(),
         prefix=links.prefix,
         request=links.request,
         case_fixed=True,
     )
-    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return _keyset(links, rows, queries.AUDIT_SORT, filterset.form)
+    if not filterset.is_valid():
+        rows = queries.case_trail(case).none()
+    elif any(value not in (None, "") for value in filterset.form.cleaned_data.values()):
+        rows = queries.case_trail(case, narrowed_to=filterset.qs)
+    else:
+        rows = queries.case_trail(case)
+    panel = _keyset(links, rows, queries.AUDIT_SORT, filterset.form)
+    panel.items = [link.event for link in panel.items]
+    return panel
 
 
 class TimelineForm(forms.Form):

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
+from audit import case_trail
 from audit.events import record_many
 from cases.locks import INTAKE_LOCK_KEY
 from cases.models import Case, CaseAccount, CaseStatus, Resolution, ReviewFlag, Tlp
@@ -207,6 +208,7 @@ def _move(survivor: Case, cases: list[Case], actor, system: str | None, reason: 
             moved[name] = cursor.rowcount
         cursor.execute(_INHERIT_RELATIONS_SQL, [survivor.pk, survivor.pk, ids, everyone])
         cursor.execute(_DROP_RELATIONS_SQL, [everyone, everyone])
+    case_trail.absorb(survivor.pk, ids)
     outcome.alerts, outcome.accounts = moved["alerts"], moved["account_links"]
 
     # Cases merged into these before now point at the survivor: its trail

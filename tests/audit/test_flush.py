@@ -31,6 +31,7 @@ def test_the_next_transactional_test_starts_with_an_empty_trail_and_the_trigger_
             "WHERE tgrelid = 'audit_auditevent'::regclass AND NOT tgisinternal ORDER BY tgname"
         )
         assert cursor.fetchall() == [
+            ("audit_event_link_cases", "O"),
             ("audit_event_no_truncate", "O"),
             ("audit_event_no_update_delete", "O"),
         ]

@@ -161,6 +161,10 @@ REFUSED = [
     "CREATE OR REPLACE FUNCTION audit_event_refuse_change() RETURNS trigger "
     "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
     "SET session_replication_role = replica",
+    # The case index of the trail: an event cannot be hidden from a case page.
+    "DELETE FROM audit_caseevent",
+    "UPDATE audit_caseevent SET case_id = 0",
+    "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_link_cases",
 ]
 
 
@@ -179,7 +183,8 @@ def test_the_runtime_role_cannot_change_the_trail_or_its_guards(as_runtime, stat
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         as_runtime.execute(statement)
     assert AuditEvent.objects.get().reason == "kept"
-    assert triggers_enabled() == 4
+    # Four guards and the trigger that links each event to its cases.
+    assert triggers_enabled() == 5
 
 
 def test_the_runtime_role_can_read_and_append(as_runtime, runtime_role):
@@ -259,7 +264,8 @@ def test_the_apps_own_connection_appends_but_cannot_unbind_the_triggers(as_runti
         "kept",
         "appended by the app's own connection",
     ]
-    assert triggers_enabled() == 4
+    # Four guards and the trigger that links each event to its cases.
+    assert triggers_enabled() == 5
     assert verify_chain().count == 2
 
 
