@@ -64,3 +64,24 @@ def test_the_sweep_ignores_steps_that_tell_nobody_and_events_beyond_its_window(
     assert sweep_undelivered() == 0
     assert sent == []
     assert not DeliveredEvent.objects.exists()
+
+
+def test_a_step_committed_while_the_broker_is_down_stands_and_the_loss_is_logged(
+    cast, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broker_down(name, args=None, **kwargs):
+        raise ConnectionRefusedError("broker unreachable")
+
+    monkeypatch.setattr(current_app, "send_task", broker_down)
+    case = make_case(status="investigating")
+    with django_capture_on_commit_callbacks(execute=True):
+        assign(case, cast.ivy, actor=cast.lee)
+    case.refresh_from_db()
+    assert case.assignee == cast.ivy
+    event = latest("case.assigned")
+    # Both followers tried, and each says which event it could not queue.
+    logged = [r.getMessage() for r in caplog.records if "were not queued" in r.getMessage()]
+    assert sorted(logged) == [
+        f"notifications for audit event {event.pk} were not queued",
+        f"webhooks for audit event {event.pk} were not queued",
+    ]

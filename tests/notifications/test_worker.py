@@ -11,7 +11,7 @@ from celery import current_app
 from audit.models import AuditEvent
 from cases.workflow import assign
 from notifications.models import Notification
-from notifications.receivers import DELIVER
+from notifications.tasks import DELIVER
 from tests.cases.factories import make_case
 from tests.ingestion.worker.conftest import (  # noqa: F401 - shared fixtures
     redis_broker,
