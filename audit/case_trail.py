@@ -33,10 +33,7 @@ def absorb(survivor_id: int, merged_ids: Sequence[int]) -> int:
         return cursor.rowcount
 
 
-def links_of(case_id: int, *, by_person: bool | None = None) -> QuerySet[CaseEvent]:
+def links_of(case_id: int) -> QuerySet[CaseEvent]:
     """The case's links with their events: one range of an index ordered by
     ``sequence`` (the audit panel) and of one by ``occurred_at`` (the timeline)."""
-    links = CaseEvent.objects.filter(case_id=case_id).select_related("event")
-    if by_person is not None:
-        links = links.filter(by_person=by_person)
-    return links
+    return CaseEvent.objects.filter(case_id=case_id).select_related("event")

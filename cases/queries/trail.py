@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from audit import case_trail as case_trail_index
+from audit.case_trail import links_of
 from audit.models import AuditEvent, CaseEvent
 from cases.models import Case, Evidence, EvidenceKind, Note
 from cases.pagination import InvalidCursor, Sort, after_q, decode_cursor, encode_cursor
@@ -59,10 +59,9 @@ def case_trail(case: Case, narrowed_to: QuerySet[AuditEvent] | None = None) -> Q
 
     In ``AUDIT_SORT`` a page is one range of the links' index, however many
     events the case has; ``narrowed_to`` keeps only those events (a filtered
-    trail). The case page's audit panel reads the trail through here, the
-    timeline through ``case_trail.links_of`` too.
+    trail). The case page's audit panel and timeline read the trail through here.
     """
-    links = case_trail_index.links_of(case.pk)
+    links = links_of(case.pk)
     if narrowed_to is not None:
         links = links.filter(event__in=narrowed_to)
     return links
@@ -162,17 +161,16 @@ def _note_entry(note: Note, case: Case) -> TimelineEntry:
 
 def _streams(case: Case, show: str) -> list[tuple[int, QuerySet, Sort, Any]]:
     """(rank, rows, order, entry maker) of each stream the view shows."""
-    by_person = {SHOW_PEOPLE: True, SHOW_IMPORTS: False}.get(show)
     # The case's links, newest first from their own index, with their events.
-    events = case_trail_index.links_of(case.pk, by_person=by_person).exclude(
-        event__verb__in=TIMELINE_SKIPPED_VERBS
-    )
+    events = case_trail(case).exclude(event__verb__in=TIMELINE_SKIPPED_VERBS)
     # Alert evidence is the alerts panel's; a partial index holds the rest.
     evidence = Evidence.objects.filter(case=case).exclude(kind=EvidenceKind.ALERT)
     notes = Note.objects.filter(case=case).select_related("author")
     if show == SHOW_PEOPLE:
+        events = events.filter(by_person=True)
         evidence = evidence.filter(created_by__isnull=False)
     elif show == SHOW_IMPORTS:
+        events = events.filter(by_person=False)
         evidence = evidence.filter(created_by__isnull=True)
         notes = None
     by_time = Sort("timeline", "", "occurred_at", descending=True, is_datetime=True)

@@ -147,6 +147,8 @@ def audit_panel(links: PanelLinks, case: Case, user) -> Panel:
     if not filterset.is_valid():
         rows = queries.case_trail(case).none()
     elif any(value not in (None, "") for value in filterset.form.cleaned_data.values()):
+        # A filter given narrows the case's links to the events it keeps; none
+        # given, the links alone are one index range.
         rows = queries.case_trail(case, narrowed_to=filterset.qs)
     else:
         rows = queries.case_trail(case)
