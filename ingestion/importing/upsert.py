@@ -43,6 +43,26 @@ ON CONFLICT (external_id) DO UPDATE SET
 RETURNING external_id, id, (xmax = 0) AS inserted
 """
 
+# The stored accounts of a batch, to upsert only those it changes: an account
+# the batch tells nothing new is neither rewritten nor locked, so workers
+# importing batches of one network do not wait for each other's commits on
+# accounts they only name.
+_STORED_ACCOUNTS_SQL = """
+SELECT external_id, id, organization_id, email_domain, country, platform_created_at,
+       payment_fingerprint, first_seen, last_seen
+  FROM cases_account WHERE external_id = ANY(%b::text[])
+"""
+
+
+def _account_changes(row: list, stored: list) -> bool:
+    """Whether ``_ACCOUNTS_SQL`` would change the stored account: a detail given
+    and different, or seen times widened (``row`` is as ``upsert`` builds it)."""
+    for given, had in zip(row[:5], stored[:5], strict=True):
+        if given and given != had:
+            return True
+    return row[5] < stored[5] or row[6] > stored[6]
+
+
 # Values already known are looked up by digest (computed here: SHA-256 of the
 # UTF-8 text, as indicator_digest() does in the database) and only the others
 # are inserted, so a batch of familiar values writes nothing.
@@ -204,13 +224,18 @@ def upsert(
     account_ids: dict[str, int] = {}
     created: set[int] = set()
     if accounts:
-        keys = sorted(accounts)
-        columns = list(zip(*(accounts[k] for k in keys), strict=True))
-        cursor.execute(_ACCOUNTS_SQL, [keys, *map(list, columns)])
-        for external_id, pk, inserted in cursor.fetchall():
-            account_ids[external_id] = pk
-            if inserted:
-                created.add(pk)
+        cursor.execute(_STORED_ACCOUNTS_SQL, [sorted(accounts)])
+        for external_id, pk, *stored in cursor.fetchall():
+            if not _account_changes(accounts[external_id], stored):
+                account_ids[external_id] = pk
+        keys = sorted(key for key in accounts if key not in account_ids)
+        if keys:
+            columns = list(zip(*(accounts[k] for k in keys), strict=True))
+            cursor.execute(_ACCOUNTS_SQL, [keys, *map(list, columns)])
+            for external_id, pk, inserted in cursor.fetchall():
+                account_ids[external_id] = pk
+                if inserted:
+                    created.add(pk)
     result.accounts = len(account_ids)
 
     # Links, and what each alert refers to (ids for correlation).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from cases.models import Case, CaseAccount, Evidence, Indicator
+from cases.models import Account, Case, CaseAccount, Evidence, Indicator
 from ingestion.detectors import create_detector
 from ingestion.models import Alert, Batch
 from ingestion.simulator import PROXY_ASN, returning_operator_alert, scenario
@@ -149,6 +149,34 @@ def test_importing_a_batch_twice_changes_nothing(client, token):
     Batch.objects.filter(pk=outcome.batch_id).update(status="pending")
     import_batch_now(outcome.batch_id)
     assert (Case.objects.count(), Evidence.objects.count(), CaseAccount.objects.count()) == before
+
+
+def test_an_account_is_rewritten_only_when_an_alert_tells_something_new(client, token):
+    from django.db import connection
+
+    def version():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ctid::text FROM cases_account WHERE external_id = 'acct_r1'")
+            return cursor.fetchone()[0]
+
+    account = {"external_id": "acct_r1", "country": "NL"}
+    post_and_import(client, token, [alert("r-1", accounts=[account])])
+    stored = version()
+    post_and_import(client, token, [alert("r-2", accounts=[{"external_id": "acct_r1"}])])
+    post_and_import(client, token, [alert("r-3", accounts=[account])])
+    assert version() == stored
+    post_and_import(
+        client,
+        token,
+        [alert("r-4", accounts=[account], observed_at="2026-11-29T10:00:00Z")],
+    )
+    assert version() != stored
+    post_and_import(
+        client, token, [alert("r-5", accounts=[{"external_id": "acct_r1", "country": "BE"}])]
+    )
+    row = Account.objects.get(external_id="acct_r1")
+    assert (row.country, row.last_seen.isoformat()) == ("BE", "2026-11-29T10:00:00+00:00")
+    assert cases_of(["r-1", "r-2", "r-3", "r-4", "r-5"]) == {row.case_links.get().case_id}
 
 
 def test_new_cases_get_severity_and_sla_from_the_table(client, token):
