@@ -71,13 +71,6 @@ class AuditEvent(models.Model):
         ordering = ("-sequence",)
         indexes = [
             GinIndex(fields=["case_ids"], name="audit_event_case_ids_gin"),
-            # Whether a person has worked a case (the import merges only cases
-            # nobody has): a case's own events are mostly the import's.
-            GinIndex(
-                fields=["case_ids"],
-                condition=models.Q(actor__isnull=False),
-                name="audit_event_person_case_ids",
-            ),
             models.Index(fields=["target_type", "target_id"], name="audit_event_target_idx"),
             models.Index(fields=["occurred_at"], name="audit_event_occurred_idx"),
         ]

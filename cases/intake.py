@@ -175,16 +175,13 @@ def _flag_order(flag: FlagRaise) -> tuple[int, int]:
     return (flag.case_id, flag.indicator_id)
 
 
-# Served by the partial GIN index on the case ids of people's events, in one
-# scan for all the cases (``&&``). Asked case by case (``@> ARRAY[id]``) the
-# planner may take the GIN index of every event instead, whose pending list
-# of the import's own recent events each probe reads through: a cost per case
-# that grows with the trail.
+# One probe per case of the trail's case index, on its partial index of
+# people's steps (audit_caseevent_people), stopping at the first: no walk
+# through the GIN index on every event's case ids, whose pending list of the
+# import's own recent events a probe there reads through.
 _WORKED_SQL = """
-SELECT DISTINCT c.id
-  FROM audit_auditevent AS e CROSS JOIN LATERAL unnest(e.case_ids) AS c(id)
- WHERE e.case_ids && %b::bigint[] AND e.actor_id IS NOT NULL
-   AND c.id = ANY(%b::bigint[])
+SELECT c.id FROM unnest(%b::bigint[]) AS c(id)
+ WHERE EXISTS (SELECT 1 FROM audit_caseevent l WHERE l.case_id = c.id AND l.by_person)
 """
 
 
@@ -197,8 +194,7 @@ def worked_by_people(cursor, case_ids: Sequence[int]) -> set[int]:
     """
     if not case_ids:
         return set()
-    ids = sorted(case_ids)
-    cursor.execute(_WORKED_SQL, [ids, ids])
+    cursor.execute(_WORKED_SQL, [sorted(case_ids)])
     return {pk for (pk,) in cursor.fetchall()}
 
 
