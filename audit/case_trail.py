@@ -26,11 +26,10 @@ ON CONFLICT (case_id, sequence) DO NOTHING
 """
 
 
-def absorb(survivor_id: int, merged_ids: Sequence[int]) -> int:
-    """Link the merged cases' events to the survivor too; the number newly linked."""
+def absorb(survivor_id: int, merged_ids: Sequence[int]) -> None:
+    """Link the merged cases' events to the survivor too."""
     with connection.cursor() as cursor:
         cursor.execute(_ABSORB_SQL, [survivor_id, list(merged_ids)])
-        return cursor.rowcount
 
 
 def links_of(case_id: int) -> QuerySet[CaseEvent]:

@@ -17,9 +17,14 @@ def filtered(filterset: django_filters.FilterSet) -> tuple[QuerySet, dict[str, s
     if not filterset.is_valid():
         field, messages = next(iter(filterset.errors.items()))
         raise Invalid(f"{field}: {' '.join(messages)}", field=field)
-    applied = {}
-    for name in filterset.filters:
-        value = filterset.form.cleaned_data.get(name)
-        if value not in (None, ""):
-            applied[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+    applied = {
+        name: value.isoformat() if isinstance(value, datetime) else str(value)
+        for name, value in given(filterset).items()
+    }
     return filterset.qs, applied
+
+
+def given(filterset: django_filters.FilterSet) -> dict[str, object]:
+    """The filters of a valid ``filterset`` that were given a value, as cleaned."""
+    values = {name: filterset.form.cleaned_data.get(name) for name in filterset.filters}
+    return {name: value for name, value in values.items() if value not in (None, "")}

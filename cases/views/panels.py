@@ -23,6 +23,7 @@ from cases.filters import CaseAccountFilter, CaseIndicatorFilter
 from cases.models import Case
 from cases.pagination import InvalidCursor, Sort, page_of
 from cases.queries.trail import SHOW_ALL, SHOW_CHOICES
+from core.filtering import given
 
 PAGE_SIZES = {
     "accounts": 50,
@@ -146,7 +147,7 @@ def audit_panel(links: PanelLinks, case: Case, user) -> Panel:
     )
     if not filterset.is_valid():
         rows = queries.case_trail(case).none()
-    elif any(value not in (None, "") for value in filterset.form.cleaned_data.values()):
+    elif given(filterset):
         # A filter given narrows the case's links to the events it keeps; none
         # given, the links alone are one index range.
         rows = queries.case_trail(case, narrowed_to=filterset.qs)
