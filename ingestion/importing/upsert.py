@@ -54,13 +54,19 @@ SELECT external_id, id, organization_id, email_domain, country, platform_created
 """
 
 
+# A batch's account row, in ``_ACCOUNTS_SQL``'s columns after the external id
+# (and ``_STORED_ACCOUNTS_SQL``'s after the id): its details, the payment
+# fingerprint last, then the first and the last time it was seen.
+_DETAILS, _FINGERPRINT, _FIRST_SEEN, _LAST_SEEN = slice(0, 5), 4, 5, 6
+
+
 def _account_changes(row: list, stored: list) -> bool:
     """Whether ``_ACCOUNTS_SQL`` would change the stored account: a detail given
     and different, or seen times widened (``row`` is as ``upsert`` builds it)."""
-    for given, had in zip(row[:5], stored[:5], strict=True):
+    for given, had in zip(row[_DETAILS], stored[_DETAILS], strict=True):
         if given and given != had:
             return True
-    return row[5] < stored[5] or row[6] > stored[6]
+    return row[_FIRST_SEEN] < stored[_FIRST_SEEN] or row[_LAST_SEEN] > stored[_LAST_SEEN]
 
 
 # Values already known are looked up by digest (computed here: SHA-256 of the
@@ -193,9 +199,9 @@ def upsert(
                 if value:
                     row[index] = value
             if ref.payment_fingerprint:
-                row[4] = ref.payment_fingerprint
-            row[5] = min(row[5], alert.observed_at)
-            row[6] = max(row[6], alert.observed_at)
+                row[_FINGERPRINT] = ref.payment_fingerprint
+            row[_FIRST_SEEN] = min(row[_FIRST_SEEN], alert.observed_at)
+            row[_LAST_SEEN] = max(row[_LAST_SEEN], alert.observed_at)
 
     # Indicators: the alert's own, plus each account's own values; and which
     # accounts each value is linked to, to count a new value's accounts.

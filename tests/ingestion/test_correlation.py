@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from cases.models import Account, Case, CaseAccount, Evidence, Indicator
 from ingestion.detectors import create_detector
@@ -152,8 +153,6 @@ def test_importing_a_batch_twice_changes_nothing(client, token):
 
 
 def test_an_account_is_rewritten_only_when_an_alert_tells_something_new(client, token):
-    from django.db import connection
-
     def version():
         with connection.cursor() as cursor:
             cursor.execute("SELECT ctid::text FROM cases_account WHERE external_id = 'acct_r1'")
