@@ -2,6 +2,7 @@
 
 import pytest
 
+from cases import workflow
 from cases.models import Case
 from tests.cases.factories import make_case
 
@@ -61,3 +62,23 @@ def test_the_merge_is_offered_only_for_cases_the_workflow_would_merge(
     assert (other.merged_into_id == survivor.pk) is offered
     refusal = "only open cases without enforcement actions under way are merged"
     assert (refusal in response.content.decode()) is not offered
+
+
+def test_the_survivors_trail_panels_show_what_happened_on_the_merged_case(client, make_user):
+    survivor, other = make_case(title="Operator A"), make_case(title="Operator A again")
+    survivor.related_cases.add(other)
+    lead = make_user("lead", username="lee")
+    workflow.add_note(other, "card seen on both", actor=lead)
+    workflow.set_severity(other, "high", actor=lead, reason="payment fraud")
+    client.force_login(lead)
+    response = client.post(
+        f"/cases/{survivor.pk}/merge/",
+        {"version": survivor.version, "other": other.pk, "reason": "same card", "confirm": "on"},
+    )
+    assert response.status_code == 302
+
+    audit = client.get(f"/cases/{survivor.pk}/panels/audit/").content.decode()
+    assert "case.severity_changed" in audit and "payment fraud" in audit
+    assert "case.merged_into" in audit and "case.merged" in audit
+    timeline = client.get(f"/cases/{survivor.pk}/panels/timeline/?show=people").content.decode()
+    assert "Severity medium → high" in timeline
